@@ -1,0 +1,68 @@
+"""The Starlette application: the lifespan owns the store, GraphQL at /graphql."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from api.graphiql import GRAPHIQL_DIR, WijknetGraphQL
+from api.schema import schema
+from api.settings import Settings
+from api.stores import open_store
+from graph.errors import GraphError
+from graph.store import GraphStore
+from seed_data import seed_store
+
+log = logging.getLogger("wijknet")
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: GraphStore | None = None,
+    on_ready: Callable[[], None] | None = None,
+) -> Starlette:
+    """Build the app. The store opens in the lifespan (or is handed in) and closes after."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        st = store if store is not None else await open_store(settings)
+        try:
+            if settings.seed_actors and (await st.stats()).node_count == 0:
+                log.info("empty store: seeding %d synthetic actors", settings.seed_actors)
+                await seed_store(st, actors=settings.seed_actors, seed=settings.seed)
+            app.state.store = st
+            if on_ready is not None:
+                on_ready()
+            yield
+        finally:
+            if store is None:
+                await st.close()
+
+    async def health(request: Request) -> Response:
+        try:
+            stats = await request.app.state.store.stats()
+        except GraphError as exc:
+            return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
+        return JSONResponse(
+            {"status": "ok", "nodes": stats.node_count, "relationships": stats.relationship_count}
+        )
+
+    async def home(request: Request) -> Response:
+        return RedirectResponse("/graphql")
+
+    graphql = WijknetGraphQL(schema, graphql_ide="graphiql" if settings.graphiql else None)
+    routes = [
+        Route("/", home),
+        Route("/healthz", health),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Mount("/static/graphiql", StaticFiles(directory=GRAPHIQL_DIR), name="graphiql"),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,189 @@
+"""The ``wijknet`` command: serve, seed, stats."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+import webbrowser
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from api.settings import Settings, SettingsError
+from api.stores import open_store
+from graph.errors import GraphError
+from seed_data.generate import expected_rel_count
+
+console = Console(stderr=True)
+
+_EPILOG = """\
+store: a file path (embedded store, default ./wijknet.db) or a Neo4j URI such as
+neo4j://127.0.0.1:7687 or neo4j+s://xxxx.databases.neo4j.io. Environment:
+WIJKNET_STORE, WIJKNET_NEO4J_USER, WIJKNET_NEO4J_PASSWORD, WIJKNET_NEO4J_DATABASE,
+WIJKNET_HOST, WIJKNET_PORT, WIJKNET_SEED_ACTORS, WIJKNET_SEED, WIJKNET_GRAPHIQL.
+"""
+
+
+def _store_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("store")
+    g.add_argument("--db", "--store", dest="store", metavar="PATH|URI",
+                   help="embedded store file or Neo4j URI (default ./wijknet.db)")
+    g.add_argument("--neo4j-user", help="Neo4j user (default neo4j)")
+    g.add_argument("--neo4j-password", help="Neo4j password (better: WIJKNET_NEO4J_PASSWORD)")
+    g.add_argument("--neo4j-database", help="Neo4j database (default neo4j)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="wijknet",
+        description="Community network and matchmaking for Dutch neighbourhood enterprises. "
+        "Alleen ga je sneller, maar samen kom je verder.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="serve the GraphQL API and GraphiQL",
+                           description="Serve GraphQL (and GraphiQL) at http://HOST:PORT/graphql. "
+                           "An empty store is seeded with synthetic demo data first.")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8000)")
+    serve.add_argument("--open", action="store_true", help="open GraphiQL in the browser")
+    serve.add_argument("--seed-actors", type=int, metavar="N",
+                       help="actors to generate when the store is empty (default 3000; 0: none)")
+    serve.add_argument("--log-level", default="info",
+                       choices=["critical", "error", "warning", "info", "debug"])
+    _store_args(serve)
+
+    seed = sub.add_parser("seed", help="load reference data and a generated network",
+                          description="Import the real reference data (places, organisations, "
+                          "instruments, themes, skills) and a reproducible synthetic network.")
+    seed.add_argument("--actors", type=int, default=3000, metavar="N",
+                      help="synthetic actors to generate, 10 to 2,000,000 (default 3000)")
+    seed.add_argument("--seed", type=int, help="random seed (default 42): same seed, same graph")
+    seed.add_argument("--batch-size", type=int, default=50_000, help="rows per transaction")
+    _store_args(seed)
+
+    stats = sub.add_parser("stats", help="count nodes and relationships",
+                           description="Count nodes per kind and relationships per type.")
+    _store_args(stats)
+    return p
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    base = Settings.from_env(os.environ)
+    return base.with_overrides(
+        store=args.store,
+        neo4j_user=args.neo4j_user,
+        neo4j_password=args.neo4j_password,
+        neo4j_database=args.neo4j_database,
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        seed_actors=getattr(args, "seed_actors", None),
+        seed=getattr(args, "seed", None),
+    )
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    url = f"http://{settings.host}:{settings.port}/graphql"
+    started = time.perf_counter()
+
+    def ready() -> None:
+        console.print(
+            f"[bold green]wijknet is ready[/] in {time.perf_counter() - started:.1f} s: "
+            f"GraphiQL at [link={url}]{url}[/link] (store: {settings.store})"
+        )
+        if args.open:
+            webbrowser.open(url)
+
+    app = create_app(settings, on_ready=ready)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level)
+    return 0
+
+
+async def _seed(settings: Settings, args: argparse.Namespace) -> int:
+    from seed_data import seed_store
+
+    if not 10 <= args.actors <= 2_000_000:
+        console.print("[red]--actors must be between 10 and 2,000,000[/]")
+        return 2
+    store = await open_store(settings)
+    try:
+        started = time.perf_counter()
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,}"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not console.is_terminal,
+        ) as bar:
+            nodes_task = bar.add_task("nodes", total=args.actors)
+            rels_task = bar.add_task("relationships", total=expected_rel_count(args.actors))
+
+            def progress(nodes: int, rels: int) -> None:
+                bar.update(nodes_task, completed=nodes, total=max(nodes, args.actors))
+                bar.update(rels_task, completed=rels)
+
+            console.print(f"generating {args.actors:,} actors (seed {settings.seed}) ...")
+            nodes, rels = await seed_store(
+                store, actors=args.actors, seed=settings.seed, progress=progress,
+                batch_size=args.batch_size,
+            )
+            bar.update(rels_task, completed=rels, total=rels)
+        took = time.perf_counter() - started
+        console.print(
+            f"seeded {nodes:,} nodes and {rels:,} relationships into {settings.store} "
+            f"in {took:.1f} s"
+        )
+    finally:
+        await store.close()
+    return 0
+
+
+async def _stats(settings: Settings) -> int:
+    store = await open_store(settings, readonly=True)
+    try:
+        stats = await store.stats()
+    finally:
+        await store.close()
+    table = Table(title=f"wijknet: {settings.store}")
+    table.add_column("kind / type")
+    table.add_column("count", justify="right")
+    for name, count in sorted(stats.nodes.items()):
+        table.add_row(name, f"{count:,}")
+    table.add_row("[bold]nodes[/]", f"[bold]{stats.node_count:,}[/]")
+    for name, count in sorted(stats.relationships.items()):
+        table.add_row(name, f"{count:,}")
+    table.add_row("[bold]relationships[/]", f"[bold]{stats.relationship_count:,}[/]")
+    Console().print(table)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = _settings(args)
+        if args.command == "serve":
+            return _serve(settings, args)
+        if args.command == "seed":
+            return asyncio.run(_seed(settings, args))
+        return asyncio.run(_stats(settings))
+    except (GraphError, SettingsError) as exc:
+        console.print(f"[red]wijknet: {exc}[/]")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

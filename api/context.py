@@ -1,0 +1,64 @@
+"""The per-request context: the viewer, the store and one set of DataLoaders."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from strawberry.dataloader import DataLoader
+
+from api.access import ANONYMOUS, Viewer
+from graph.model import Node, NodeId, RelType
+from graph.store import Direction, GraphStore, Neighbour
+
+NeighbourKey = tuple[str, tuple[RelType, ...], Direction]
+
+
+def _node_loader(store: GraphStore) -> DataLoader[str, Node | None]:
+    async def load(keys: list[str]) -> list[Node | None]:
+        found = await store.get_nodes([NodeId(k) for k in keys])
+        return [found.get(NodeId(k)) for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _neighbour_loader(store: GraphStore) -> DataLoader[NeighbourKey, list[Neighbour]]:
+    async def load(keys: list[NeighbourKey]) -> list[list[Neighbour]]:
+        groups: dict[tuple[tuple[RelType, ...], Direction], list[str]] = defaultdict(list)
+        for node_id, types, direction in keys:
+            groups[(types, direction)].append(node_id)
+        results: dict[NeighbourKey, list[Neighbour]] = {}
+        for (types, direction), ids in groups.items():
+            unique = list(dict.fromkeys(ids))
+            found = await store.neighbours(
+                [NodeId(i) for i in unique], types=types, direction=direction
+            )
+            for node_id in unique:
+                results[(node_id, types, direction)] = found.get(NodeId(node_id), [])
+        return [results[k] for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+@dataclass(slots=True)
+class Context:
+    """What every resolver gets as ``info.context``."""
+
+    store: GraphStore
+    viewer: Viewer = ANONYMOUS
+    lang: str = "nl"
+    nodes: DataLoader[str, Node | None] = field(init=False)
+    neighbours_loader: DataLoader[NeighbourKey, list[Neighbour]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.nodes = _node_loader(self.store)
+        self.neighbours_loader = _neighbour_loader(self.store)
+
+    async def neighbours(
+        self,
+        node_id: str,
+        types: Sequence[RelType],
+        direction: Direction = Direction.OUT,
+    ) -> list[Neighbour]:
+        return await self.neighbours_loader.load((node_id, tuple(types), direction))

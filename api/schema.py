@@ -1,0 +1,263 @@
+"""The GraphQL schema: queries, the mutations of ``api.mutations``, and safety limits."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+from api import access
+from api import types as t
+from api.mutations import Mutation
+from api.relay import Connection, connection
+from api.types import DEFAULT_PAGE
+from graph import model as m
+from graph.errors import GraphError
+from graph.store import MAX_PAGE, NodeFilter
+
+SOCIAL_TYPES = (
+    m.RelType.KNOWS,
+    m.RelType.MEMBER_OF,
+    m.RelType.PARTNERS_WITH,
+    m.RelType.SUPPORTS,
+    m.RelType.WORKS_FOR,
+)
+
+
+@strawberry.type
+class PathStep:
+    type: m.RelType
+    source: strawberry.ID = strawberry.field(name="from")
+    target: strawberry.ID = strawberry.field(name="to")
+
+
+@strawberry.type(description="How two nodes are connected: nodes in order and the ties between.")
+class Path:
+    length: int
+    nodes: list[t.Node]
+    steps: list[PathStep]
+
+
+@strawberry.type
+class Count:
+    name: str
+    count: int
+
+
+@strawberry.type
+class Stats:
+    nodes: list[Count]
+    relationships: list[Count]
+    node_count: int
+    relationship_count: int
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Any node by id.")
+    async def node(self, info: t.Ctx, id: strawberry.ID) -> t.Node | None:
+        found = await info.context.nodes.load(str(id))
+        return t.wrap(found, info) if found else None
+
+    @strawberry.field(description="An actor by id.")
+    async def actor(self, info: t.Ctx, id: strawberry.ID) -> t.Actor | None:
+        found = await info.context.nodes.load(str(id))
+        return t.wrap(found, info) if isinstance(found, m.Actor) else None  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Actors, filtered and paged. `place` includes everything inside it; "
+        "`skill` matches HAS_SKILL and OFFERS; `text` matches every word in name or "
+        f"description. At most {MAX_PAGE} per page."
+    )
+    async def actors(
+        self,
+        info: t.Ctx,
+        kind: list[m.ActorKind] | None = None,
+        place: str | None = None,
+        skill: strawberry.ID | None = None,
+        theme: strawberry.ID | None = None,
+        text: str | None = None,
+        first: int = DEFAULT_PAGE,
+        after: str | None = None,
+    ) -> Connection[t.Actor]:
+        flt = NodeFilter(
+            kinds=t.actor_kinds(kind),
+            place=m.NodeId(place) if place else None,
+            skill=m.NodeId(skill) if skill else None,
+            theme=m.NodeId(theme) if theme else None,
+            text=text or None,
+            visibility=access.text_search_visibility(info.context.viewer) if text else None,
+        )
+        page = await info.context.store.list_nodes(flt, first=first, after=after)
+        return connection(page, [t.wrap(n, info) for n in page.items], after=after)  # type: ignore[misc]
+
+    @strawberry.field(description="An initiative by id.")
+    async def initiative(self, info: t.Ctx, id: strawberry.ID) -> t.Initiative | None:
+        found = await info.context.nodes.load(str(id))
+        return t.wrap(found, info) if isinstance(found, m.Initiative) else None  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Initiatives, filtered and paged. `skill` matches what they NEED; "
+        "`theme` what they are ABOUT."
+    )
+    async def initiatives(
+        self,
+        info: t.Ctx,
+        place: str | None = None,
+        skill: strawberry.ID | None = None,
+        theme: strawberry.ID | None = None,
+        text: str | None = None,
+        stage: m.InitiativeStage | None = None,
+        first: int = DEFAULT_PAGE,
+        after: str | None = None,
+    ) -> Connection[t.Initiative]:
+        flt = NodeFilter(
+            kinds=frozenset({m.NodeKind.INITIATIVE}),
+            place=m.NodeId(place) if place else None,
+            skill=m.NodeId(skill) if skill else None,
+            theme=m.NodeId(theme) if theme else None,
+            text=text or None,
+            stage=stage,
+            visibility=frozenset({m.Visibility.PUBLIC}) if text else None,
+        )
+        page = await info.context.store.list_nodes(flt, first=first, after=after)
+        return connection(page, [t.wrap(n, info) for n in page.items], after=after)  # type: ignore[misc]
+
+    @strawberry.field(description="A place by code: GM0518, WK051801, SD0518-ESC, PV28, ...")
+    async def place(self, info: t.Ctx, code: str) -> t.Place | None:
+        found = await info.context.nodes.load(code)
+        return t.Place.of(found) if isinstance(found, m.Place) else None
+
+    @strawberry.field(description="Places, by name text, in code order.")
+    async def places(
+        self,
+        info: t.Ctx,
+        text: str | None = None,
+        first: int = DEFAULT_PAGE,
+        after: str | None = None,
+    ) -> Connection[t.Place]:
+        flt = NodeFilter(kinds=frozenset({m.NodeKind.PLACE}), text=text or None)
+        page = await info.context.store.list_nodes(flt, first=first, after=after)
+        return connection(page, [t.Place.of(n) for n in page.items], after=after)
+
+    @strawberry.field(description="The skill taxonomy.")
+    async def skills(self, info: t.Ctx, text: str | None = None) -> list[t.Skill]:
+        return [t.Skill.of(n) for n in await _all(info, m.NodeKind.SKILL, text)]
+
+    @strawberry.field(description="All themes.")
+    async def themes(self, info: t.Ctx) -> list[t.Theme]:
+        return [t.Theme.of(n) for n in await _all(info, m.NodeKind.THEME, None)]
+
+    @strawberry.field(description="All instruments.")
+    async def instruments(self, info: t.Ctx) -> list[t.Instrument]:
+        return [t.Instrument.of(n) for n in await _all(info, m.NodeKind.INSTRUMENT, None)]
+
+    @strawberry.field(
+        description="The shortest chain of ties between two nodes (ignoring direction), at "
+        "most `maxHops` long; by default through social ties only (KNOWS, MEMBER_OF, "
+        "PARTNERS_WITH, SUPPORTS, WORKS_FOR). Null when there is none that short."
+    )
+    async def path(
+        self,
+        info: t.Ctx,
+        source: Annotated[strawberry.ID, strawberry.argument(name="from")],
+        target: Annotated[strawberry.ID, strawberry.argument(name="to")],
+        max_hops: int = 4,
+        via: list[m.RelType] | None = None,
+    ) -> Path | None:
+        found = await info.context.store.shortest_path(
+            m.NodeId(source), m.NodeId(target), max_hops=max_hops, types=via or SOCIAL_TYPES
+        )
+        if found is None:
+            return None
+        return Path(
+            length=len(found.rels),
+            nodes=[t.wrap(n, info) for n in found.nodes],
+            steps=[
+                PathStep(
+                    type=r.type, source=strawberry.ID(r.source), target=strawberry.ID(r.target)
+                )
+                for r in found.rels
+            ],
+        )
+
+    @strawberry.field(description="How many nodes and relationships of each kind there are.")
+    async def stats(self, info: t.Ctx) -> Stats:
+        s = await info.context.store.stats()
+        return Stats(
+            nodes=[Count(name=k, count=v) for k, v in sorted(s.nodes.items())],
+            relationships=[Count(name=k, count=v) for k, v in sorted(s.relationships.items())],
+            node_count=s.node_count,
+            relationship_count=s.relationship_count,
+        )
+
+
+async def _all(info: t.Ctx, kind: m.NodeKind, text: str | None) -> list[m.Node]:
+    out: list[m.Node] = []
+    after: str | None = None
+    while True:
+        flt = NodeFilter(kinds=frozenset({kind}), text=text or None)
+        page = await info.context.store.list_nodes(flt, first=MAX_PAGE, after=after)
+        out += page.items
+        if not page.has_next:
+            return out
+        after = page.end_cursor
+
+
+class GraphErrorCodes(SchemaExtension):
+    """Give expected errors a machine-readable ``extensions.code`` and ``field``."""
+
+    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        for error in result.errors:
+            original = error.original_error
+            if isinstance(original, GraphError):
+                extensions = dict(error.extensions or {})
+                extensions["code"] = original.code
+                if original.field:
+                    extensions["field"] = original.field
+                error.extensions = extensions
+
+
+def _mask(error: GraphQLError) -> bool:
+    return error.original_error is not None and not isinstance(error.original_error, GraphError)
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[
+            t.Resident,
+            t.Freelancer,
+            t.Professional,
+            t.Enterprise,
+            t.Organisation,
+            t.Municipality,
+        ],
+        extensions=[
+            QueryDepthLimiter(max_depth=12),
+            MaxAliasesLimiter(max_alias_count=30),
+            MaxTokensLimiter(max_token_count=4000),
+            GraphErrorCodes,
+            MaskErrors(
+                should_mask_error=_mask,
+                error_message="Unexpected error on the server; it has been logged.",
+            ),
+        ],
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,31 @@
+"""Open the store that the settings name: the embedded file or a Neo4j server."""
+
+from __future__ import annotations
+
+import asyncio
+
+from api.settings import Settings
+from graph.embedded import EmbeddedStore
+from graph.errors import StoreUnavailable
+from graph.store import GraphStore
+
+
+async def open_store(settings: Settings, *, readonly: bool = False) -> GraphStore:
+    """Open the configured store; StoreUnavailable says why it could not be opened."""
+    if settings.uses_neo4j:
+        try:
+            from graph.neo4j_store import Neo4jStore
+        except ImportError as exc:  # pragma: no cover - the module ships with wijknet
+            raise StoreUnavailable(f"the Neo4j store is not available: {exc}") from exc
+        return await Neo4jStore.open(
+            settings.store,
+            user=settings.neo4j_user,
+            password=settings.neo4j_password,
+            database=settings.neo4j_database,
+        )
+    if "://" in settings.store:
+        scheme = settings.store.split("://", 1)[0]
+        raise StoreUnavailable(
+            f"unknown store scheme {scheme!r}: use a file path or neo4j:// / neo4j+s:// / bolt://"
+        )
+    return await asyncio.to_thread(EmbeddedStore.open, settings.store, readonly=readonly)

@@ -1,0 +1,639 @@
+"""The embedded default store: networkx in memory, made durable by SQLite.
+
+A write is committed to SQLite (WAL, ``synchronous=FULL``) before it touches
+the in-memory graph and before the caller hears back, so an acknowledged write
+survives ``kill -9``. At start the graph is rebuilt from the file. One process
+at a time may open a file for writing (an ``flock`` on ``<file>.lock``).
+
+In memory the graph is a :class:`networkx.DiGraph` whose edge data maps each
+relationship type to its properties, so several typed relationships between
+the same two nodes share one networkx edge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import fcntl
+import heapq
+import itertools
+import json
+import os
+import sqlite3
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from pathlib import Path as FsPath
+from typing import Any, TypeVar
+
+import networkx as nx
+from sortedcontainers import SortedList
+
+from graph.errors import Conflict, InvalidInput, NotFound, StoreUnavailable
+from graph.model import (
+    ACTOR_KINDS,
+    REL_RULES,
+    Initiative,
+    Node,
+    NodeId,
+    NodeKind,
+    Relationship,
+    RelType,
+    check_endpoints,
+    node_from_record,
+    node_props,
+    search_text,
+    text_matches,
+)
+from graph.store import (
+    LOCATION_TYPES,
+    Direction,
+    GraphStats,
+    Neighbour,
+    NodeFilter,
+    Page,
+    Path,
+    Progress,
+    check_hops,
+    check_page_size,
+    decode_cursor,
+    encode_cursor,
+    skill_types_for,
+    theme_types_for,
+)
+
+DEFAULT_PATH = "wijknet.db"
+SCHEMA_VERSION = "1"
+_SYMMETRIC = frozenset(t for t, rule in REL_RULES.items() if rule.symmetric)
+_EMPTY: dict[str, Any] = {}
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS nodes (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, props TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rels (
+    src TEXT NOT NULL, type TEXT NOT NULL, dst TEXT NOT NULL, props TEXT NOT NULL,
+    PRIMARY KEY (src, type, dst)
+) WITHOUT ROWID;
+"""
+_UPSERT_NODE = (
+    "INSERT INTO nodes (id, kind, props) VALUES (?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, props = excluded.props"
+)
+_UPSERT_REL = (
+    "INSERT INTO rels (src, type, dst, props) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (src, type, dst) DO UPDATE SET props = excluded.props"
+)
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _rel(rtype: RelType, source: str, target: str, props: dict[str, Any]) -> Relationship:
+    """A Relationship from trusted, already validated parts (skips validation)."""
+    rel = object.__new__(Relationship)
+    object.__setattr__(rel, "type", rtype)
+    object.__setattr__(rel, "source", source)
+    object.__setattr__(rel, "target", target)
+    object.__setattr__(rel, "props", props)
+    return rel
+
+
+class EmbeddedStore:
+    """``GraphStore`` over networkx + SQLite. Open with :meth:`open`."""
+
+    def __init__(self, path: str, conn: sqlite3.Connection, lock_fd: int | None) -> None:
+        self.path = path
+        self.readonly = lock_fd is None
+        self._conn = conn
+        self._lock_fd = lock_fd
+        self._write_lock = asyncio.Lock()
+        self._g = nx.DiGraph()
+        self._by_kind: dict[NodeKind, SortedList] = {k: SortedList() for k in NodeKind}
+        self._rel_counts: Counter[RelType] = Counter()
+        self._closed = False
+
+    # --- opening and closing ----------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str = DEFAULT_PATH, *, readonly: bool = False) -> EmbeddedStore:
+        """Open (creating if needed) the store at ``path`` and load it into memory.
+
+        Raises StoreUnavailable when another process holds the file for writing
+        or the file is not a wijknet database.
+        """
+        fs = FsPath(path)
+        lock_fd: int | None = None
+        if readonly:
+            if not fs.exists():
+                raise StoreUnavailable(f"{path} does not exist (run `wijknet seed` first)")
+            conn = _connect(f"file:{fs.resolve()}?mode=ro", uri=True)
+        else:
+            if fs.parent and not fs.parent.exists():
+                raise StoreUnavailable(f"folder {fs.parent} does not exist")
+            lock_fd = _take_lock(path)
+            try:
+                conn = _connect(path)
+                conn.executescript(_SCHEMA)
+                conn.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)",
+                    (SCHEMA_VERSION,),
+                )
+                conn.commit()
+            except BaseException:
+                _release_lock(lock_fd)
+                raise
+        store = cls(path, conn, lock_fd)
+        try:
+            store._check_schema()
+            store._load()
+        except BaseException:
+            store._close_now()
+            raise
+        return store
+
+    def _check_schema(self) -> None:
+        try:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreUnavailable(f"{self.path} is not a wijknet database ({exc})") from exc
+        if row is None or row[0] != SCHEMA_VERSION:
+            found = row[0] if row else "none"
+            raise StoreUnavailable(
+                f"{self.path} has schema version {found}; this wijknet reads {SCHEMA_VERSION}"
+            )
+
+    def _load(self) -> None:
+        try:
+            for node_id, kind, props in self._conn.execute("SELECT id, kind, props FROM nodes"):
+                self._add_node_mem(node_from_record(kind, node_id, json.loads(props)))
+            succ, pred = self._g._succ, self._g._pred
+            for src, rtype, dst, props in self._conn.execute(
+                "SELECT src, type, dst, props FROM rels"
+            ):
+                data = succ[src].get(dst)
+                if data is None:
+                    data = succ[src][dst] = pred[dst][src] = {}
+                t = RelType(rtype)
+                data[t] = json.loads(props) if props != "{}" else _EMPTY
+                self._rel_counts[t] += 1
+        except sqlite3.DatabaseError as exc:
+            raise StoreUnavailable(f"cannot read {self.path}: {exc}") from exc
+        finally:
+            self._conn.rollback()
+
+    async def close(self) -> None:
+        async with self._write_lock:
+            self._close_now()
+
+    def _close_now(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._conn.close()
+        if self._lock_fd is not None:
+            _release_lock(self._lock_fd)
+            self._lock_fd = None
+
+    # --- in-memory bookkeeping ----------------------------------------------------
+
+    def _add_node_mem(self, node: Node) -> None:
+        nid = node.id
+        old = self._g._node.get(nid)
+        if old is None:
+            self._g.add_node(nid, n=node)
+            self._by_kind[node.node_kind].add(nid)
+        else:
+            old["n"] = node
+
+    def _kind_of(self, node_id: str) -> NodeKind | None:
+        attrs = self._g._node.get(node_id)
+        return None if attrs is None else attrs["n"].node_kind
+
+    def _node(self, node_id: str) -> Node:
+        node: Node = self._g._node[node_id]["n"]
+        return node
+
+    def _link_mem(self, rel: Relationship) -> None:
+        succ, pred = self._g._succ, self._g._pred
+        data = succ[rel.source].get(rel.target)
+        if data is None:
+            data = succ[rel.source][rel.target] = pred[rel.target][rel.source] = {}
+        if rel.type not in data:
+            self._rel_counts[rel.type] += 1
+        data[rel.type] = dict(rel.props) if rel.props else _EMPTY
+
+    def _has_rel(self, rel: Relationship) -> bool:
+        data = self._g._succ.get(rel.source, _EMPTY).get(rel.target)
+        return data is not None and rel.type in data
+
+    def _check_writable(self) -> None:
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
+        if self.readonly:
+            raise StoreUnavailable(f"{self.path} was opened read-only")
+
+    def _commit(self, sql_batches: Sequence[tuple[str, Iterable[tuple[Any, ...]]]]) -> None:
+        """Run the statements in one transaction and commit (fsync) before returning."""
+        try:
+            with self._conn:
+                for sql, rows in sql_batches:
+                    self._conn.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"could not write to {self.path}: {exc}") from exc
+
+    # --- reads ----------------------------------------------------------------------
+
+    async def get_nodes(self, ids: Sequence[NodeId]) -> dict[NodeId, Node]:
+        nodes = self._g._node
+        return {i: nodes[i]["n"] for i in ids if i in nodes}
+
+    async def neighbours(
+        self,
+        ids: Sequence[NodeId],
+        *,
+        types: Sequence[RelType] | None = None,
+        direction: Direction = Direction.OUT,
+    ) -> dict[NodeId, list[Neighbour]]:
+        wanted = frozenset(RelType(t) for t in types) if types is not None else None
+        return {i: self._neighbours_of(i, wanted, direction) for i in ids}
+
+    def _neighbours_of(
+        self, node_id: str, wanted: frozenset[RelType] | None, direction: Direction
+    ) -> list[Neighbour]:
+        if node_id not in self._g._node:
+            return []
+        found: list[tuple[str, str, Relationship]] = []
+        nodes = self._g._node
+        for outgoing, adj in ((True, self._g._succ), (False, self._g._pred)):
+            for other, data in adj[node_id].items():
+                for rtype, props in data.items():
+                    if wanted is not None and rtype not in wanted:
+                        continue
+                    one_way = rtype not in _SYMMETRIC and direction is not Direction.BOTH
+                    if one_way and (direction is Direction.IN) == outgoing:
+                        continue
+                    rel = (
+                        _rel(rtype, node_id, other, props)
+                        if outgoing
+                        else _rel(rtype, other, node_id, props)
+                    )
+                    found.append((rtype.value, other, rel))
+        found.sort(key=lambda f: (f[0], f[1]))
+        return [Neighbour(rel, nodes[other]["n"]) for _, other, rel in found]
+
+    def _in_via(self, node_id: str, types: tuple[RelType, ...]) -> set[str]:
+        return {
+            src for src, data in self._g._pred[node_id].items() if any(t in data for t in types)
+        }
+
+    def _sub_places(self, code: str) -> list[str]:
+        out, todo = [code], [code]
+        while todo:
+            cur = todo.pop()
+            for child, data in self._g._pred[cur].items():
+                if RelType.PART_OF in data:
+                    out.append(child)
+                    todo.append(child)
+        return out
+
+    def _require(self, node_id: str, kind: NodeKind, field_name: str) -> None:
+        if self._kind_of(node_id) is not kind:
+            raise NotFound(f"there is no {kind.lower()} with id {node_id!r}", field=field_name)
+
+    async def list_nodes(self, flt: NodeFilter, *, first: int, after: str | None = None) -> Page:
+        check_page_size(first)
+        last = decode_cursor(after)
+        candidates: set[str] | None = None
+
+        def narrow(ids: set[str]) -> None:
+            nonlocal candidates
+            candidates = ids if candidates is None else candidates & ids
+
+        if flt.place is not None:
+            self._require(flt.place, NodeKind.PLACE, "place")
+            located: set[str] = set()
+            for code in self._sub_places(flt.place):
+                located |= self._in_via(code, LOCATION_TYPES)
+            narrow(located)
+        if flt.skill is not None:
+            self._require(flt.skill, NodeKind.SKILL, "skill")
+            narrow(self._in_via(flt.skill, skill_types_for(flt)))
+        if flt.theme is not None:
+            self._require(flt.theme, NodeKind.THEME, "theme")
+            narrow(self._in_via(flt.theme, theme_types_for(flt)))
+
+        plain = candidates is None and not flt.text and not flt.stage and not flt.visibility
+        if plain:
+            return self._page_by_kind(flt.kinds, first, last)
+
+        pool: Iterable[str] = (
+            candidates
+            if candidates is not None
+            else itertools.chain.from_iterable(self._by_kind[k] for k in flt.kinds)
+        )
+        nodes = self._g._node
+        matched: list[str] = []
+        for nid in pool:
+            node = nodes[nid]["n"]
+            if node.node_kind not in flt.kinds:
+                continue
+            visibility = getattr(node, "visibility", None)
+            if flt.visibility is not None and visibility not in flt.visibility:
+                continue
+            stage = node.stage if isinstance(node, Initiative) else None
+            if flt.stage is not None and stage is not flt.stage:
+                continue
+            if flt.text and not text_matches(search_text(node), flt.text):
+                continue
+            matched.append(nid)
+        matched.sort()
+        start = 0 if last is None else bisect.bisect_right(matched, last)
+        chosen = matched[start : start + first]
+        return self._page(chosen, len(matched), has_next=start + first < len(matched))
+
+    def _page_by_kind(self, kinds: frozenset[NodeKind], first: int, last: str | None) -> Page:
+        lists = [self._by_kind[k] for k in sorted(kinds)]
+        total = sum(len(lst) for lst in lists)
+        iters = [
+            lst.irange(minimum=last, inclusive=(False, True)) if last is not None else iter(lst)
+            for lst in lists
+        ]
+        window = list(itertools.islice(heapq.merge(*iters), first + 1))
+        return self._page(window[:first], total, has_next=len(window) > first)
+
+    def _page(self, ids: list[str], total: int, *, has_next: bool) -> Page:
+        nodes = self._g._node
+        return Page(
+            items=[nodes[i]["n"] for i in ids],
+            total=total,
+            end_cursor=encode_cursor(ids[-1]) if ids else None,
+            has_next=has_next,
+        )
+
+    async def shortest_path(
+        self,
+        source: NodeId,
+        target: NodeId,
+        *,
+        max_hops: int,
+        types: Sequence[RelType] | None = None,
+    ) -> Path | None:
+        check_hops(max_hops)
+        for nid, name in ((source, "from"), (target, "to")):
+            if nid not in self._g._node:
+                raise NotFound(f"there is no node with id {nid!r}", field=name)
+        if source == target:
+            return Path(nodes=[self._node(source)], rels=[])
+        wanted = frozenset(RelType(t) for t in types) if types is not None else None
+        dist = self._distances_from(target, max_hops, wanted, stop_at=source)
+        if source not in dist:
+            return None
+        nodes, rels = [source], []
+        cur = source
+        while cur != target:
+            best: tuple[str, Relationship] | None = None
+            for other, rel in self._undirected(cur, wanted):
+                if dist.get(other) == dist[cur] - 1:
+                    cand = (other, rel)
+                    if best is None or (other, rel.type) < (best[0], best[1].type):
+                        best = cand
+            assert best is not None
+            cur = best[0]
+            nodes.append(cur)
+            rels.append(best[1])
+        return Path(nodes=[self._node(n) for n in nodes], rels=rels)
+
+    def _undirected(
+        self, node_id: str, wanted: frozenset[RelType] | None
+    ) -> Iterator[tuple[str, Relationship]]:
+        for other, data in self._g._succ[node_id].items():
+            for rtype, props in data.items():
+                if wanted is None or rtype in wanted:
+                    yield other, _rel(rtype, node_id, other, props)
+        for other, data in self._g._pred[node_id].items():
+            for rtype, props in data.items():
+                if wanted is None or rtype in wanted:
+                    yield other, _rel(rtype, other, node_id, props)
+
+    def _distances_from(
+        self, start: str, max_hops: int, wanted: frozenset[RelType] | None, *, stop_at: str
+    ) -> dict[str, int]:
+        """Breadth-first distances from ``start``, finishing the layer that reaches ``stop_at``."""
+        dist = {start: 0}
+        frontier = [start]
+        for depth in range(1, max_hops + 1):
+            nxt: list[str] = []
+            for cur in frontier:
+                for adj in (self._g._succ[cur], self._g._pred[cur]):
+                    for other, data in adj.items():
+                        if other in dist:
+                            continue
+                        if wanted is not None and not any(t in wanted for t in data):
+                            continue
+                        dist[other] = depth
+                        nxt.append(other)
+            if stop_at in dist or not nxt:
+                break
+            frontier = nxt
+        return dist
+
+    async def stats(self) -> GraphStats:
+        return GraphStats(
+            nodes={k.value: len(v) for k, v in self._by_kind.items() if v},
+            relationships={t.value: c for t, c in self._rel_counts.items() if c},
+        )
+
+    async def stream(self) -> AsyncIterator[Node | Relationship]:  # type: ignore[override]
+        nodes = [attrs["n"] for attrs in self._g._node.values()]
+        for i, node in enumerate(nodes):
+            yield node
+            if i % 20_000 == 19_999:
+                await asyncio.sleep(0)
+        count = 0
+        for src, adj in list(self._g._succ.items()):
+            for dst, data in list(adj.items()):
+                for rtype, props in list(data.items()):
+                    yield _rel(rtype, src, dst, props)
+                    count += 1
+                    if count % 20_000 == 0:
+                        await asyncio.sleep(0)
+
+    # --- writes ---------------------------------------------------------------------
+
+    def _check_nodes(self, nodes: Sequence[Node], create_only: bool) -> None:
+        seen: set[str] = set()
+        for node in nodes:
+            if node.id in seen:
+                raise InvalidInput(f"{node.id!r} appears twice in one write", field="id")
+            seen.add(node.id)
+            existing = self._kind_of(node.id)
+            if existing is None:
+                continue
+            if create_only:
+                raise Conflict(f"{node.id!r} already exists", field="id")
+            if existing is not node.node_kind:
+                raise Conflict(
+                    f"{node.id!r} is a {existing}; it cannot become a {node.node_kind}", field="id"
+                )
+
+    def _check_rels(
+        self,
+        rels: Sequence[Relationship],
+        create_only: bool,
+        pending: dict[NodeId, NodeKind] | None = None,
+    ) -> None:
+        pending = pending or {}
+        seen: set[tuple[str, str, str]] = set()
+        for rel in rels:
+            if create_only:
+                if rel.key in seen:
+                    raise Conflict(
+                        f"{rel.type} {rel.source} -> {rel.target} appears twice", field="target"
+                    )
+                seen.add(rel.key)
+            skind = pending.get(rel.source) or self._kind_of(rel.source)
+            if skind is None:
+                raise NotFound(f"there is no node with id {rel.source!r}", field="source")
+            tkind = pending.get(rel.target) or self._kind_of(rel.target)
+            if tkind is None:
+                raise NotFound(f"there is no node with id {rel.target!r}", field="target")
+            check_endpoints(rel, skind, tkind)
+            if create_only and self._has_rel(rel):
+                raise Conflict(
+                    f"{rel.source!r} -{rel.type}-> {rel.target!r} already exists", field="target"
+                )
+
+    async def upsert(
+        self,
+        nodes: Sequence[Node] = (),
+        rels: Sequence[Relationship] = (),
+        *,
+        create_only: bool = False,
+    ) -> None:
+        async with self._write_lock:
+            self._check_writable()
+            self._check_nodes(nodes, create_only)
+            self._check_rels(rels, create_only, {n.id: n.node_kind for n in nodes})
+            statements = [
+                (_UPSERT_NODE, [(n.id, n.node_kind.value, _dumps(node_props(n))) for n in nodes]),
+                (_UPSERT_REL, [(r.source, r.type.value, r.target, _dumps(r.props)) for r in rels]),
+            ]
+            await asyncio.to_thread(self._commit, statements)
+            for node in nodes:
+                self._add_node_mem(node)
+            for rel in rels:
+                self._link_mem(rel)
+
+    async def delete_actor(self, actor_id: NodeId) -> None:
+        async with self._write_lock:
+            self._check_writable()
+            kind = self._kind_of(actor_id)
+            if kind is None:
+                raise NotFound(f"there is no actor with id {actor_id!r}", field="id")
+            if not _is_actor(kind):
+                raise InvalidInput(f"{actor_id!r} is a {kind}, not an actor", field="id")
+            keys = [
+                (actor_id, t.value, dst)
+                for dst, data in self._g._succ[actor_id].items()
+                for t in data
+            ] + [
+                (src, t.value, actor_id)
+                for src, data in self._g._pred[actor_id].items()
+                for t in data
+            ]
+            await asyncio.to_thread(
+                self._commit,
+                [
+                    ("DELETE FROM rels WHERE src = ? AND type = ? AND dst = ?", keys),
+                    ("DELETE FROM nodes WHERE id = ?", [(actor_id,)]),
+                ],
+            )
+            for _, t, _ in keys:
+                self._rel_counts[RelType(t)] -= 1
+            self._g.remove_node(actor_id)
+            self._by_kind[kind].remove(actor_id)
+
+    async def bulk_import(
+        self,
+        nodes: Iterable[Node],
+        rels: Iterable[Relationship],
+        *,
+        batch_size: int = 50_000,
+        progress: Progress | None = None,
+    ) -> tuple[int, int]:
+        if batch_size < 1:
+            raise InvalidInput("must be at least 1", field="batchSize")
+        done_nodes = done_rels = 0
+        for batch in _batched(nodes, batch_size):
+            async with self._write_lock:
+                self._check_writable()
+                self._check_nodes(batch, create_only=False)
+                rows = [(n.id, n.node_kind.value, _dumps(node_props(n))) for n in batch]
+                self._commit([(_UPSERT_NODE, rows)])
+                for node in batch:
+                    self._add_node_mem(node)
+            done_nodes += len(batch)
+            if progress:
+                progress(done_nodes, done_rels)
+            await asyncio.sleep(0)
+        for rbatch in _batched(rels, batch_size):
+            async with self._write_lock:
+                self._check_writable()
+                self._check_rels(rbatch, create_only=False)
+                rrows = [
+                    (r.source, r.type.value, r.target, _dumps(r.props) if r.props else "{}")
+                    for r in rbatch
+                ]
+                self._commit([(_UPSERT_REL, rrows)])
+                for rel in rbatch:
+                    self._link_mem(rel)
+            done_rels += len(rbatch)
+            if progress:
+                progress(done_nodes, done_rels)
+            await asyncio.sleep(0)
+        return done_nodes, done_rels
+
+
+def _is_actor(kind: NodeKind) -> bool:
+    return kind in ACTOR_KINDS
+
+
+def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    it = iter(items)
+    while batch := list(itertools.islice(it, size)):
+        yield batch
+
+
+def _connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(target, uri=uri, check_same_thread=False, isolation_level="DEFERRED")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA busy_timeout = 5000")
+    except sqlite3.DatabaseError as exc:
+        raise StoreUnavailable(f"cannot open {target} as a wijknet database: {exc}") from exc
+    return conn
+
+
+def _take_lock(path: str) -> int:
+    lock_path = f"{path}.lock"
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise StoreUnavailable(
+            f"{path} is already open for writing by another wijknet process (pid {holder}); "
+            "stop that process or choose another --db"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, str(os.getpid()).encode(), 0)
+    return fd
+
+
+def _release_lock(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)

@@ -1,0 +1,626 @@
+"""The domain model of wijknet: plain frozen dataclasses, no I/O.
+
+Everything a store keeps is a node (:data:`Node`) or a typed, directed
+:class:`Relationship`. The six kinds of actor share one :class:`Actor` class
+told apart by ``kind``; their kind-specific fields are validated per kind.
+Every rule raises :class:`~graph.errors.InvalidInput` naming the field.
+
+>>> a = Actor(id=NodeId("res-1"), kind=ActorKind.RESIDENT, name="Fatima")
+>>> (a.visibility, a.matchable)
+(<Visibility.PRIVATE: 'private'>, False)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any, NewType, TypeVar
+
+from graph.errors import InvalidInput
+
+NodeId = NewType("NodeId", str)
+E = TypeVar("E", bound=StrEnum)
+
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,99}$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_NAME = 200
+MAX_TEXT = 4000
+
+
+class ActorKind(StrEnum):
+    RESIDENT = "Resident"
+    FREELANCER = "Freelancer"
+    PROFESSIONAL = "Professional"
+    ENTERPRISE = "Enterprise"
+    ORGANISATION = "Organisation"
+    MUNICIPALITY = "Municipality"
+
+
+class NodeKind(StrEnum):
+    RESIDENT = "Resident"
+    FREELANCER = "Freelancer"
+    PROFESSIONAL = "Professional"
+    ENTERPRISE = "Enterprise"
+    ORGANISATION = "Organisation"
+    MUNICIPALITY = "Municipality"
+    INITIATIVE = "Initiative"
+    PLACE = "Place"
+    SKILL = "Skill"
+    THEME = "Theme"
+    INSTRUMENT = "Instrument"
+
+
+ACTOR_KINDS: frozenset[NodeKind] = frozenset(NodeKind(k.value) for k in ActorKind)
+PERSON_KINDS: frozenset[NodeKind] = frozenset(
+    {NodeKind.RESIDENT, NodeKind.FREELANCER, NodeKind.PROFESSIONAL}
+)
+BODY_KINDS: frozenset[NodeKind] = ACTOR_KINDS - PERSON_KINDS
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    NETWORK = "network"
+    PRIVATE = "private"
+
+
+class PlaceLevel(StrEnum):
+    PROVINCE = "province"
+    MUNICIPALITY = "municipality"
+    DISTRICT = "district"
+    NEIGHBOURHOOD = "neighbourhood"
+    BUURT = "buurt"
+
+
+PLACE_DEPTH = {level: depth for depth, level in enumerate(PlaceLevel)}
+
+
+class LegalForm(StrEnum):
+    STICHTING = "stichting"
+    COOPERATIE = "cooperatie"
+    VERENIGING = "vereniging"
+    BV = "bv"
+    NONE = "none"
+    UNKNOWN = "unknown"
+
+
+class RevenueModel(StrEnum):
+    ROOM_RENTAL = "room_rental"
+    PAID_ASSIGNMENTS = "paid_assignments"
+    SUBSIDIES = "subsidies"
+    FUNDS = "funds"
+    MEMBER_CONTRIBUTIONS = "member_contributions"
+    ENERGY_REVENUE = "energy_revenue"
+    SALES = "sales"
+    DONATIONS = "donations"
+
+
+class InitiativeStage(StrEnum):
+    IDEA = "idea"
+    STARTING = "starting"
+    RUNNING = "running"
+    ENDED = "ended"
+
+
+class RelType(StrEnum):
+    LIVES_IN = "LIVES_IN"
+    LOCATED_IN = "LOCATED_IN"
+    PART_OF = "PART_OF"
+    ADJACENT_TO = "ADJACENT_TO"
+    HAS_SKILL = "HAS_SKILL"
+    OFFERS = "OFFERS"
+    INTERESTED_IN = "INTERESTED_IN"
+    MEMBER_OF = "MEMBER_OF"
+    WORKS_FOR = "WORKS_FOR"
+    KNOWS = "KNOWS"
+    PARTNERS_WITH = "PARTNERS_WITH"
+    SUPPORTS = "SUPPORTS"
+    NEEDS = "NEEDS"
+    ABOUT = "ABOUT"
+    USES = "USES"
+
+
+class MemberRole(StrEnum):
+    INITIATOR = "initiator"
+    BOARD = "board"
+    COORDINATOR = "coordinator"
+    MEMBER = "member"
+    VOLUNTEER = "volunteer"
+    ADVISOR = "advisor"
+    EMPLOYEE = "employee"
+
+
+class SupportHow(StrEnum):
+    FUNDING = "funding"
+    SPACE = "space"
+    ADVICE = "advice"
+    CONTRACT = "contract"
+
+
+class Urgency(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+# --- validation helpers -------------------------------------------------------
+
+
+def check_id(value: object, field_name: str = "id") -> NodeId:
+    """Return ``value`` as a :data:`NodeId` or raise naming ``field_name``."""
+    if not isinstance(value, str) or not value:
+        raise InvalidInput("is required", field=field_name)
+    if not _ID_RE.match(value):
+        raise InvalidInput(
+            "may only contain letters, digits and . _ : - (at most 100 characters), "
+            f"got {value[:40]!r}",
+            field=field_name,
+        )
+    return NodeId(value)
+
+
+def _text(value: object, field_name: str, *, required: bool, limit: int) -> None:
+    if not isinstance(value, str):
+        raise InvalidInput("must be text", field=field_name)
+    if required and not value.strip():
+        raise InvalidInput("is required and may not be blank", field=field_name)
+    if len(value) > limit:
+        raise InvalidInput(
+            f"is too long ({len(value)} characters, at most {limit})", field=field_name
+        )
+
+
+def _enum(enum: type[E], value: object, field_name: str) -> E:
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(e.value for e in enum)
+        raise InvalidInput(f"must be one of {allowed}; got {value!r}", field=field_name) from None
+
+
+def _iso_date(value: object, field_name: str) -> None:
+    if value is None or value == "":
+        return
+    if not isinstance(value, str):
+        raise InvalidInput("must be a date like 2024-05-01 or a year like 2024", field=field_name)
+    try:
+        if len(value) == 4 and value.isdigit():
+            return
+        date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"must be a date like 2024-05-01 or a year like 2024; got {value!r}", field=field_name
+        ) from None
+
+
+# --- nodes ---------------------------------------------------------------------
+
+_PROFESSION_KINDS = {ActorKind.FREELANCER, ActorKind.PROFESSIONAL}
+_SUBTYPE_KINDS = {ActorKind.ENTERPRISE, ActorKind.ORGANISATION, ActorKind.MUNICIPALITY}
+_LEGAL_KINDS = {ActorKind.ENTERPRISE, ActorKind.ORGANISATION}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Actor:
+    """Anyone who can take part: a person, an enterprise, an organisation, a gemeente.
+
+    ``visibility`` and ``matchable`` default per kind: a resident is private and
+    not matchable until they say otherwise; everyone else is public and matchable.
+    """
+
+    id: NodeId
+    kind: ActorKind
+    name: str
+    description: str = ""
+    email: str = ""
+    website: str = ""
+    visibility: Visibility = None  # type: ignore[assignment]  # set per kind below
+    matchable: bool = None  # type: ignore[assignment]
+    profession: str = ""
+    subtype: str = ""
+    legal_form: LegalForm | None = None
+    revenue_models: tuple[RevenueModel, ...] = ()
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        check_id(self.id)
+        kind = _enum(ActorKind, self.kind, "kind")
+        object.__setattr__(self, "kind", kind)
+        _text(self.name, "name", required=True, limit=MAX_NAME)
+        _text(self.description, "description", required=False, limit=MAX_TEXT)
+        _text(self.website, "website", required=False, limit=300)
+        _text(self.source, "source", required=False, limit=1000)
+        if self.email and not (isinstance(self.email, str) and _EMAIL_RE.match(self.email)):
+            raise InvalidInput(f"is not an e-mail address: {self.email!r}", field="email")
+        private_by_default = kind is ActorKind.RESIDENT
+        vis = self.visibility
+        if vis is None:
+            vis = Visibility.PRIVATE if private_by_default else Visibility.PUBLIC
+        object.__setattr__(self, "visibility", _enum(Visibility, vis, "visibility"))
+        if self.matchable is None:
+            object.__setattr__(self, "matchable", not private_by_default)
+        elif not isinstance(self.matchable, bool):
+            raise InvalidInput("must be true or false", field="matchable")
+        _text(self.profession, "profession", required=False, limit=MAX_NAME)
+        if self.profession and kind not in _PROFESSION_KINDS:
+            raise InvalidInput(
+                f"only a ZZP'er or a professional has a profession, not a {kind}",
+                field="profession",
+            )
+        _text(self.subtype, "subtype", required=False, limit=60)
+        if self.subtype and kind not in _SUBTYPE_KINDS:
+            raise InvalidInput(f"a {kind} has no subtype", field="subtype")
+        if self.legal_form is not None:
+            if kind not in _LEGAL_KINDS:
+                raise InvalidInput(f"a {kind} has no legal form", field="legalForm")
+            object.__setattr__(self, "legal_form", _enum(LegalForm, self.legal_form, "legalForm"))
+        models = tuple(_enum(RevenueModel, m, "revenueModels") for m in self.revenue_models)
+        if models and kind is not ActorKind.ENTERPRISE:
+            raise InvalidInput("only an enterprise has revenue models", field="revenueModels")
+        if len(set(models)) != len(models):
+            raise InvalidInput("lists a revenue model twice", field="revenueModels")
+        object.__setattr__(self, "revenue_models", models)
+
+    @property
+    def node_kind(self) -> NodeKind:
+        return NodeKind(self.kind.value)
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Initiative:
+    """Something people start together: an energy coop, a buurthuis, a food coop."""
+
+    id: NodeId
+    name: str
+    description: str = ""
+    stage: InitiativeStage = InitiativeStage.IDEA
+    started: str = ""
+    visibility: Visibility = Visibility.PUBLIC
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        check_id(self.id)
+        _text(self.name, "name", required=True, limit=MAX_NAME)
+        _text(self.description, "description", required=False, limit=MAX_TEXT)
+        _text(self.source, "source", required=False, limit=1000)
+        object.__setattr__(self, "stage", _enum(InitiativeStage, self.stage, "stage"))
+        object.__setattr__(self, "visibility", _enum(Visibility, self.visibility, "visibility"))
+        _iso_date(self.started, "started")
+
+    @property
+    def node_kind(self) -> NodeKind:
+        return NodeKind.INITIATIVE
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Place:
+    """A province, gemeente, stadsdeel, wijk or buurt; ``id`` is its code.
+
+    ``cbs_code`` is set only where the code was checked against a CBS source.
+    """
+
+    id: NodeId
+    name: str
+    level: PlaceLevel
+    cbs_code: str = ""
+    verified: bool = False
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        check_id(self.id, "code")
+        _text(self.name, "name", required=True, limit=MAX_NAME)
+        object.__setattr__(self, "level", _enum(PlaceLevel, self.level, "level"))
+        _text(self.cbs_code, "cbsCode", required=False, limit=20)
+        _text(self.source, "source", required=False, limit=1000)
+
+    @property
+    def node_kind(self) -> NodeKind:
+        return NodeKind.PLACE
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Skill:
+    """Something an actor can do or offer and an initiative can need."""
+
+    id: NodeId
+    name_nl: str
+    name_en: str
+    category: str = ""
+
+    def __post_init__(self) -> None:
+        check_id(self.id)
+        _text(self.name_nl, "nameNl", required=True, limit=MAX_NAME)
+        _text(self.name_en, "nameEn", required=True, limit=MAX_NAME)
+
+    @property
+    def node_kind(self) -> NodeKind:
+        return NodeKind.SKILL
+
+    @property
+    def label(self) -> str:
+        return self.name_nl
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Theme:
+    """What an initiative is about: energy, care, green, food, mobility, ..."""
+
+    id: NodeId
+    name_nl: str
+    name_en: str
+    description_nl: str = ""
+    description_en: str = ""
+
+    def __post_init__(self) -> None:
+        check_id(self.id)
+        _text(self.name_nl, "nameNl", required=True, limit=MAX_NAME)
+        _text(self.name_en, "nameEn", required=True, limit=MAX_NAME)
+
+    @property
+    def node_kind(self) -> NodeKind:
+        return NodeKind.THEME
+
+    @property
+    def label(self) -> str:
+        return self.name_nl
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Instrument:
+    """A legal or financial instrument: Right to Challenge, wijkbudget, subsidie, ..."""
+
+    id: NodeId
+    name_nl: str
+    name_en: str
+    description_nl: str = ""
+    description_en: str = ""
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        check_id(self.id)
+        _text(self.name_nl, "nameNl", required=True, limit=MAX_NAME)
+        _text(self.name_en, "nameEn", required=True, limit=MAX_NAME)
+
+    @property
+    def node_kind(self) -> NodeKind:
+        return NodeKind.INSTRUMENT
+
+    @property
+    def label(self) -> str:
+        return self.name_nl
+
+
+Node = Actor | Initiative | Place | Skill | Theme | Instrument
+
+_CLASS_OF: dict[NodeKind, type[Actor | Initiative | Place | Skill | Theme | Instrument]] = {
+    **{k: Actor for k in ACTOR_KINDS},
+    NodeKind.INITIATIVE: Initiative,
+    NodeKind.PLACE: Place,
+    NodeKind.SKILL: Skill,
+    NodeKind.THEME: Theme,
+    NodeKind.INSTRUMENT: Instrument,
+}
+_FIELDS: dict[type, tuple[str, ...]] = {
+    cls: tuple(f for f in cls.__dataclass_fields__ if f not in ("id", "kind"))
+    for cls in set(_CLASS_OF.values())
+}
+
+
+def node_props(node: Node) -> dict[str, Any]:
+    """The node's fields as plain JSON-able values, without ``id`` and ``kind``.
+
+    Empty values are left out so stored records stay small.
+    """
+    out: dict[str, Any] = {}
+    for name in _FIELDS[type(node)]:
+        value = getattr(node, name)
+        if value is None or value == "" or value == ():
+            continue
+        if isinstance(value, tuple):
+            out[name] = [str(v) for v in value]
+        else:
+            out[name] = str(value) if isinstance(value, StrEnum) else value
+    return out
+
+
+def node_from_record(kind: str, node_id: str, props: Mapping[str, Any]) -> Node:
+    """Rebuild a node from what :func:`node_props` stored."""
+    nkind = _enum(NodeKind, kind, "kind")
+    cls = _CLASS_OF[nkind]
+    known = _FIELDS[cls]
+    kwargs: dict[str, Any] = {k: v for k, v in props.items() if k in known}
+    if "revenue_models" in kwargs:
+        kwargs["revenue_models"] = tuple(kwargs["revenue_models"])
+    if cls is Actor:
+        kwargs["kind"] = ActorKind(nkind.value)
+    return cls(id=NodeId(node_id), **kwargs)
+
+
+def search_text(node: Node) -> str:
+    """Lower-cased text the ``text`` filter matches against."""
+    if isinstance(node, Actor | Initiative):
+        return f"{node.name}\n{node.description}".casefold()
+    if isinstance(node, Place):
+        return node.name.casefold()
+    return f"{node.name_nl}\n{node.name_en}".casefold()
+
+
+def text_matches(haystack: str, query: str) -> bool:
+    """True when every word of ``query`` occurs in ``haystack`` (already case-folded)."""
+    return all(word in haystack for word in query.casefold().split())
+
+
+# --- relationships -------------------------------------------------------------
+
+
+def _check_role(v: object) -> object:
+    return _enum(MemberRole, v, "role").value
+
+
+def _check_how(v: object) -> object:
+    return _enum(SupportHow, v, "how").value
+
+
+def _check_urgency(v: object) -> object:
+    return _enum(Urgency, v, "urgency").value
+
+
+def _check_weight(v: object) -> object:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < float(v) <= 1:
+        raise InvalidInput("must be a number above 0 and at most 1", field="weight")
+    return float(v)
+
+
+def _check_since(v: object) -> object:
+    _iso_date(v, "since")
+    return v
+
+
+def _check_note(v: object) -> object:
+    _text(v, "note", required=False, limit=500)
+    return v
+
+
+@dataclass(frozen=True, slots=True)
+class RelRule:
+    """Which node kinds a relationship type may join, and which properties it has."""
+
+    sources: frozenset[NodeKind]
+    targets: frozenset[NodeKind]
+    props: Mapping[str, Callable[[object], object]] = field(default_factory=dict)
+    symmetric: bool = False
+
+
+_ACTORS_AND_INITIATIVES = ACTOR_KINDS | {NodeKind.INITIATIVE}
+_PLACE = frozenset({NodeKind.PLACE})
+
+REL_RULES: Mapping[RelType, RelRule] = {
+    RelType.LIVES_IN: RelRule(PERSON_KINDS, _PLACE),
+    RelType.LOCATED_IN: RelRule(BODY_KINDS | {NodeKind.INITIATIVE}, _PLACE),
+    RelType.PART_OF: RelRule(_PLACE, _PLACE),
+    RelType.ADJACENT_TO: RelRule(_PLACE, _PLACE, symmetric=True),
+    RelType.HAS_SKILL: RelRule(ACTOR_KINDS, frozenset({NodeKind.SKILL})),
+    RelType.OFFERS: RelRule(ACTOR_KINDS, frozenset({NodeKind.SKILL}), {"note": _check_note}),
+    RelType.INTERESTED_IN: RelRule(ACTOR_KINDS, frozenset({NodeKind.THEME})),
+    RelType.MEMBER_OF: RelRule(
+        ACTOR_KINDS,
+        frozenset({NodeKind.INITIATIVE, NodeKind.ENTERPRISE}),
+        {"role": _check_role, "since": _check_since},
+    ),
+    RelType.WORKS_FOR: RelRule(
+        frozenset({NodeKind.PROFESSIONAL}),
+        BODY_KINDS,
+        {"role": _check_note, "since": _check_since},
+    ),
+    RelType.KNOWS: RelRule(
+        ACTOR_KINDS, ACTOR_KINDS, {"since": _check_since, "weight": _check_weight}, symmetric=True
+    ),
+    RelType.PARTNERS_WITH: RelRule(
+        _ACTORS_AND_INITIATIVES, _ACTORS_AND_INITIATIVES, {"since": _check_since}, symmetric=True
+    ),
+    RelType.SUPPORTS: RelRule(
+        ACTOR_KINDS,
+        frozenset({NodeKind.INITIATIVE, NodeKind.ENTERPRISE}),
+        {"how": _check_how, "since": _check_since},
+    ),
+    RelType.NEEDS: RelRule(
+        frozenset({NodeKind.INITIATIVE}),
+        frozenset({NodeKind.SKILL}),
+        {"urgency": _check_urgency, "note": _check_note},
+    ),
+    RelType.ABOUT: RelRule(frozenset({NodeKind.INITIATIVE}), frozenset({NodeKind.THEME})),
+    RelType.USES: RelRule(frozenset({NodeKind.INITIATIVE}), frozenset({NodeKind.INSTRUMENT})),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Relationship:
+    """A typed, directed edge. ``(type, source, target)`` identifies it.
+
+    >>> Relationship(RelType.NEEDS, NodeId("i1"), NodeId("s1"), {"urgency": "high"}).props
+    {'urgency': 'high'}
+    """
+
+    type: RelType
+    source: NodeId
+    target: NodeId
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        rtype = _enum(RelType, self.type, "type")
+        object.__setattr__(self, "type", rtype)
+        check_id(self.source, "source")
+        check_id(self.target, "target")
+        if self.source == self.target:
+            raise InvalidInput("a node cannot be linked to itself", field="target")
+        rule = REL_RULES[rtype]
+        if rule.symmetric and self.source > self.target:
+            # one stored direction per symmetric pair, so a-KNOWS-b and b-KNOWS-a are one tie
+            src = self.source
+            object.__setattr__(self, "source", self.target)
+            object.__setattr__(self, "target", src)
+        clean: dict[str, Any] = {}
+        for key, value in self.props.items():
+            if value is None:
+                continue
+            check = rule.props.get(key)
+            if check is None:
+                allowed = ", ".join(rule.props) or "none"
+                raise InvalidInput(
+                    f"{rtype} has no property {key!r} (allowed: {allowed})", field=key
+                )
+            clean[key] = check(value)
+        object.__setattr__(self, "props", clean)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.type.value, self.source, self.target)
+
+    @classmethod
+    def trusted(
+        cls, rtype: RelType, source: str, target: str, props: Mapping[str, Any]
+    ) -> Relationship:
+        """Build without validation, for generators and stores whose parts are known good.
+
+        Symmetric types are still put in their one stored direction. Stores still
+        check that both ends exist and are of allowed kinds.
+        """
+        rel = object.__new__(cls)
+        if REL_RULES[rtype].symmetric and source > target:
+            source, target = target, source
+        object.__setattr__(rel, "type", rtype)
+        object.__setattr__(rel, "source", source)
+        object.__setattr__(rel, "target", target)
+        object.__setattr__(rel, "props", props)
+        return rel
+
+
+def check_endpoints(rel: Relationship, source_kind: NodeKind, target_kind: NodeKind) -> None:
+    """Raise :class:`InvalidInput` when ``rel`` may not join nodes of these kinds."""
+    rule = REL_RULES[rel.type]
+    if source_kind not in rule.sources:
+        allowed = ", ".join(sorted(rule.sources))
+        raise InvalidInput(
+            f"{rel.type} cannot start at a {source_kind} ({rel.source}); it starts at: {allowed}",
+            field="source",
+        )
+    if target_kind not in rule.targets:
+        allowed = ", ".join(sorted(rule.targets))
+        raise InvalidInput(
+            f"{rel.type} cannot point to a {target_kind} ({rel.target}); it points to: {allowed}",
+            field="target",
+        )

@@ -1,0 +1,240 @@
+"""The ``GraphStore`` port: what wijknet asks of any place that keeps the graph.
+
+Two adapters implement it and pass one contract suite (``tests/contract``):
+:class:`graph.embedded.EmbeddedStore` (networkx + SQLite, the default) and
+:class:`graph.neo4j_store.Neo4jStore`.
+
+Semantics every adapter keeps, so results are identical across stores:
+
+* Lists are ordered by node id (Unicode code points) and paged with an opaque
+  cursor that encodes the last id returned.
+* ``NodeFilter.place`` matches nodes located in that place or any place that
+  is (transitively) ``PART_OF`` it. ``skill`` matches actors through
+  ``HAS_SKILL``/``OFFERS`` and initiatives through ``NEEDS``; ``theme``
+  matches actors through ``INTERESTED_IN`` and initiatives through ``ABOUT``.
+  ``text`` matches when every word occurs (case-insensitively) in the name or
+  description.
+* Neighbour lists are ordered by relationship type, then by the other node's id.
+* ``shortest_path`` ignores direction and, among the shortest paths, returns
+  the one whose sequence of node ids is smallest.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+from graph.errors import InvalidInput
+from graph.model import (
+    ACTOR_KINDS,
+    InitiativeStage,
+    Node,
+    NodeId,
+    NodeKind,
+    Relationship,
+    RelType,
+    Visibility,
+)
+
+MAX_PAGE = 500
+MAX_HOPS = 8
+
+#: Relationship types through which a node is "in" a place.
+LOCATION_TYPES = (RelType.LIVES_IN, RelType.LOCATED_IN)
+#: Relationship types the ``skill`` filter follows, per side.
+ACTOR_SKILL_TYPES = (RelType.HAS_SKILL, RelType.OFFERS)
+INITIATIVE_SKILL_TYPES = (RelType.NEEDS,)
+ACTOR_THEME_TYPES = (RelType.INTERESTED_IN,)
+INITIATIVE_THEME_TYPES = (RelType.ABOUT,)
+
+
+class Direction(StrEnum):
+    OUT = "out"
+    IN = "in"
+    BOTH = "both"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeFilter:
+    """Which nodes ``list_nodes`` returns; every field set narrows the result."""
+
+    kinds: frozenset[NodeKind]
+    place: NodeId | None = None
+    skill: NodeId | None = None
+    theme: NodeId | None = None
+    text: str | None = None
+    stage: InitiativeStage | None = None
+    visibility: frozenset[Visibility] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.kinds:
+            raise InvalidInput("name at least one kind", field="kind")
+        if self.stage is not None and self.kinds != {NodeKind.INITIATIVE}:
+            raise InvalidInput("only initiatives have a stage", field="stage")
+        mixed = self.kinds & ACTOR_KINDS and NodeKind.INITIATIVE in self.kinds
+        if (self.skill or self.theme) and mixed:
+            raise InvalidInput("filter actors and initiatives separately", field="kind")
+
+    @property
+    def for_initiatives(self) -> bool:
+        return NodeKind.INITIATIVE in self.kinds
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of ``list_nodes``; ``total`` counts all matches, not just this page."""
+
+    items: list[Node]
+    total: int
+    end_cursor: str | None
+    has_next: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    rel: Relationship
+    node: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Path:
+    nodes: list[Node]
+    rels: list[Relationship]
+
+
+@dataclass(slots=True)
+class GraphStats:
+    nodes: dict[str, int] = field(default_factory=dict)
+    relationships: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def node_count(self) -> int:
+        return sum(self.nodes.values())
+
+    @property
+    def relationship_count(self) -> int:
+        return sum(self.relationships.values())
+
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(nodes_done, relationships_done)`` during long work."""
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """Async access to the graph. Writes return only once they are durable."""
+
+    async def get_nodes(self, ids: Sequence[NodeId]) -> dict[NodeId, Node]:
+        """The nodes among ``ids`` that exist; missing ids are simply absent."""
+        ...
+
+    async def upsert(
+        self,
+        nodes: Sequence[Node] = (),
+        rels: Sequence[Relationship] = (),
+        *,
+        create_only: bool = False,
+    ) -> None:
+        """Create or replace nodes (by id) and relationships (by type, source, target).
+
+        All in one transaction: either everything is durable when this returns,
+        or nothing was written. A relationship's ends must exist, here or among
+        ``nodes`` (else NotFound), and be of kinds its type allows (InvalidInput).
+        Changing a node's kind is a Conflict; with ``create_only`` so is any
+        node or relationship that already exists.
+        """
+        ...
+
+    async def delete_actor(self, actor_id: NodeId) -> None:
+        """Delete an actor and every relationship it has."""
+        ...
+
+    async def list_nodes(self, flt: NodeFilter, *, first: int, after: str | None = None) -> Page:
+        """Nodes matching ``flt`` in id order, at most ``first`` after the cursor."""
+        ...
+
+    async def neighbours(
+        self,
+        ids: Sequence[NodeId],
+        *,
+        types: Sequence[RelType] | None = None,
+        direction: Direction = Direction.OUT,
+    ) -> dict[NodeId, list[Neighbour]]:
+        """Relationships of each id (of ``types``, all if None) and the node at the other end."""
+        ...
+
+    async def shortest_path(
+        self,
+        source: NodeId,
+        target: NodeId,
+        *,
+        max_hops: int,
+        types: Sequence[RelType] | None = None,
+    ) -> Path | None:
+        """The shortest undirected path of at most ``max_hops`` relationships, or None."""
+        ...
+
+    async def bulk_import(
+        self,
+        nodes: Iterable[Node],
+        rels: Iterable[Relationship],
+        *,
+        batch_size: int = 50_000,
+        progress: Progress | None = None,
+    ) -> tuple[int, int]:
+        """Upsert many nodes, then many relationships, in batches; return the counts.
+
+        Each batch is committed on its own: an interrupted import keeps whole batches.
+        """
+        ...
+
+    def stream(self) -> AsyncIterator[Node | Relationship]:
+        """Every node, then every relationship (for analytics, matching and copies)."""
+        ...
+
+    async def stats(self) -> GraphStats:
+        """Counts of nodes per kind and relationships per type."""
+        ...
+
+    async def close(self) -> None:
+        """Release files, locks and connections."""
+        ...
+
+
+def encode_cursor(node_id: str) -> str:
+    return base64.urlsafe_b64encode(f"id:{node_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    """The id a cursor stands for; a cursor this module did not make is InvalidInput."""
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (binascii.Error, UnicodeError, ValueError):
+        raw = ""
+    if not raw.startswith("id:"):
+        raise InvalidInput("is not a cursor this server handed out", field="after")
+    return raw[3:]
+
+
+def check_page_size(first: int) -> None:
+    if not 0 <= first <= MAX_PAGE:
+        raise InvalidInput(f"must be between 0 and {MAX_PAGE}", field="first")
+
+
+def check_hops(max_hops: int) -> None:
+    if not 1 <= max_hops <= MAX_HOPS:
+        raise InvalidInput(f"must be between 1 and {MAX_HOPS}", field="maxHops")
+
+
+def skill_types_for(flt: NodeFilter) -> tuple[RelType, ...]:
+    return INITIATIVE_SKILL_TYPES if flt.for_initiatives else ACTOR_SKILL_TYPES
+
+
+def theme_types_for(flt: NodeFilter) -> tuple[RelType, ...]:
+    return INITIATIVE_THEME_TYPES if flt.for_initiatives else ACTOR_THEME_TYPES

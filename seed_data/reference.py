@@ -1,0 +1,204 @@
+"""Curated real reference data: places, organisations, instruments, themes, skills.
+
+The CSV files live in ``seed_data/reference/``; their README says where every
+row comes from. This module turns them into model nodes and relationships.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from graph.errors import InvalidInput
+from graph.model import (
+    Actor,
+    ActorKind,
+    Instrument,
+    LegalForm,
+    Node,
+    NodeId,
+    Place,
+    PlaceLevel,
+    Relationship,
+    RelType,
+    RevenueModel,
+    Skill,
+    Theme,
+)
+
+SOURCE_SYNTHETIC = "synthetic"
+
+
+@dataclass(slots=True)
+class Reference:
+    """Everything in the reference files, as nodes and relationships."""
+
+    places: dict[NodeId, Place] = field(default_factory=dict)
+    parent: dict[NodeId, NodeId] = field(default_factory=dict)
+    adjacency: list[tuple[NodeId, NodeId]] = field(default_factory=list)
+    organisations: list[Actor] = field(default_factory=list)
+    organisation_place: dict[NodeId, NodeId] = field(default_factory=dict)
+    organisation_themes: dict[NodeId, list[NodeId]] = field(default_factory=dict)
+    instruments: list[Instrument] = field(default_factory=list)
+    themes: list[Theme] = field(default_factory=list)
+    skills: list[Skill] = field(default_factory=list)
+    skill_themes: dict[NodeId, list[NodeId]] = field(default_factory=dict)
+
+    def children(self) -> dict[NodeId, list[NodeId]]:
+        out: dict[NodeId, list[NodeId]] = {}
+        for child, parent in self.parent.items():
+            out.setdefault(parent, []).append(child)
+        for kids in out.values():
+            kids.sort()
+        return out
+
+    def nodes(self) -> list[Node]:
+        return [
+            *self.places.values(),
+            *self.themes,
+            *self.skills,
+            *self.instruments,
+            *self.organisations,
+        ]
+
+    def relationships(self) -> list[Relationship]:
+        rels = [Relationship(RelType.PART_OF, c, p) for c, p in self.parent.items()]
+        rels += [Relationship(RelType.ADJACENT_TO, a, b) for a, b in self.adjacency]
+        for org_id, place in self.organisation_place.items():
+            rels.append(Relationship(RelType.LOCATED_IN, org_id, place))
+        for org_id, themes in self.organisation_themes.items():
+            rels += [Relationship(RelType.INTERESTED_IN, org_id, t) for t in themes]
+        return rels
+
+
+def _rows(folder: Path, name: str) -> list[tuple[int, dict[str, str]]]:
+    path = folder / name
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [
+            (line, {k: (v or "").strip() for k, v in row.items()})
+            for line, row in enumerate(csv.DictReader(fh), start=2)
+        ]
+
+
+def _split(value: str) -> list[str]:
+    return [v.strip() for v in value.split(";") if v.strip()]
+
+
+def _where(name: str, line: int, exc: InvalidInput) -> InvalidInput:
+    return InvalidInput(f"{name} line {line}: {exc}", field=exc.field)
+
+
+def default_folder() -> Path:
+    return Path(str(resources.files("seed_data") / "reference"))
+
+
+def load_reference(folder: Path | None = None) -> Reference:
+    """Read and validate the reference CSV files; errors name file and line."""
+    folder = folder or default_folder()
+    ref = Reference()
+    for line, row in _rows(folder, "places.csv"):
+        try:
+            place = Place(
+                id=NodeId(row["code"]),
+                name=row["name"],
+                level=PlaceLevel(row["level"]),
+                cbs_code=row.get("cbs_code", ""),
+                verified=row.get("verified", "").lower() == "true",
+                source=row.get("source", ""),
+            )
+        except (InvalidInput, ValueError) as exc:
+            raise InvalidInput(f"places.csv line {line}: {exc}") from exc
+        ref.places[place.id] = place
+        if row.get("parent_code"):
+            ref.parent[place.id] = NodeId(row["parent_code"])
+    for child, parent in ref.parent.items():
+        if parent not in ref.places:
+            raise InvalidInput(f"places.csv: {child} names unknown parent {parent}")
+    if (folder / "adjacency.csv").exists():
+        for line, row in _rows(folder, "adjacency.csv"):
+            a, b = NodeId(row["a_code"]), NodeId(row["b_code"])
+            if a not in ref.places or b not in ref.places:
+                raise InvalidInput(f"adjacency.csv line {line}: unknown place {a} or {b}")
+            ref.adjacency.append((a, b))
+    for line, row in _rows(folder, "themes.csv"):
+        try:
+            ref.themes.append(
+                Theme(
+                    id=NodeId(row["id"]),
+                    name_nl=row["name_nl"],
+                    name_en=row["name_en"],
+                    description_nl=row.get("description_nl", ""),
+                    description_en=row.get("description_en", ""),
+                )
+            )
+        except InvalidInput as exc:
+            raise _where("themes.csv", line, exc) from exc
+    theme_ids = {t.id for t in ref.themes}
+    for line, row in _rows(folder, "skills.csv"):
+        try:
+            skill = Skill(
+                id=NodeId(row["id"]),
+                name_nl=row["name_nl"],
+                name_en=row["name_en"],
+                category=row.get("category", ""),
+            )
+        except InvalidInput as exc:
+            raise _where("skills.csv", line, exc) from exc
+        ref.skills.append(skill)
+        themes = [NodeId(t) for t in _split(row.get("themes", ""))]
+        unknown = [t for t in themes if t not in theme_ids]
+        if unknown:
+            raise InvalidInput(f"skills.csv line {line}: unknown themes {unknown}")
+        ref.skill_themes[skill.id] = themes
+    for line, row in _rows(folder, "instruments.csv"):
+        try:
+            ref.instruments.append(
+                Instrument(
+                    id=NodeId(row["id"]),
+                    name_nl=row["name_nl"],
+                    name_en=row["name_en"],
+                    description_nl=row.get("description_nl", ""),
+                    description_en=row.get("description_en", ""),
+                    source=row.get("source", ""),
+                )
+            )
+        except InvalidInput as exc:
+            raise _where("instruments.csv", line, exc) from exc
+    for line, row in _rows(folder, "organisations.csv"):
+        kind = {
+            "enterprise": ActorKind.ENTERPRISE,
+            "organisation": ActorKind.ORGANISATION,
+            "municipality": ActorKind.MUNICIPALITY,
+        }.get(row["kind"])
+        if kind is None:
+            raise InvalidInput(f"organisations.csv line {line}: unknown kind {row['kind']!r}")
+        legal = row.get("legal_form") or ""
+        try:
+            org = Actor(
+                id=NodeId(row["id"]),
+                kind=kind,
+                name=row["name"],
+                description=row.get("description", ""),
+                subtype=row.get("subtype", ""),
+                legal_form=LegalForm(legal) if legal and kind is not ActorKind.MUNICIPALITY else None,
+                revenue_models=tuple(RevenueModel(m) for m in _split(row.get("revenue_models", "")))
+                if kind is ActorKind.ENTERPRISE
+                else (),
+                source=row.get("source", ""),
+            )
+        except (InvalidInput, ValueError) as exc:
+            raise InvalidInput(f"organisations.csv line {line}: {exc}") from exc
+        ref.organisations.append(org)
+        place = row.get("place_code", "")
+        if place:
+            if place not in ref.places:
+                raise InvalidInput(f"organisations.csv line {line}: unknown place {place}")
+            ref.organisation_place[org.id] = NodeId(place)
+        themes = [NodeId(t) for t in _split(row.get("themes", ""))]
+        unknown = [t for t in themes if t not in theme_ids]
+        if unknown:
+            raise InvalidInput(f"organisations.csv line {line}: unknown themes {unknown}")
+        ref.organisation_themes[org.id] = themes
+    return ref
