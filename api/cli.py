@@ -31,8 +31,13 @@ WIJKNET_HOST, WIJKNET_PORT, WIJKNET_SEED_ACTORS, WIJKNET_SEED, WIJKNET_GRAPHIQL.
 
 def _store_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("store")
-    g.add_argument("--db", "--store", dest="store", metavar="PATH|URI",
-                   help="embedded store file or Neo4j URI (default ./wijknet.db)")
+    g.add_argument(
+        "--db",
+        "--store",
+        dest="store",
+        metavar="PATH|URI",
+        help="embedded store file or Neo4j URI (default ./wijknet.db)",
+    )
     g.add_argument("--neo4j-user", help="Neo4j user (default neo4j)")
     g.add_argument("--neo4j-password", help="Neo4j password (better: WIJKNET_NEO4J_PASSWORD)")
     g.add_argument("--neo4j-database", help="Neo4j database (default neo4j)")
@@ -48,29 +53,55 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = sub.add_parser("serve", help="serve the GraphQL API and GraphiQL",
-                           description="Serve GraphQL (and GraphiQL) at http://HOST:PORT/graphql. "
-                           "An empty store is seeded with synthetic demo data first.")
+    serve = sub.add_parser(
+        "serve",
+        help="serve the GraphQL API and GraphiQL",
+        description="Serve GraphQL (and GraphiQL) at http://HOST:PORT/graphql. "
+        "An empty store is seeded with synthetic demo data first.",
+    )
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8000)")
     serve.add_argument("--open", action="store_true", help="open GraphiQL in the browser")
-    serve.add_argument("--seed-actors", type=int, metavar="N",
-                       help="actors to generate when the store is empty (default 3000; 0: none)")
-    serve.add_argument("--log-level", default="info",
-                       choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument(
+        "--seed-actors",
+        type=int,
+        metavar="N",
+        help="actors to generate when the store is empty (default 3000; 0: none)",
+    )
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
     _store_args(serve)
 
-    seed = sub.add_parser("seed", help="load reference data and a generated network",
-                          description="Import the real reference data (places, organisations, "
-                          "instruments, themes, skills) and a reproducible synthetic network.")
-    seed.add_argument("--actors", type=int, default=3000, metavar="N",
-                      help="synthetic actors to generate, 10 to 2,000,000 (default 3000)")
+    seed = sub.add_parser(
+        "seed",
+        help="load reference data and a generated network",
+        description="Import the real reference data (places, organisations, "
+        "instruments, themes, skills) and a reproducible synthetic network.",
+    )
+    seed.add_argument(
+        "--actors",
+        type=int,
+        default=3000,
+        metavar="N",
+        help="synthetic actors to generate, 10 to 2,000,000 (default 3000)",
+    )
     seed.add_argument("--seed", type=int, help="random seed (default 42): same seed, same graph")
     seed.add_argument("--batch-size", type=int, default=50_000, help="rows per transaction")
     _store_args(seed)
 
-    stats = sub.add_parser("stats", help="count nodes and relationships",
-                           description="Count nodes per kind and relationships per type.")
+    sub.add_parser(
+        "schema",
+        help="print the GraphQL schema (SDL)",
+        description="Print the GraphQL schema; `wijknet schema > schema.graphql` "
+        "refreshes the checked-in copy.",
+    )
+
+    stats = sub.add_parser(
+        "stats",
+        help="count nodes and relationships",
+        description="Count nodes per kind and relationships per type.",
+    )
     _store_args(stats)
     return p
 
@@ -136,7 +167,10 @@ async def _seed(settings: Settings, args: argparse.Namespace) -> int:
 
             console.print(f"generating {args.actors:,} actors (seed {settings.seed}) ...")
             nodes, rels = await seed_store(
-                store, actors=args.actors, seed=settings.seed, progress=progress,
+                store,
+                actors=args.actors,
+                seed=settings.seed,
+                progress=progress,
                 batch_size=args.batch_size,
             )
             bar.update(rels_task, completed=rels, total=rels)
@@ -171,6 +205,11 @@ async def _stats(settings: Settings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "schema":
+        from api.schema import schema
+
+        sys.stdout.write(schema.as_str() + "\n")
+        return 0
     try:
         settings = _settings(args)
         if args.command == "serve":

@@ -247,12 +247,14 @@ def build_schema() -> strawberry.Schema:
             t.Organisation,
             t.Municipality,
         ],
+        # factories, so every request gets fresh extensions; `**_` accepts the
+        # `execution_context=` that older strawberry releases pass to them
         extensions=[
-            QueryDepthLimiter(max_depth=12),
-            MaxAliasesLimiter(max_alias_count=30),
-            MaxTokensLimiter(max_token_count=4000),
+            lambda **_: QueryDepthLimiter(max_depth=12),
+            lambda **_: MaxAliasesLimiter(max_alias_count=30),
+            lambda **_: MaxTokensLimiter(max_token_count=4000),
             GraphErrorCodes,
-            MaskErrors(
+            lambda **_: MaskErrors(
                 should_mask_error=_mask,
                 error_message="Unexpected error on the server; it has been logged.",
             ),

@@ -308,9 +308,7 @@ class _Builder:
                 self.muni_of[wijk] = code
                 if wijk not in self.theme_profile:
                     # each wijk leans towards a few themes: people cluster by theme
-                    self.theme_profile[wijk] = [
-                        self.rng.paretovariate(1.2) for _ in self.theme_ids
-                    ]
+                    self.theme_profile[wijk] = [self.rng.paretovariate(1.2) for _ in self.theme_ids]
                     self.theme_cum[wijk] = list(itertools.accumulate(self.theme_profile[wijk]))
         return codes, weights
 
@@ -457,8 +455,10 @@ class _Builder:
             themed = sorted({s for t in themes for s in self.skills_by_theme.get(t, ())})
             self._themed_pool[themes] = themed
         pool = themed if themed and rng.random() < 0.7 else self.skill_ids
-        rtype = RelType.OFFERS if kind in (ActorKind.ENTERPRISE, ActorKind.ORGANISATION) else (
-            RelType.HAS_SKILL
+        rtype = (
+            RelType.OFFERS
+            if kind in (ActorKind.ENTERPRISE, ActorKind.ORGANISATION)
+            else (RelType.HAS_SKILL)
         )
         for s in self._sample_skills(pool, k):
             self.rel(rtype, aid, s)

@@ -182,7 +182,9 @@ def load_reference(folder: Path | None = None) -> Reference:
                 name=row["name"],
                 description=row.get("description", ""),
                 subtype=row.get("subtype", ""),
-                legal_form=LegalForm(legal) if legal and kind is not ActorKind.MUNICIPALITY else None,
+                legal_form=LegalForm(legal)
+                if legal and kind is not ActorKind.MUNICIPALITY
+                else None,
                 revenue_models=tuple(RevenueModel(m) for m in _split(row.get("revenue_models", "")))
                 if kind is ActorKind.ENTERPRISE
                 else (),

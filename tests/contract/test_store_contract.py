@@ -89,9 +89,7 @@ async def test_create_only_refuses_an_existing_node(store: GraphStore) -> None:
 async def test_create_only_refuses_an_existing_relationship(store: GraphStore) -> None:
     await load(store)
     with pytest.raises(Conflict) as err:
-        await store.upsert(
-            rels=[Relationship(R.KNOWS, N("bob"), N("ann"))], create_only=True
-        )
+        await store.upsert(rels=[Relationship(R.KNOWS, N("bob"), N("ann"))], create_only=True)
     assert err.value.field == "target"
 
 
@@ -140,7 +138,10 @@ async def test_relationships_may_point_at_nodes_of_the_same_write(store: GraphSt
     ini = Initiative(id=N("ini3"), name="Repaircafé")
     await store.upsert(
         [eve, ini],
-        [Relationship(R.MEMBER_OF, N("eve"), N("ini3")), Relationship(R.LIVES_IN, N("eve"), N("WK2"))],
+        [
+            Relationship(R.MEMBER_OF, N("eve"), N("ini3")),
+            Relationship(R.LIVES_IN, N("eve"), N("WK2")),
+        ],
         create_only=True,
     )
     members = await store.neighbours([N("ini3")], types=[R.MEMBER_OF], direction=Direction.IN)
@@ -154,8 +155,9 @@ async def test_delete_actor_removes_it_and_all_its_relationships(store: GraphSto
     await load(store)
     await store.delete_actor(N("bob"))
     assert await store.get_nodes([N("bob")]) == {}
-    found = await store.neighbours([N("ann"), N("cas"), N("ini1"), N("solar")],
-                                   direction=Direction.BOTH)
+    found = await store.neighbours(
+        [N("ann"), N("cas"), N("ini1"), N("solar")], direction=Direction.BOTH
+    )
     assert all(n.node.id != "bob" for lst in found.values() for n in lst)
     stats = await store.stats()
     bob_rels = [r for r in tiny.rels() if "bob" in (r.source, r.target)]
@@ -247,7 +249,9 @@ async def test_page_size_is_bounded(store: GraphStore, first: int) -> None:
         ("WK2", ["cas", "dora"]),
     ],
 )
-async def test_place_filter_includes_sub_places(store: GraphStore, place: str, want: list[str]) -> None:
+async def test_place_filter_includes_sub_places(
+    store: GraphStore, place: str, want: list[str]
+) -> None:
     await load(store)
     assert await ids(store, NodeFilter(kinds=ACTORS, place=N(place))) == want
 

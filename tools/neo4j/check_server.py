@@ -11,6 +11,7 @@ launcher process is left.
 Uses its own state file, so it does not touch a server started by hand.
 Exit code 0 on success; prints '<N> passed, 0 failed' at the end.
 """
+
 from __future__ import annotations
 
 import os
@@ -73,17 +74,27 @@ def main() -> int:
         print(f"  ok: {what}")
 
     cfg = parse_env(run(env, "start"))
-    uri, user, pw = cfg["WIJKNET_TEST_NEO4J_URI"], cfg["WIJKNET_TEST_NEO4J_USER"], cfg["WIJKNET_TEST_NEO4J_PASSWORD"]
+    uri, user, pw = (
+        cfg["WIJKNET_TEST_NEO4J_URI"],
+        cfg["WIJKNET_TEST_NEO4J_USER"],
+        cfg["WIJKNET_TEST_NEO4J_PASSWORD"],
+    )
     home, port = cfg["WIJKNET_TEST_NEO4J_HOME"], uri.rsplit(":", 1)[1]
     try:
         with GraphDatabase.driver(uri, auth=(user, pw)) as drv:
             drv.verify_connectivity()
             assert drv.execute_query("RETURN 1 AS x").records[0]["x"] == 1
             ok("RETURN 1")
-            comp = drv.execute_query("CALL dbms.components() YIELD versions, edition RETURN versions[0] AS v, edition AS e").records[0]
+            comp = drv.execute_query(
+                "CALL dbms.components() YIELD versions, edition RETURN versions[0] AS v, edition AS e"
+            ).records[0]
             print(f"  server: Neo4j {comp['v']} {comp['e']}")
-            drv.execute_query("CREATE CONSTRAINT person_id IF NOT EXISTS FOR (p:Person) REQUIRE p.id IS UNIQUE")
-            drv.execute_query("CREATE CONSTRAINT person_id IF NOT EXISTS FOR (p:Person) REQUIRE p.id IS UNIQUE")
+            drv.execute_query(
+                "CREATE CONSTRAINT person_id IF NOT EXISTS FOR (p:Person) REQUIRE p.id IS UNIQUE"
+            )
+            drv.execute_query(
+                "CREATE CONSTRAINT person_id IF NOT EXISTS FOR (p:Person) REQUIRE p.id IS UNIQUE"
+            )
             drv.execute_query("CREATE (:Person {id: 'p1', name: 'Anne de Vries'})")
             try:
                 drv.execute_query("CREATE (:Person {id: 'p1', name: 'duplicate'})")
@@ -92,12 +103,15 @@ def main() -> int:
                 pass
             ok("uniqueness constraint enforced")
             drv.execute_query(
-                "CREATE FULLTEXT INDEX person_name IF NOT EXISTS FOR (n:Person) ON EACH [n.name]")
+                "CREATE FULLTEXT INDEX person_name IF NOT EXISTS FOR (n:Person) ON EACH [n.name]"
+            )
             drv.execute_query(
-                "CREATE FULLTEXT INDEX person_name IF NOT EXISTS FOR (n:Person) ON EACH [n.name]")
+                "CREATE FULLTEXT INDEX person_name IF NOT EXISTS FOR (n:Person) ON EACH [n.name]"
+            )
             drv.execute_query("CALL db.awaitIndexes(60)")
             hits = drv.execute_query(
-                "CALL db.index.fulltext.queryNodes('person_name', 'anne') YIELD node RETURN node.id AS id").records
+                "CALL db.index.fulltext.queryNodes('person_name', 'anne') YIELD node RETURN node.id AS id"
+            ).records
             assert [r["id"] for r in hits] == ["p1"], hits
             ok("full-text index created and queried")
         try:

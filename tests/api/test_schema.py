@@ -1,0 +1,179 @@
+"""Schema execution in-process: drift, DataLoader batching, privacy in one place."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.access import Viewer
+from api.context import Context
+from api.schema import schema
+from graph.embedded import EmbeddedStore
+from graph.store import GraphStore
+from seed_data import seed_store
+from tests.contract import tiny
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_checked_in_schema_matches_the_code() -> None:
+    checked_in = (ROOT / "schema.graphql").read_text()
+    assert checked_in == schema.as_str() + "\n", (
+        "schema.graphql is stale: run `wijknet schema > schema.graphql`"
+    )
+
+
+class CountingStore:
+    """Wraps a store and counts calls per method."""
+
+    def __init__(self, inner: GraphStore) -> None:
+        self.inner = inner
+        self.calls: Counter[str] = Counter()
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.inner, name)
+        if callable(attr):
+
+            def counted(*args: Any, **kwargs: Any) -> Any:
+                self.calls[name] += 1
+                return attr(*args, **kwargs)
+
+            return counted
+        return attr
+
+
+@pytest.fixture
+async def city(tmp_path: Path) -> AsyncIterator[EmbeddedStore]:
+    store = EmbeddedStore.open(str(tmp_path / "city.db"))
+    await seed_store(store, actors=600, seed=7)
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def tiny_store(tmp_path: Path) -> AsyncIterator[EmbeddedStore]:
+    store = EmbeddedStore.open(str(tmp_path / "tiny.db"))
+    await store.upsert(tiny.nodes(), tiny.rels())
+    yield store
+    await store.close()
+
+
+async def execute(
+    store: Any, query: str, viewer: Viewer | None = None, **variables: Any
+) -> dict[str, Any]:
+    ctx = Context(store=store, viewer=viewer or Viewer())
+    result = await schema.execute(query, context_value=ctx, variable_values=variables)
+    assert result.errors is None, result.errors
+    assert result.data is not None
+    return result.data
+
+
+NESTED = """query($n: Int!) { initiatives(first: $n) { edges { node { name
+  place { name parent { name } } themes { name } needs { skill { name } }
+  members { role actor { name place { name } skills { name }
+    memberships { group { ... on Initiative { name members { actor { id } } } } } } } } } } }"""
+
+
+async def test_nested_lists_cost_a_bounded_number_of_store_calls(city: EmbeddedStore) -> None:
+    small, large = CountingStore(city), CountingStore(city)
+    data_small = await execute(small, NESTED, n=3)
+    data_large = await execute(large, NESTED, n=40)
+    assert len(data_large["initiatives"]["edges"]) == 40
+    members = sum(len(e["node"]["members"]) for e in data_large["initiatives"]["edges"])
+    assert members > 80
+    # about one call per level of the query (a few more where redacted names look up the
+    # wijk of a buurt), however many rows each level has: 13x the rows, not 13x the calls
+    assert small.calls["neighbours"] <= 14
+    assert large.calls["neighbours"] <= 14
+    assert large.calls["list_nodes"] == small.calls["list_nodes"] == 1
+    assert data_small["initiatives"]["edges"]
+
+
+async def test_private_resident_is_shown_as_bewoner_in_wijk(tiny_store: EmbeddedStore) -> None:
+    data = await execute(
+        tiny_store,
+        '{ actor(id: "ann") { name redacted description email knows { id } skills { id } '
+        "memberships { role } place { code name } } }",
+    )
+    # ann lives in buurt BU1; a redacted actor shows the wijk only
+    assert data["actor"] == {
+        "name": "Bewoner in Wijk Een",
+        "redacted": True,
+        "description": None,
+        "email": None,
+        "knows": [],
+        "skills": [],
+        "memberships": [],
+        "place": {"code": "WK1", "name": "Wijk Een"},
+    }
+
+
+async def test_public_actor_in_full_and_in_english(tiny_store: EmbeddedStore) -> None:
+    data = await execute(
+        tiny_store, '{ actor(id: "bob") { name email knows { name } skills { name nameEn } } }'
+    )
+    assert data["actor"]["name"] == "Bob Bakker"
+    assert data["actor"]["email"] == "bob@example.org"
+    # bob's tie to private ann shows her redacted, his tie to cas in full
+    assert [k["name"] for k in data["actor"]["knows"]] == ["Bewoner in Wijk Een", "Cas Jansen"]
+    assert data["actor"]["skills"] == [
+        {"name": "Zonnepanelen installeren", "nameEn": "Solar installation"}
+    ]
+    ctx = Context(store=tiny_store, lang="en")
+    result = await schema.execute(
+        '{ actor(id: "ann") { name } skills { name } }', context_value=ctx
+    )
+    assert result.data is not None
+    assert result.data["actor"]["name"] == "Resident in Wijk Een"
+    assert "Solar installation" in [s["name"] for s in result.data["skills"]]
+
+
+async def test_an_actor_sees_itself_in_full(tiny_store: EmbeddedStore) -> None:
+    data = await execute(tiny_store, '{ actor(id: "ann") { name } }', viewer=Viewer(actor_id="ann"))
+    assert data["actor"]["name"] == "Ann de Vries"
+
+
+async def test_text_search_never_finds_private_people(tiny_store: EmbeddedStore) -> None:
+    data = await execute(tiny_store, '{ actors(text: "ann") { totalCount } }')
+    assert data["actors"]["totalCount"] == 0
+    data = await execute(tiny_store, '{ actors(text: "dora") { edges { node { id } } } }')
+    assert data["actors"]["edges"] == [{"node": {"id": "dora"}}]
+
+
+async def test_path_through_social_ties(tiny_store: EmbeddedStore) -> None:
+    data = await execute(
+        tiny_store,
+        '{ path(from: "ann", to: "gem") { length nodes { id ... on Actor { name } } '
+        "steps { type from to } } }",
+    )
+    path = data["path"]
+    assert [n["id"] for n in path["nodes"]] == ["ann", "bob", "cas", "gem"]
+    assert [s["type"] for s in path["steps"]] == ["KNOWS", "KNOWS", "WORKS_FOR"]
+    none = await execute(tiny_store, '{ path(from: "ann", to: "gem", maxHops: 2) { length } }')
+    assert none["path"] is None
+
+
+async def test_enterprise_and_place_fields(tiny_store: EmbeddedStore) -> None:
+    data = await execute(
+        tiny_store,
+        '{ actor(id: "ent") { ... on Enterprise { legalForm revenueModels subtype '
+        'offers { id } partners { id } } } place(code: "SD1") { parent { code } '
+        "children { code } actors(first: 10) { totalCount } initiatives { totalCount } } }",
+    )
+    assert data["actor"] == {
+        "legalForm": "STICHTING",
+        "revenueModels": ["ROOM_RENTAL", "SUBSIDIES"],
+        "subtype": "bewonersbedrijf",
+        "offers": [{"id": "grants"}],
+        "partners": [{"id": "ini1"}],
+    }
+    assert data["place"] == {
+        "parent": {"code": "GM1"},
+        "children": [{"code": "WK1"}, {"code": "WK2"}],
+        "actors": {"totalCount": 4},
+        "initiatives": {"totalCount": 2},
+    }
