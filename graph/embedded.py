@@ -64,7 +64,11 @@ from graph.store import (
 
 DEFAULT_PATH = "wijknet.db"
 SCHEMA_VERSION = "1"
-_SYMMETRIC = frozenset(t for t, rule in REL_RULES.items() if rule.symmetric)
+# In memory, relationship types and node kinds are kept as plain strings: hashing an
+# Enum member runs Python code, and these dicts are hit millions of times.
+_SYMMETRIC = frozenset(t.value for t, rule in REL_RULES.items() if rule.symmetric)
+_RT = {t.value: t for t in RelType}
+_PART_OF = RelType.PART_OF.value
 _EMPTY: dict[str, Any] = {}
 T = TypeVar("T")
 
@@ -89,10 +93,10 @@ _UPSERT_REL = (
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
-def _rel(rtype: RelType, source: str, target: str, props: dict[str, Any]) -> Relationship:
+def _rel(rtype: str, source: str, target: str, props: dict[str, Any]) -> Relationship:
     """A Relationship from trusted, already validated parts (skips validation)."""
     rel = object.__new__(Relationship)
-    object.__setattr__(rel, "type", rtype)
+    object.__setattr__(rel, "type", _RT[rtype])
     object.__setattr__(rel, "source", source)
     object.__setattr__(rel, "target", target)
     object.__setattr__(rel, "props", props)
@@ -110,7 +114,7 @@ class EmbeddedStore:
         self._write_lock = asyncio.Lock()
         self._g = nx.DiGraph()
         self._by_kind: dict[NodeKind, SortedList] = {k: SortedList() for k in NodeKind}
-        self._rel_counts: Counter[RelType] = Counter()
+        self._rel_counts: Counter[str] = Counter()
         self._closed = False
 
     # --- opening and closing ----------------------------------------------------
@@ -174,9 +178,8 @@ class EmbeddedStore:
                 data = succ[src].get(dst)
                 if data is None:
                     data = succ[src][dst] = pred[dst][src] = {}
-                t = RelType(rtype)
-                data[t] = json.loads(props) if props != "{}" else _EMPTY
-                self._rel_counts[t] += 1
+                data[rtype] = json.loads(props) if props != "{}" else _EMPTY
+                self._rel_counts[rtype] += 1
         except sqlite3.DatabaseError as exc:
             raise StoreUnavailable(f"cannot read {self.path}: {exc}") from exc
         finally:
@@ -201,14 +204,17 @@ class EmbeddedStore:
         nid = node.id
         old = self._g._node.get(nid)
         if old is None:
-            self._g.add_node(nid, n=node)
-            self._by_kind[node.node_kind].add(nid)
+            kind = node.node_kind
+            self._g._node[nid] = {"n": node, "k": kind}
+            self._g._succ[nid] = {}
+            self._g._pred[nid] = {}
+            self._by_kind[kind].add(nid)
         else:
             old["n"] = node
 
     def _kind_of(self, node_id: str) -> NodeKind | None:
         attrs = self._g._node.get(node_id)
-        return None if attrs is None else attrs["n"].node_kind
+        return None if attrs is None else attrs["k"]
 
     def _node(self, node_id: str) -> Node:
         node: Node = self._g._node[node_id]["n"]
@@ -219,13 +225,14 @@ class EmbeddedStore:
         data = succ[rel.source].get(rel.target)
         if data is None:
             data = succ[rel.source][rel.target] = pred[rel.target][rel.source] = {}
-        if rel.type not in data:
-            self._rel_counts[rel.type] += 1
-        data[rel.type] = dict(rel.props) if rel.props else _EMPTY
+        rtype = rel.type._value_
+        if rtype not in data:
+            self._rel_counts[rtype] += 1
+        data[rtype] = dict(rel.props) if rel.props else _EMPTY
 
     def _has_rel(self, rel: Relationship) -> bool:
         data = self._g._succ.get(rel.source, _EMPTY).get(rel.target)
-        return data is not None and rel.type in data
+        return data is not None and rel.type._value_ in data
 
     def _check_writable(self) -> None:
         if self._closed:
@@ -255,11 +262,11 @@ class EmbeddedStore:
         types: Sequence[RelType] | None = None,
         direction: Direction = Direction.OUT,
     ) -> dict[NodeId, list[Neighbour]]:
-        wanted = frozenset(RelType(t) for t in types) if types is not None else None
+        wanted = frozenset(RelType(t).value for t in types) if types is not None else None
         return {i: self._neighbours_of(i, wanted, direction) for i in ids}
 
     def _neighbours_of(
-        self, node_id: str, wanted: frozenset[RelType] | None, direction: Direction
+        self, node_id: str, wanted: frozenset[str] | None, direction: Direction
     ) -> list[Neighbour]:
         if node_id not in self._g._node:
             return []
@@ -278,21 +285,21 @@ class EmbeddedStore:
                         if outgoing
                         else _rel(rtype, other, node_id, props)
                     )
-                    found.append((rtype.value, other, rel))
+                    found.append((rtype, other, rel))
         found.sort(key=lambda f: (f[0], f[1]))
         return [Neighbour(rel, nodes[other]["n"]) for _, other, rel in found]
 
     def _in_via(self, node_id: str, types: tuple[RelType, ...]) -> set[str]:
-        return {
-            src for src, data in self._g._pred[node_id].items() if any(t in data for t in types)
-        }
+        names = [t.value for t in types]
+        pred = self._g._pred[node_id]
+        return {src for src, data in pred.items() if any(t in data for t in names)}
 
     def _sub_places(self, code: str) -> list[str]:
         out, todo = [code], [code]
         while todo:
             cur = todo.pop()
             for child, data in self._g._pred[cur].items():
-                if RelType.PART_OF in data:
+                if _PART_OF in data:
                     out.append(child)
                     todo.append(child)
         return out
@@ -385,7 +392,7 @@ class EmbeddedStore:
                 raise NotFound(f"there is no node with id {nid!r}", field=name)
         if source == target:
             return Path(nodes=[self._node(source)], rels=[])
-        wanted = frozenset(RelType(t) for t in types) if types is not None else None
+        wanted = frozenset(RelType(t).value for t in types) if types is not None else None
         dist = self._distances_from(target, max_hops, wanted, stop_at=source)
         if source not in dist:
             return None
@@ -396,7 +403,7 @@ class EmbeddedStore:
             for other, rel in self._undirected(cur, wanted):
                 if dist.get(other) == dist[cur] - 1:
                     cand = (other, rel)
-                    if best is None or (other, rel.type) < (best[0], best[1].type):
+                    if best is None or (other, rel.type.value) < (best[0], best[1].type.value):
                         best = cand
             assert best is not None
             cur = best[0]
@@ -405,7 +412,7 @@ class EmbeddedStore:
         return Path(nodes=[self._node(n) for n in nodes], rels=rels)
 
     def _undirected(
-        self, node_id: str, wanted: frozenset[RelType] | None
+        self, node_id: str, wanted: frozenset[str] | None
     ) -> Iterator[tuple[str, Relationship]]:
         for other, data in self._g._succ[node_id].items():
             for rtype, props in data.items():
@@ -417,7 +424,7 @@ class EmbeddedStore:
                     yield other, _rel(rtype, other, node_id, props)
 
     def _distances_from(
-        self, start: str, max_hops: int, wanted: frozenset[RelType] | None, *, stop_at: str
+        self, start: str, max_hops: int, wanted: frozenset[str] | None, *, stop_at: str
     ) -> dict[str, int]:
         """Breadth-first distances from ``start``, finishing the layer that reaches ``stop_at``."""
         dist = {start: 0}
@@ -441,7 +448,7 @@ class EmbeddedStore:
     async def stats(self) -> GraphStats:
         return GraphStats(
             nodes={k.value: len(v) for k, v in self._by_kind.items() if v},
-            relationships={t.value: c for t, c in self._rel_counts.items() if c},
+            relationships={t: c for t, c in self._rel_counts.items() if c},
         )
 
     async def stream(self) -> AsyncIterator[Node | Relationship]:  # type: ignore[override]
@@ -534,14 +541,8 @@ class EmbeddedStore:
             if not _is_actor(kind):
                 raise InvalidInput(f"{actor_id!r} is a {kind}, not an actor", field="id")
             keys = [
-                (actor_id, t.value, dst)
-                for dst, data in self._g._succ[actor_id].items()
-                for t in data
-            ] + [
-                (src, t.value, actor_id)
-                for src, data in self._g._pred[actor_id].items()
-                for t in data
-            ]
+                (actor_id, t, dst) for dst, data in self._g._succ[actor_id].items() for t in data
+            ] + [(src, t, actor_id) for src, data in self._g._pred[actor_id].items() for t in data]
             await asyncio.to_thread(
                 self._commit,
                 [
@@ -550,7 +551,7 @@ class EmbeddedStore:
                 ],
             )
             for _, t, _ in keys:
-                self._rel_counts[RelType(t)] -= 1
+                self._rel_counts[t] -= 1
             self._g.remove_node(actor_id)
             self._by_kind[kind].remove(actor_id)
 

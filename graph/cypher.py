@@ -1,0 +1,285 @@
+"""Every Cypher statement :mod:`graph.neo4j_store` runs, as constants.
+
+Values only ever travel as ``$parameters``. Labels and relationship types are
+spelled out below as literals (an allow-list checked against
+:class:`~graph.model.NodeKind` and :class:`~graph.model.RelType` at import);
+where a statement depends on a kind or type, the store picks a prebuilt
+statement from a dict keyed by the enum.
+
+Every node carries the label ``:Node`` plus its kind's label (``:Node:Resident``)
+and the properties ``id``, ``kind``, ``search_text`` (what
+:func:`graph.model.search_text` makes of it) and those of
+:func:`graph.model.node_props`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from typing import Final, LiteralString
+
+from graph.model import NodeKind, RelType
+from graph.store import (
+    ACTOR_SKILL_TYPES,
+    ACTOR_THEME_TYPES,
+    INITIATIVE_SKILL_TYPES,
+    INITIATIVE_THEME_TYPES,
+    LOCATION_TYPES,
+)
+
+# --- the allow-list -------------------------------------------------------------
+
+LABELS: Final[Mapping[NodeKind, LiteralString]] = {
+    NodeKind.RESIDENT: "Resident",
+    NodeKind.FREELANCER: "Freelancer",
+    NodeKind.PROFESSIONAL: "Professional",
+    NodeKind.ENTERPRISE: "Enterprise",
+    NodeKind.ORGANISATION: "Organisation",
+    NodeKind.MUNICIPALITY: "Municipality",
+    NodeKind.INITIATIVE: "Initiative",
+    NodeKind.PLACE: "Place",
+    NodeKind.SKILL: "Skill",
+    NodeKind.THEME: "Theme",
+    NodeKind.INSTRUMENT: "Instrument",
+}
+REL_TYPES: Final[Mapping[RelType, LiteralString]] = {
+    RelType.LIVES_IN: "LIVES_IN",
+    RelType.LOCATED_IN: "LOCATED_IN",
+    RelType.PART_OF: "PART_OF",
+    RelType.ADJACENT_TO: "ADJACENT_TO",
+    RelType.HAS_SKILL: "HAS_SKILL",
+    RelType.OFFERS: "OFFERS",
+    RelType.INTERESTED_IN: "INTERESTED_IN",
+    RelType.MEMBER_OF: "MEMBER_OF",
+    RelType.WORKS_FOR: "WORKS_FOR",
+    RelType.KNOWS: "KNOWS",
+    RelType.PARTNERS_WITH: "PARTNERS_WITH",
+    RelType.SUPPORTS: "SUPPORTS",
+    RelType.NEEDS: "NEEDS",
+    RelType.ABOUT: "ABOUT",
+    RelType.USES: "USES",
+}
+if {k: k.value for k in NodeKind} != LABELS or {t: t.value for t in RelType} != REL_TYPES:
+    raise RuntimeError("graph.cypher's allow-list no longer matches NodeKind / RelType")
+
+
+def _any_of(types: Iterable[RelType]) -> LiteralString:
+    """``A|B|C`` for a relationship pattern, from the allow-list."""
+    return "|".join(REL_TYPES[t] for t in types)
+
+
+# --- schema (idempotent) ---------------------------------------------------------
+
+SCHEMA: Final[tuple[LiteralString, ...]] = (
+    "CREATE CONSTRAINT wijknet_node_id IF NOT EXISTS FOR (n:Node) REQUIRE n.id IS UNIQUE",
+    "CREATE INDEX wijknet_node_kind_id IF NOT EXISTS FOR (n:Node) ON (n.kind, n.id)",
+    "CREATE INDEX wijknet_place_id IF NOT EXISTS FOR (n:Place) ON (n.id)",
+    "CREATE TEXT INDEX wijknet_node_search IF NOT EXISTS FOR (n:Node) ON (n.search_text)",
+    "CREATE FULLTEXT INDEX wijknet_node_fulltext IF NOT EXISTS "
+    "FOR (n:Node) ON EACH [n.name, n.description]",
+)
+AWAIT_INDEXES: Final = "CALL db.awaitIndexes($seconds)"
+
+# --- reads by id -------------------------------------------------------------------
+
+#: A node's properties as returned: everything but the derived search text.
+_NODE_COLUMNS: Final = "n.id AS id, n.kind AS kind, n {.*, search_text: null} AS props"
+
+GET_NODES: Final = "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN " + _NODE_COLUMNS
+NODE_KINDS: Final = "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN n.id AS id, n.kind AS kind"
+EXISTING_RELS: Final = """
+UNWIND $rels AS rel
+MATCH (a:Node {id: rel.source})-[r]->(:Node {id: rel.target})
+WHERE type(r) = rel.type
+RETURN rel.type AS type, rel.source AS source, rel.target AS target
+"""
+
+NEIGHBOURS: Final = """
+UNWIND $ids AS id
+MATCH (n:Node {id: id})-[r]-(m:Node)
+WHERE ($types IS NULL OR type(r) IN $types)
+  AND (type(r) IN $symmetric OR (startNode(r) = n AND $out) OR (endNode(r) = n AND $in))
+RETURN id, type(r) AS type, startNode(r) = n AS outgoing, properties(r) AS rel_props,
+       m.id AS other, m.kind AS kind, m {.*, search_text: null} AS props
+"""
+
+# --- shortest path -------------------------------------------------------------------
+
+#: One breadth-first step, ignoring direction: every (frontier node, neighbour) pair.
+EXPAND: Final = """
+UNWIND $ids AS id
+MATCH (:Node {id: id})-[r]-(m:Node)
+WHERE $types IS NULL OR type(r) IN $types
+RETURN DISTINCT id AS node, m.id AS other
+"""
+#: Every relationship (of ``$types``) between each pair ``[a, b]``, either direction.
+RELS_BETWEEN: Final = """
+UNWIND $pairs AS pair
+MATCH (a:Node {id: pair[0]})-[r]-(:Node {id: pair[1]})
+WHERE $types IS NULL OR type(r) IN $types
+RETURN pair[0] AS a, pair[1] AS b, type(r) AS type, startNode(r) = a AS outgoing,
+       properties(r) AS props
+"""
+
+# --- list_nodes ------------------------------------------------------------------------
+
+
+class Anchor(StrEnum):
+    """Where ``list_nodes`` starts looking; the other filters are checked per node."""
+
+    KINDS = "kinds"
+    PLACE = "place"
+    SKILL = "skill"
+    THEME = "theme"
+    TEXT = "text"
+
+
+_SKILL_TYPES: Final = _any_of(dict.fromkeys((*ACTOR_SKILL_TYPES, *INITIATIVE_SKILL_TYPES)))
+_THEME_TYPES: Final = _any_of(dict.fromkeys((*ACTOR_THEME_TYPES, *INITIATIVE_THEME_TYPES)))
+_LOCATED: Final = _any_of(LOCATION_TYPES)
+_PART_OF: Final = REL_TYPES[RelType.PART_OF]
+
+# Each anchor ends in an open WHERE, so the filters can follow.
+_ANCHORS: Final[Mapping[Anchor, LiteralString]] = {
+    Anchor.KINDS: "MATCH (n:Node) WHERE ",
+    Anchor.TEXT: "MATCH (n:Node) WHERE n.search_text CONTAINS $anchor AND ",
+    Anchor.PLACE: (
+        "MATCH (:Node {id: $anchor})<-[:" + _PART_OF + "*0..]-(sub:Node) "
+        "WITH DISTINCT sub "
+        "MATCH (sub)<-[:" + _LOCATED + "]-(n:Node) "
+        "WITH DISTINCT n WHERE "
+    ),
+    Anchor.SKILL: (
+        "MATCH (:Node {id: $anchor})<-[r:" + _SKILL_TYPES + "]-(n:Node) "
+        "WHERE type(r) IN $skill_types "
+        "WITH DISTINCT n WHERE "
+    ),
+    Anchor.THEME: (
+        "MATCH (:Node {id: $anchor})<-[r:" + _THEME_TYPES + "]-(n:Node) "
+        "WHERE type(r) IN $theme_types "
+        "WITH DISTINCT n WHERE "
+    ),
+}
+# A filter whose parameter is null lets every node through.
+_FILTERS: Final = (
+    """
+n.kind IN $kinds
+AND ($visibility IS NULL OR n.visibility IN $visibility)
+AND ($stage IS NULL OR n.stage = $stage)
+AND all(word IN $words WHERE n.search_text CONTAINS word)
+AND ($place IS NULL OR EXISTS {
+    MATCH (n)-[:"""
+    + _LOCATED
+    + "]->(:Node)-[:"
+    + _PART_OF
+    + """*0..]->(:Node {id: $place}) })
+AND ($skill IS NULL OR EXISTS {
+    MATCH (n)-[r:"""
+    + _SKILL_TYPES
+    + """]->(:Node {id: $skill}) WHERE type(r) IN $skill_types })
+AND ($theme IS NULL OR EXISTS {
+    MATCH (n)-[r:"""
+    + _THEME_TYPES
+    + """]->(:Node {id: $theme}) WHERE type(r) IN $theme_types })
+"""
+)
+_PAGE: Final = (
+    "AND n.id > $after RETURN " + _NODE_COLUMNS + " ORDER BY n.id LIMIT $limit"
+)
+_COUNT: Final = "RETURN count(n) AS total"
+
+LIST_PAGE: Final[Mapping[Anchor, LiteralString]] = {
+    a: _ANCHORS[a] + _FILTERS + _PAGE for a in Anchor
+}
+LIST_COUNT: Final[Mapping[Anchor, LiteralString]] = {
+    a: _ANCHORS[a] + _FILTERS + _COUNT for a in Anchor
+}
+
+# --- stream, stats ------------------------------------------------------------------------
+
+STREAM_NODES: Final = (
+    "MATCH (n:Node) WHERE n.id > $after RETURN " + _NODE_COLUMNS + " ORDER BY n.id LIMIT $limit"
+)
+#: The outgoing relationships of the next ``$limit`` nodes (by id), one row per node.
+STREAM_RELS: Final = """
+MATCH (a:Node) WHERE a.id > $after
+WITH a ORDER BY a.id LIMIT $limit
+RETURN a.id AS source,
+       COLLECT { MATCH (a)-[r]->(b:Node) RETURN [type(r), b.id, properties(r)] } AS rels
+"""
+
+#: One row per kind and per type, from the count store.
+STATS: Final = " UNION ALL ".join(
+    [
+        *(
+            "MATCH (n:" + label + ") RETURN 'node' AS what, '" + label + "' AS name, count(n) AS c"
+            for label in LABELS.values()
+        ),
+        *(
+            "MATCH ()-[r:" + rtype + "]->() RETURN 'rel' AS what, '" + rtype + "' AS name, "
+            "count(r) AS c"
+            for rtype in REL_TYPES.values()
+        ),
+    ]
+)
+
+# --- writes -----------------------------------------------------------------------------------
+
+
+def _merge_nodes(label: LiteralString) -> LiteralString:
+    # A node of another kind keeps its kind and is not written; the store sees written < rows.
+    return (
+        "UNWIND $rows AS row "
+        "MERGE (n:Node {id: row.id}) ON CREATE SET n.kind = row.kind "
+        "WITH n, row WHERE n.kind = row.kind "
+        "SET n = row, n:" + label + " "
+        "RETURN count(n) AS written"
+    )
+
+
+def _create_nodes(label: LiteralString) -> LiteralString:
+    # The uniqueness constraint turns an existing id into a ConstraintError.
+    return (
+        "UNWIND $rows AS row CREATE (n:Node:" + label + ") SET n = row RETURN count(n) AS written"
+    )
+
+
+_MATCH_ENDS: Final = (
+    "UNWIND $rows AS row "
+    "MATCH (a:Node {id: row.source}) WHERE a.kind IN $source_kinds "
+    "MATCH (b:Node {id: row.target}) WHERE b.kind IN $target_kinds "
+)
+
+
+def _merge_rels(rtype: LiteralString) -> LiteralString:
+    return (
+        _MATCH_ENDS + "MERGE (a)-[r:" + rtype + "]->(b) SET r = row.props "
+        "RETURN count(r) AS written, 0 AS existed"
+    )
+
+
+def _create_rels(rtype: LiteralString) -> LiteralString:
+    # No relationship key constraints in Community: a relationship that exists after all
+    # (a concurrent writer) is flagged, and the store rolls the transaction back.
+    return (
+        _MATCH_ENDS + "MERGE (a)-[r:" + rtype + "]->(b) "
+        "ON CREATE SET r = row.props ON MATCH SET r.wijknet_existed = true "
+        "RETURN count(r) AS written, count(r.wijknet_existed) AS existed"
+    )
+
+
+MERGE_NODES: Final[Mapping[NodeKind, LiteralString]] = {
+    k: _merge_nodes(label) for k, label in LABELS.items()
+}
+CREATE_NODES: Final[Mapping[NodeKind, LiteralString]] = {
+    k: _create_nodes(label) for k, label in LABELS.items()
+}
+MERGE_RELS: Final[Mapping[RelType, LiteralString]] = {
+    t: _merge_rels(rtype) for t, rtype in REL_TYPES.items()
+}
+CREATE_RELS: Final[Mapping[RelType, LiteralString]] = {
+    t: _create_rels(rtype) for t, rtype in REL_TYPES.items()
+}
+
+NODE_KIND: Final = "MATCH (n:Node {id: $id}) RETURN n.kind AS kind"
+DELETE_NODE: Final = "MATCH (n:Node {id: $id}) DETACH DELETE n"
