@@ -10,8 +10,14 @@ from graph.errors import StoreUnavailable
 from graph.store import GraphStore
 
 
-async def open_store(settings: Settings, *, readonly: bool = False) -> GraphStore:
-    """Open the configured store; StoreUnavailable says why it could not be opened."""
+async def open_store(
+    settings: Settings, *, readonly: bool = False, for_import: bool = False
+) -> GraphStore:
+    """Open the configured store; StoreUnavailable says why it could not be opened.
+
+    ``for_import`` lets the embedded store skip building its in-memory graph until
+    something reads it (a process that only imports never does).
+    """
     if settings.uses_neo4j:
         try:
             from graph.neo4j_store import Neo4jStore
@@ -28,4 +34,6 @@ async def open_store(settings: Settings, *, readonly: bool = False) -> GraphStor
         raise StoreUnavailable(
             f"unknown store scheme {scheme!r}: use a file path or neo4j:// / neo4j+s:// / bolt://"
         )
-    return await asyncio.to_thread(EmbeddedStore.open, settings.store, readonly=readonly)
+    return await asyncio.to_thread(
+        EmbeddedStore.open, settings.store, readonly=readonly, lazy=for_import
+    )

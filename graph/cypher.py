@@ -183,9 +183,7 @@ AND ($theme IS NULL OR EXISTS {
     + """]->(:Node {id: $theme}) WHERE type(r) IN $theme_types })
 """
 )
-_PAGE: Final = (
-    "AND n.id > $after RETURN " + _NODE_COLUMNS + " ORDER BY n.id LIMIT $limit"
-)
+_PAGE: Final = "AND n.id > $after RETURN " + _NODE_COLUMNS + " ORDER BY n.id LIMIT $limit"
 _COUNT: Final = "RETURN count(n) AS total"
 
 LIST_PAGE: Final[Mapping[Anchor, LiteralString]] = {
@@ -254,7 +252,7 @@ _MATCH_ENDS: Final = (
 def _merge_rels(rtype: LiteralString) -> LiteralString:
     return (
         _MATCH_ENDS + "MERGE (a)-[r:" + rtype + "]->(b) SET r = row.props "
-        "RETURN count(r) AS written, 0 AS existed"
+        "RETURN count(r) AS written, count(r.wijknet_existed) AS existed"
     )
 
 

@@ -69,6 +69,7 @@ SCHEMA_VERSION = "1"
 _SYMMETRIC = frozenset(t.value for t, rule in REL_RULES.items() if rule.symmetric)
 _RT = {t.value: t for t in RelType}
 _PART_OF = RelType.PART_OF.value
+_NK = {k.value: k for k in NodeKind}
 _EMPTY: dict[str, Any] = {}
 T = TypeVar("T")
 
@@ -115,13 +116,21 @@ class EmbeddedStore:
         self._g = nx.DiGraph()
         self._by_kind: dict[NodeKind, SortedList] = {k: SortedList() for k in NodeKind}
         self._rel_counts: Counter[str] = Counter()
+        self._kinds: dict[str, NodeKind] = {}
+        self._loaded = False
         self._closed = False
 
     # --- opening and closing ----------------------------------------------------
 
     @classmethod
-    def open(cls, path: str = DEFAULT_PATH, *, readonly: bool = False) -> EmbeddedStore:
+    def open(
+        cls, path: str = DEFAULT_PATH, *, readonly: bool = False, lazy: bool = False
+    ) -> EmbeddedStore:
         """Open (creating if needed) the store at ``path`` and load it into memory.
+
+        With ``lazy`` only the id -> kind index is read now and the graph is built on
+        the first read; until then ``bulk_import`` writes straight to SQLite. That
+        suits a process that only imports (``wijknet seed``).
 
         Raises StoreUnavailable when another process holds the file for writing
         or the file is not a wijknet database.
@@ -150,7 +159,10 @@ class EmbeddedStore:
         store = cls(path, conn, lock_fd)
         try:
             store._check_schema()
-            store._load()
+            if lazy:
+                store._load_kinds()
+            else:
+                store._load()
         except BaseException:
             store._close_now()
             raise
@@ -167,7 +179,22 @@ class EmbeddedStore:
                 f"{self.path} has schema version {found}; this wijknet reads {SCHEMA_VERSION}"
             )
 
+    def _load_kinds(self) -> None:
+        try:
+            for node_id, kind in self._conn.execute("SELECT id, kind FROM nodes"):
+                self._kinds[node_id] = _NK[kind]
+        except sqlite3.DatabaseError as exc:
+            raise StoreUnavailable(f"cannot read {self.path}: {exc}") from exc
+        finally:
+            self._conn.rollback()
+
+    def _ensure_loaded(self) -> None:
+        if not self._loaded:
+            self._kinds.clear()
+            self._load()
+
     def _load(self) -> None:
+        self._loaded = True
         try:
             for node_id, kind, props in self._conn.execute("SELECT id, kind, props FROM nodes"):
                 self._add_node_mem(node_from_record(kind, node_id, json.loads(props)))
@@ -205,7 +232,8 @@ class EmbeddedStore:
         old = self._g._node.get(nid)
         if old is None:
             kind = node.node_kind
-            self._g._node[nid] = {"n": node, "k": kind}
+            self._kinds[nid] = kind
+            self._g._node[nid] = {"n": node}
             self._g._succ[nid] = {}
             self._g._pred[nid] = {}
             self._by_kind[kind].add(nid)
@@ -213,8 +241,7 @@ class EmbeddedStore:
             old["n"] = node
 
     def _kind_of(self, node_id: str) -> NodeKind | None:
-        attrs = self._g._node.get(node_id)
-        return None if attrs is None else attrs["k"]
+        return self._kinds.get(node_id)
 
     def _node(self, node_id: str) -> Node:
         node: Node = self._g._node[node_id]["n"]
@@ -252,6 +279,7 @@ class EmbeddedStore:
     # --- reads ----------------------------------------------------------------------
 
     async def get_nodes(self, ids: Sequence[NodeId]) -> dict[NodeId, Node]:
+        self._ensure_loaded()
         nodes = self._g._node
         return {i: nodes[i]["n"] for i in ids if i in nodes}
 
@@ -262,6 +290,7 @@ class EmbeddedStore:
         types: Sequence[RelType] | None = None,
         direction: Direction = Direction.OUT,
     ) -> dict[NodeId, list[Neighbour]]:
+        self._ensure_loaded()
         wanted = frozenset(RelType(t).value for t in types) if types is not None else None
         return {i: self._neighbours_of(i, wanted, direction) for i in ids}
 
@@ -311,6 +340,7 @@ class EmbeddedStore:
     async def list_nodes(self, flt: NodeFilter, *, first: int, after: str | None = None) -> Page:
         check_page_size(first)
         last = decode_cursor(after)
+        self._ensure_loaded()
         candidates: set[str] | None = None
 
         def narrow(ids: set[str]) -> None:
@@ -387,6 +417,7 @@ class EmbeddedStore:
         types: Sequence[RelType] | None = None,
     ) -> Path | None:
         check_hops(max_hops)
+        self._ensure_loaded()
         for nid, name in ((source, "from"), (target, "to")):
             if nid not in self._g._node:
                 raise NotFound(f"there is no node with id {nid!r}", field=name)
@@ -446,12 +477,26 @@ class EmbeddedStore:
         return dist
 
     async def stats(self) -> GraphStats:
+        if not self._loaded:
+            try:
+                rows = self._conn.execute(
+                    "SELECT type, count(*) FROM rels GROUP BY type"
+                ).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(f"cannot read {self.path}: {exc}") from exc
+            finally:
+                self._conn.rollback()
+            return GraphStats(
+                nodes={k.value: c for k, c in Counter(self._kinds.values()).items()},
+                relationships=dict(rows),
+            )
         return GraphStats(
             nodes={k.value: len(v) for k, v in self._by_kind.items() if v},
             relationships={t: c for t, c in self._rel_counts.items() if c},
         )
 
     async def stream(self) -> AsyncIterator[Node | Relationship]:  # type: ignore[override]
+        self._ensure_loaded()
         nodes = [attrs["n"] for attrs in self._g._node.values()]
         for i, node in enumerate(nodes):
             yield node
@@ -520,6 +565,7 @@ class EmbeddedStore:
     ) -> None:
         async with self._write_lock:
             self._check_writable()
+            self._ensure_loaded()
             self._check_nodes(nodes, create_only)
             self._check_rels(rels, create_only, {n.id: n.node_kind for n in nodes})
             statements = [
@@ -535,6 +581,7 @@ class EmbeddedStore:
     async def delete_actor(self, actor_id: NodeId) -> None:
         async with self._write_lock:
             self._check_writable()
+            self._ensure_loaded()
             kind = self._kind_of(actor_id)
             if kind is None:
                 raise NotFound(f"there is no actor with id {actor_id!r}", field="id")
@@ -554,6 +601,7 @@ class EmbeddedStore:
                 self._rel_counts[t] -= 1
             self._g.remove_node(actor_id)
             self._by_kind[kind].remove(actor_id)
+            del self._kinds[actor_id]
 
     async def bulk_import(
         self,
@@ -570,10 +618,13 @@ class EmbeddedStore:
             async with self._write_lock:
                 self._check_writable()
                 self._check_nodes(batch, create_only=False)
-                rows = [(n.id, n.node_kind.value, _dumps(node_props(n))) for n in batch]
+                rows = [(n.id, n.node_kind._value_, _dumps(node_props(n))) for n in batch]
                 self._commit([(_UPSERT_NODE, rows)])
                 for node in batch:
-                    self._add_node_mem(node)
+                    if self._loaded:
+                        self._add_node_mem(node)
+                    else:
+                        self._kinds[node.id] = node.node_kind
             done_nodes += len(batch)
             if progress:
                 progress(done_nodes, done_rels)
@@ -583,12 +634,13 @@ class EmbeddedStore:
                 self._check_writable()
                 self._check_rels(rbatch, create_only=False)
                 rrows = [
-                    (r.source, r.type.value, r.target, _dumps(r.props) if r.props else "{}")
+                    (r.source, r.type._value_, r.target, _dumps(r.props) if r.props else "{}")
                     for r in rbatch
                 ]
                 self._commit([(_UPSERT_REL, rrows)])
-                for rel in rbatch:
-                    self._link_mem(rel)
+                if self._loaded:
+                    for rel in rbatch:
+                        self._link_mem(rel)
             done_rels += len(rbatch)
             if progress:
                 progress(done_nodes, done_rels)

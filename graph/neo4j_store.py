@@ -1,0 +1,660 @@
+"""The Neo4j adapter: ``GraphStore`` over the official async ``neo4j`` driver.
+
+Results equal :class:`graph.embedded.EmbeddedStore`'s for the same data. Every
+statement comes from :mod:`graph.cypher`; writes run in managed transactions
+(``execute_write``, which the driver may retry) and are idempotent; every
+operation opens a fresh session, so the store recovers by itself once the
+server is back. Driver errors are translated at this edge into
+:mod:`graph.errors` (``raise ... from exc``).
+
+Reads and writes share one bookmark manager, so a read sees every write this
+store made before it, also on a cluster.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections import defaultdict
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from dataclasses import dataclass, field
+from typing import Any, Concatenate, LiteralString, ParamSpec, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import neo4j
+from neo4j import (
+    AsyncDriver,
+    AsyncGraphDatabase,
+    AsyncManagedTransaction,
+    AsyncSession,
+    Record,
+)
+from neo4j.exceptions import (
+    AuthError,
+    ConstraintError,
+    DatabaseError,
+    DriverError,
+    Forbidden,
+    IncompleteCommit,
+    Neo4jError,
+    TransientError,
+    UnsupportedServerProduct,
+)
+
+from graph import cypher
+from graph.errors import Conflict, GraphError, InvalidInput, NotFound, StoreUnavailable
+from graph.model import (
+    ACTOR_KINDS,
+    REL_RULES,
+    InitiativeStage,
+    Node,
+    NodeId,
+    NodeKind,
+    Relationship,
+    RelType,
+    check_endpoints,
+    node_from_record,
+    node_props,
+    search_text,
+)
+from graph.store import (
+    Direction,
+    GraphStats,
+    Neighbour,
+    NodeFilter,
+    Page,
+    Path,
+    Progress,
+    check_hops,
+    check_page_size,
+    decode_cursor,
+    encode_cursor,
+    skill_types_for,
+    theme_types_for,
+)
+
+#: Rows per UNWIND statement; a ``bulk_import`` batch is committed as one transaction.
+CHUNK = 10_000
+_STREAM_PAGE = 10_000
+_INDEX_WAIT_SECONDS = 300
+_SYMMETRIC = sorted(t.value for t, rule in REL_RULES.items() if rule.symmetric)
+_DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
+# "label/type/property does not exist" warnings are noise for a store whose statements
+# name every kind and type; the setting was renamed in driver 6.
+_QUIET = {
+    "notifications_disabled_classifications"
+    if int(neo4j.__version__.split(".")[0]) >= 6
+    else "notifications_disabled_categories": ["UNRECOGNIZED"]
+}
+
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
+Tx = AsyncManagedTransaction
+
+
+class Neo4jStore:
+    """``GraphStore`` over Neo4j 5. Open with :meth:`open`."""
+
+    def __init__(self, driver: AsyncDriver, uri: str, database: str) -> None:
+        self._driver = driver
+        self._where = _safe_uri(uri)
+        self._database = database
+        self._bookmarks = AsyncGraphDatabase.bookmark_manager()
+        self._closed = False
+
+    # --- opening and closing --------------------------------------------------------
+
+    @classmethod
+    async def open(
+        cls, uri: str, *, user: str, password: str, database: str = "neo4j"
+    ) -> Neo4jStore:
+        """Connect to ``uri`` (``neo4j://``, ``neo4j+s://``, ``bolt://``, ...) and make the schema.
+
+        Creating the constraint and indexes is idempotent. Raises StoreUnavailable
+        when the server cannot be reached, refuses the login or lacks the database.
+        """
+        try:
+            driver = AsyncGraphDatabase.driver(uri, auth=(user, password), **_QUIET)
+        except (DriverError, ValueError) as exc:
+            raise StoreUnavailable(f"{_safe_uri(uri)} is not a usable Neo4j URI: {exc}") from exc
+        store = cls(driver, uri, database)
+        try:
+            with store._translated():
+                await driver.verify_connectivity()
+            for statement in cypher.SCHEMA:
+                await store._write(_records, statement)
+            await store._read(_records, cypher.AWAIT_INDEXES, seconds=_INDEX_WAIT_SECONDS)
+        except BaseException:
+            await driver.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._driver.close()
+
+    # --- running transactions ---------------------------------------------------------
+
+    async def _read(
+        self, work: Callable[Concatenate[Tx, P], Awaitable[R]], *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        with self._translated():
+            async with self._session() as session:
+                return await session.execute_read(work, *args, **kwargs)
+
+    async def _write(
+        self, work: Callable[Concatenate[Tx, P], Awaitable[R]], *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        with self._translated():
+            async with self._session() as session:
+                return await session.execute_write(work, *args, **kwargs)
+
+    def _session(self) -> AsyncSession:
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
+        return self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
+
+    @contextlib.contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Turn driver and server errors into :mod:`graph.errors`."""
+        try:
+            yield
+        except (Neo4jError, DriverError, UnsupportedServerProduct) as exc:
+            raise _translate(exc, self._where, self._database) from exc
+
+    # --- reads ---------------------------------------------------------------------------
+
+    async def get_nodes(self, ids: Sequence[NodeId]) -> dict[NodeId, Node]:
+        found = await self._read(_get_nodes, list(dict.fromkeys(ids)))
+        return {i: found[i] for i in ids if i in found}
+
+    async def neighbours(
+        self,
+        ids: Sequence[NodeId],
+        *,
+        types: Sequence[RelType] | None = None,
+        direction: Direction = Direction.OUT,
+    ) -> dict[NodeId, list[Neighbour]]:
+        wanted = _type_names(types)
+        rows = await self._read(_neighbours, list(dict.fromkeys(ids)), wanted, Direction(direction))
+        found: dict[NodeId, list[tuple[tuple[str, str, bool], Neighbour]]] = {i: [] for i in ids}
+        for row in rows:
+            key = (row["type"], row["other"], not row["outgoing"])  # outgoing first, as embedded
+            found[row["id"]].append((key, _neighbour(row)))
+        return {i: [nb for _, nb in sorted(found[i], key=lambda f: f[0])] for i in found}
+
+    async def list_nodes(self, flt: NodeFilter, *, first: int, after: str | None = None) -> Page:
+        check_page_size(first)
+        last = decode_cursor(after)
+        return await self._read(_list_nodes, flt, first, last)
+
+    async def shortest_path(
+        self,
+        source: NodeId,
+        target: NodeId,
+        *,
+        max_hops: int,
+        types: Sequence[RelType] | None = None,
+    ) -> Path | None:
+        check_hops(max_hops)
+        return await self._read(_shortest_path, source, target, max_hops, types)
+
+    async def stats(self) -> GraphStats:
+        rows = await self._read(_records, cypher.STATS)
+        stats = GraphStats()
+        for row in rows:
+            if row["c"]:
+                counts = stats.nodes if row["what"] == "node" else stats.relationships
+                counts[row["name"]] = row["c"]
+        return stats
+
+    def stream(self) -> AsyncIterator[Node | Relationship]:
+        return self._stream()
+
+    async def _stream(self) -> AsyncIterator[Node | Relationship]:
+        after = ""
+        while rows := await self._read(
+            _records, cypher.STREAM_NODES, after=after, limit=_STREAM_PAGE
+        ):
+            for row in rows:
+                yield _node(row)
+            after = rows[-1]["id"]
+        after = ""
+        while rows := await self._read(
+            _records, cypher.STREAM_RELS, after=after, limit=_STREAM_PAGE
+        ):
+            for row in rows:
+                for rtype, target, props in row["rels"]:
+                    yield Relationship.trusted(RelType(rtype), row["source"], target, props)
+            after = rows[-1]["source"]
+
+    # --- writes ----------------------------------------------------------------------------
+
+    async def upsert(
+        self,
+        nodes: Sequence[Node] = (),
+        rels: Sequence[Relationship] = (),
+        *,
+        create_only: bool = False,
+    ) -> None:
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
+        if nodes or rels:
+            await self._write(_upsert, list(nodes), list(rels), create_only)
+
+    async def delete_actor(self, actor_id: NodeId) -> None:
+        await self._write(_delete_actor, actor_id)
+
+    async def bulk_import(
+        self,
+        nodes: Iterable[Node],
+        rels: Iterable[Relationship],
+        *,
+        batch_size: int = 50_000,
+        progress: Progress | None = None,
+    ) -> tuple[int, int]:
+        if batch_size < 1:
+            raise InvalidInput("must be at least 1", field="batchSize")
+        done_nodes = done_rels = 0
+        for batch in _batched(nodes, batch_size):
+            await self._write(_import_nodes, batch)
+            done_nodes += len(batch)
+            if progress:
+                progress(done_nodes, done_rels)
+        for rbatch in _batched(rels, batch_size):
+            await self._write(_import_rels, rbatch)
+            done_rels += len(rbatch)
+            if progress:
+                progress(done_nodes, done_rels)
+        return done_nodes, done_rels
+
+
+# --- transaction functions (the driver may run each more than once) -------------------------
+
+
+async def _records(tx: Tx, query: LiteralString, /, **params: Any) -> list[Record]:
+    result = await tx.run(query, params)
+    return [record async for record in result]
+
+
+async def _kinds(tx: Tx, ids: Collection[str]) -> dict[str, NodeKind]:
+    rows = await _records(tx, cypher.NODE_KINDS, ids=list(ids))
+    return {row["id"]: NodeKind(row["kind"]) for row in rows}
+
+
+async def _get_nodes(tx: Tx, ids: Sequence[str]) -> dict[str, Node]:
+    return {row["id"]: _node(row) for row in await _records(tx, cypher.GET_NODES, ids=ids)}
+
+
+async def _neighbours(
+    tx: Tx, ids: list[NodeId], types: list[str] | None, direction: Direction
+) -> list[Record]:
+    return await _records(
+        tx,
+        cypher.NEIGHBOURS,
+        ids=ids,
+        types=types,
+        symmetric=_SYMMETRIC,
+        out=direction is not Direction.IN,
+        **{"in": direction is not Direction.OUT},
+    )
+
+
+async def _list_nodes(tx: Tx, flt: NodeFilter, first: int, last: str | None) -> Page:
+    await _require_filter_nodes(tx, flt)
+    anchor, params = _list_params(flt)
+    query, count = cypher.LIST_PAGE[anchor], cypher.LIST_COUNT[anchor]
+    rows = await _records(tx, query, **params, after=last or "", limit=first + 1)
+    total = (await _records(tx, count, **params))[0]["total"]
+    items = [_node(row) for row in rows[:first]]
+    return Page(
+        items=items,
+        total=total,
+        end_cursor=encode_cursor(items[-1].id) if items else None,
+        has_next=len(rows) > first,
+    )
+
+
+async def _require_filter_nodes(tx: Tx, flt: NodeFilter) -> None:
+    wanted = [
+        (value, kind, name)
+        for value, kind, name in (
+            (flt.place, NodeKind.PLACE, "place"),
+            (flt.skill, NodeKind.SKILL, "skill"),
+            (flt.theme, NodeKind.THEME, "theme"),
+        )
+        if value is not None
+    ]
+    if not wanted:
+        return
+    kinds = await _kinds(tx, [value for value, _, _ in wanted])
+    for value, kind, name in wanted:
+        if kinds.get(value) is not kind:
+            raise NotFound(f"there is no {kind.lower()} with id {value!r}", field=name)
+
+
+def _list_params(flt: NodeFilter) -> tuple[cypher.Anchor, dict[str, Any]]:
+    """Pick where to start and the parameters of the remaining filters."""
+    related = flt.place is not None or flt.skill is not None or flt.theme is not None
+    plain = not related and not flt.text and not flt.stage and not flt.visibility
+    words = flt.text.casefold().split() if flt.text else []
+    params: dict[str, Any] = {
+        "kinds": [str(k) for k in flt.kinds],
+        # as embedded: an empty visibility set filters only when another filter is set
+        "visibility": None if plain or flt.visibility is None else [str(v) for v in flt.visibility],
+        "stage": InitiativeStage(flt.stage).value if flt.stage else None,
+        "words": words,
+        "place": flt.place,
+        "skill": flt.skill,
+        "theme": flt.theme,
+        "skill_types": [t.value for t in skill_types_for(flt)],
+        "theme_types": [t.value for t in theme_types_for(flt)],
+        "anchor": None,
+    }
+    for anchor in (cypher.Anchor.SKILL, cypher.Anchor.THEME, cypher.Anchor.PLACE):
+        if params[anchor.value] is not None:
+            params["anchor"], params[anchor.value] = params[anchor.value], None
+            return anchor, params
+    if words:
+        params["anchor"] = max(words, key=len)
+        return cypher.Anchor.TEXT, params
+    return cypher.Anchor.KINDS, params
+
+
+async def _upsert(tx: Tx, nodes: list[Node], rels: list[Relationship], create_only: bool) -> None:
+    ids = {n.id for n in nodes} | {r.source for r in rels} | {r.target for r in rels}
+    kinds = await _kinds(tx, ids)
+    existing: set[tuple[str, str, str]] = set()
+    if create_only and rels:
+        rows = await _records(tx, cypher.EXISTING_RELS, rels=[_rel_key(r) for r in rels])
+        existing = {(row["type"], row["source"], row["target"]) for row in rows}
+    _check_nodes(nodes, create_only, kinds)
+    pending: dict[str, NodeKind] = {n.id: n.node_kind for n in nodes}
+    _check_rels(rels, create_only, kinds | pending, existing)
+    if not await _write_nodes(tx, nodes, create_only):
+        raise Conflict("a node of another kind was written meanwhile", field="id")
+    if not await _write_rels(tx, rels, create_only):
+        raise NotFound("a node was deleted meanwhile", field="source")
+
+
+async def _write_nodes(tx: Tx, nodes: Sequence[Node], create_only: bool) -> bool:
+    """Write ``nodes`` grouped by kind; False when some node has another kind already."""
+    statements = cypher.CREATE_NODES if create_only else cypher.MERGE_NODES
+    for kind, group in _grouped(nodes, lambda n: n.node_kind).items():
+        for chunk in _batched(group, CHUNK):
+            rows = await _records(tx, statements[kind], rows=[_node_row(n) for n in chunk])
+            if rows[0]["written"] < len(chunk):
+                return False
+    return True
+
+
+async def _write_rels(tx: Tx, rels: Sequence[Relationship], create_only: bool) -> bool:
+    """Write ``rels`` grouped by type; False when an end is missing or of a wrong kind."""
+    statements = cypher.CREATE_RELS if create_only else cypher.MERGE_RELS
+    for rtype, group in _grouped(rels, lambda r: r.type).items():
+        rule = REL_RULES[rtype]
+        for chunk in _batched(group, CHUNK):
+            rows = await _records(
+                tx,
+                statements[rtype],
+                rows=[_rel_row(r) for r in chunk],
+                source_kinds=sorted(rule.sources),
+                target_kinds=sorted(rule.targets),
+            )
+            if rows[0]["existed"]:
+                raise Conflict(f"a {rtype} relationship was created meanwhile", field="target")
+            if rows[0]["written"] < len(chunk):
+                return False
+    return True
+
+
+async def _import_nodes(tx: Tx, batch: list[Node]) -> None:
+    if len({n.id for n in batch}) < len(batch) or not await _write_nodes(tx, batch, False):
+        _check_nodes(batch, False, await _kinds(tx, {n.id for n in batch}))
+        raise Conflict("a node changed its kind meanwhile", field="id")
+
+
+async def _import_rels(tx: Tx, batch: list[Relationship]) -> None:
+    if not await _write_rels(tx, batch, False):
+        ends = {r.source for r in batch} | {r.target for r in batch}
+        _check_rels(batch, False, await _kinds(tx, ends), set())
+        raise NotFound("a node was deleted meanwhile", field="source")
+
+
+async def _delete_actor(tx: Tx, actor_id: NodeId) -> None:
+    rows = await _records(tx, cypher.NODE_KIND, id=actor_id)
+    if not rows:
+        raise NotFound(f"there is no actor with id {actor_id!r}", field="id")
+    kind = NodeKind(rows[0]["kind"])
+    if kind not in ACTOR_KINDS:
+        raise InvalidInput(f"{actor_id!r} is a {kind}, not an actor", field="id")
+    await (await tx.run(cypher.DELETE_NODE, {"id": actor_id})).consume()
+
+
+# --- checks (the same rules, order and messages as the embedded store) -------------------------
+
+
+def _check_nodes(nodes: Sequence[Node], create_only: bool, kinds: Mapping[str, NodeKind]) -> None:
+    seen: set[str] = set()
+    for node in nodes:
+        if node.id in seen:
+            raise InvalidInput(f"{node.id!r} appears twice in one write", field="id")
+        seen.add(node.id)
+        existing = kinds.get(node.id)
+        if existing is None:
+            continue
+        if create_only:
+            raise Conflict(f"{node.id!r} already exists", field="id")
+        if existing is not node.node_kind:
+            raise Conflict(
+                f"{node.id!r} is a {existing}; it cannot become a {node.node_kind}", field="id"
+            )
+
+
+def _check_rels(
+    rels: Sequence[Relationship],
+    create_only: bool,
+    kinds: Mapping[str, NodeKind],
+    existing: Collection[tuple[str, str, str]],
+) -> None:
+    seen: set[tuple[str, str, str]] = set()
+    for rel in rels:
+        if create_only:
+            if rel.key in seen:
+                raise Conflict(
+                    f"{rel.type} {rel.source} -> {rel.target} appears twice", field="target"
+                )
+            seen.add(rel.key)
+        skind = kinds.get(rel.source)
+        if skind is None:
+            raise NotFound(f"there is no node with id {rel.source!r}", field="source")
+        tkind = kinds.get(rel.target)
+        if tkind is None:
+            raise NotFound(f"there is no node with id {rel.target!r}", field="target")
+        check_endpoints(rel, skind, tkind)
+        if create_only and rel.key in existing:
+            raise Conflict(
+                f"{rel.source!r} -{rel.type}-> {rel.target!r} already exists", field="target"
+            )
+
+
+# --- shortest path --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Search:
+    """One side of a breadth-first search: its layers and each node's parents."""
+
+    layers: list[set[str]]
+    parents: dict[str, set[str]] = field(default_factory=dict)
+
+    def seen(self, node_id: str) -> bool:
+        return node_id in self.parents or node_id in self.layers[0]
+
+    def good(self, meet: set[str]) -> list[set[str]]:
+        """Per layer, the nodes on a shortest path through ``meet`` (in the last layer)."""
+        good = [meet]
+        for _ in range(len(self.layers) - 1):
+            good.append(set().union(*(self.parents[v] for v in good[-1])))
+        return good[::-1]
+
+
+async def _expand(tx: Tx, side: _Search, types: list[str] | None) -> set[str]:
+    frontier = side.layers[-1]
+    rows = await _records(tx, cypher.EXPAND, ids=list(frontier), types=types)
+    new: set[str] = set()
+    for row in rows:
+        other = row["other"]
+        if other in new:
+            side.parents[other].add(row["node"])
+        elif not side.seen(other):
+            new.add(other)
+            side.parents[other] = {row["node"]}
+    side.layers.append(new)
+    return new
+
+
+async def _shortest_path(
+    tx: Tx, source: NodeId, target: NodeId, max_hops: int, types: Sequence[RelType] | None
+) -> Path | None:
+    """Bidirectional breadth-first search, then the smallest path as embedded picks it."""
+    ends = await _get_nodes(tx, [source, target])
+    for nid, name in ((source, "from"), (target, "to")):
+        if nid not in ends:
+            raise NotFound(f"there is no node with id {nid!r}", field=name)
+    if source == target:
+        return Path(nodes=[ends[source]], rels=[])
+    wanted = _type_names(types)
+    fwd, back = _Search([{source}]), _Search([{target}])
+    for _ in range(max_hops):
+        side = fwd if len(fwd.layers[-1]) <= len(back.layers[-1]) else back
+        if not await _expand(tx, side, wanted):
+            return None
+        meet = fwd.layers[-1] & back.layers[-1]
+        if meet:
+            break
+    else:
+        return None
+    ids = _smallest_path(fwd, back, meet)
+    return await _path_of(tx, ids, wanted)
+
+
+def _smallest_path(fwd: _Search, back: _Search, meet: set[str]) -> list[str]:
+    """Walk from the source, always to the smallest id that is still on a shortest path."""
+    good_fwd, good_back = fwd.good(meet), back.good(meet)
+    split, length = len(fwd.layers) - 1, len(fwd.layers) + len(back.layers) - 2
+    ids = [next(iter(fwd.layers[0]))]
+    for i in range(length):
+        cur = ids[-1]
+        if i < split:
+            options = {m for m in good_fwd[i + 1] if cur in fwd.parents[m]}
+        else:
+            options = back.parents[cur] & good_back[length - i - 1]
+        ids.append(min(options))
+    return ids
+
+
+async def _path_of(tx: Tx, ids: list[str], wanted: list[str] | None) -> Path:
+    pairs = list(itertools.pairwise(ids))
+    best: dict[tuple[str, str], tuple[tuple[str, bool], Relationship]] = {}
+    for row in await _records(tx, cypher.RELS_BETWEEN, pairs=pairs, types=wanted):
+        a, b, outgoing = row["a"], row["b"], row["outgoing"]
+        key = (row["type"], not outgoing)  # smallest type; outgoing first, as embedded
+        rel = Relationship.trusted(
+            RelType(row["type"]), a if outgoing else b, b if outgoing else a, row["props"]
+        )
+        if (a, b) not in best or key < best[a, b][0]:
+            best[a, b] = (key, rel)
+    nodes = await _get_nodes(tx, ids)
+    return Path(nodes=[nodes[i] for i in ids], rels=[best[pair][1] for pair in pairs])
+
+
+# --- small helpers --------------------------------------------------------------------------------
+
+
+def _node(row: Record) -> Node:
+    return node_from_record(row["kind"], row["id"], row["props"])
+
+
+def _neighbour(row: Record) -> Neighbour:
+    rtype, here, other = RelType(row["type"]), row["id"], row["other"]
+    source, target = (here, other) if row["outgoing"] else (other, here)
+    rel = Relationship.trusted(rtype, source, target, row["rel_props"])
+    return Neighbour(rel, node_from_record(row["kind"], other, row["props"]))
+
+
+def _node_row(node: Node) -> dict[str, Any]:
+    return {
+        **node_props(node),
+        "id": node.id,
+        "kind": node.node_kind.value,
+        "search_text": search_text(node),
+    }
+
+
+def _rel_row(rel: Relationship) -> dict[str, Any]:
+    return {"source": rel.source, "target": rel.target, "props": dict(rel.props)}
+
+
+def _rel_key(rel: Relationship) -> dict[str, str]:
+    return {"type": rel.type.value, "source": rel.source, "target": rel.target}
+
+
+def _type_names(types: Sequence[RelType] | None) -> list[str] | None:
+    return None if types is None else sorted({RelType(t).value for t in types})
+
+
+def _grouped(items: Iterable[T], key: Callable[[T], Any]) -> dict[Any, list[T]]:
+    groups: dict[Any, list[T]] = defaultdict(list)
+    for item in items:
+        groups[key(item)].append(item)
+    return groups
+
+
+def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    it = iter(items)
+    while batch := list(itertools.islice(it, size)):
+        yield batch
+
+
+def _safe_uri(uri: str) -> str:
+    """``uri`` without any user name or password in it, for messages."""
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return "<unparseable URI>"
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=host))
+
+
+def _translate(exc: Exception, where: str, database: str) -> GraphError:
+    if isinstance(exc, AuthError):
+        return StoreUnavailable(
+            f"the Neo4j store at {where} refused the login; check the user name and password "
+            f"({exc.message})"
+        )
+    if isinstance(exc, ConstraintError):
+        return Conflict(f"already exists ({exc.message})", field="id")
+    if isinstance(exc, IncompleteCommit):
+        return StoreUnavailable(
+            f"the connection to the Neo4j store at {where} broke while committing; "
+            f"the write may or may not have been stored: {exc}"
+        )
+    if isinstance(exc, Neo4jError) and exc.code == _DATABASE_NOT_FOUND:
+        return StoreUnavailable(f"the Neo4j store at {where} has no database {database!r}")
+    if isinstance(exc, Forbidden):
+        return StoreUnavailable(f"the Neo4j store at {where} does not allow this: {exc.message}")
+    if isinstance(exc, Neo4jError) and not isinstance(exc, TransientError | DatabaseError):
+        return GraphError(f"the Neo4j store at {where} rejected a query: {exc.code}: {exc.message}")
+    return StoreUnavailable(f"the Neo4j store at {where} is unavailable: {exc}")
