@@ -18,6 +18,7 @@ from api.settings import Settings
 from api.stores import open_store
 from graph.errors import GraphError
 from graph.store import GraphStore
+from matching import build_index
 from seed_data import seed_store
 
 log = logging.getLogger("wijknet")
@@ -39,6 +40,7 @@ def create_app(
                 log.info("empty store: seeding %d synthetic actors", settings.seed_actors)
                 await seed_store(st, actors=settings.seed_actors, seed=settings.seed)
             app.state.store = st
+            app.state.index = await build_index(st.stream())
             if on_ready is not None:
                 on_ready()
             yield

@@ -11,6 +11,7 @@ import sys
 import time
 import webbrowser
 from collections.abc import Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -92,6 +93,36 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--batch-size", type=int, default=50_000, help="rows per transaction")
     _store_args(seed)
 
+    copy = sub.add_parser(
+        "copy",
+        help="copy a whole graph between stores",
+        description="Copy every node and relationship from one store to another (embedded "
+        "file <-> Neo4j), with progress, then check that the counts per kind and type match.",
+    )
+    copy.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="PATH|URI",
+        help="store to read (opened read-only when it is a file)",
+    )
+    copy.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        metavar="PATH|URI",
+        help="store to write; must be empty unless --merge",
+    )
+    copy.add_argument(
+        "--merge",
+        action="store_true",
+        help="allow a target that already holds data (upserts by id)",
+    )
+    copy.add_argument("--batch-size", type=int, default=10_000, help="rows per transaction")
+    copy.add_argument("--neo4j-user", help="Neo4j user (default neo4j)")
+    copy.add_argument("--neo4j-password", help="Neo4j password (better: WIJKNET_NEO4J_PASSWORD)")
+    copy.add_argument("--neo4j-database", help="Neo4j database (default neo4j)")
+
     sub.add_parser(
         "schema",
         help="print the GraphQL schema (SDL)",
@@ -111,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace) -> Settings:
     base = Settings.from_env(os.environ)
     return base.with_overrides(
-        store=args.store,
+        store=getattr(args, "store", None),
         neo4j_user=args.neo4j_user,
         neo4j_password=args.neo4j_password,
         neo4j_database=args.neo4j_database,
@@ -155,14 +186,7 @@ async def _seed(settings: Settings, args: argparse.Namespace) -> int:
     store = await open_store(settings, for_import=True)
     try:
         started = time.perf_counter()
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed:,}/{task.total:,}"),
-            TimeElapsedColumn(),
-            console=console,
-            disable=not console.is_terminal,
-        ) as bar:
+        with _bar() as bar:
             nodes_task = bar.add_task("nodes", total=args.actors)
             rels_task = bar.add_task("relationships", total=expected_rel_count(args.actors))
 
@@ -188,6 +212,78 @@ async def _seed(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await store.close()
     return 0
+
+
+async def _copy(settings: Settings, args: argparse.Namespace) -> int:
+    from graph.model import Relationship
+
+    source = await open_store(settings.with_overrides(store=args.source), readonly=True)
+    try:
+        target = await open_store(settings.with_overrides(store=args.target), for_import=True)
+    except BaseException:
+        await source.close()
+        raise
+    try:
+        want = await source.stats()
+        before = await target.stats()
+        if before.node_count and not args.merge:
+            console.print(
+                f"[red]{args.target} already holds {before.node_count:,} nodes; copy into an "
+                "empty store, or pass --merge[/]"
+            )
+            return 1
+        started = time.perf_counter()
+        with _bar() as bar:
+            read = bar.add_task("reading", total=want.node_count + want.relationship_count)
+            nodes: list[Any] = []
+            rels: list[Relationship] = []
+            async for item in source.stream():
+                (rels if isinstance(item, Relationship) else nodes).append(item)
+                if (len(nodes) + len(rels)) % 10_000 == 0:
+                    bar.update(read, completed=len(nodes) + len(rels))
+            bar.update(read, completed=len(nodes) + len(rels))
+            write_n = bar.add_task("nodes", total=len(nodes))
+            write_r = bar.add_task("relationships", total=len(rels))
+
+            def progress(n: int, r: int) -> None:
+                bar.update(write_n, completed=n)
+                bar.update(write_r, completed=r)
+
+            await target.bulk_import(nodes, rels, batch_size=args.batch_size, progress=progress)
+        got = await target.stats()
+        took = time.perf_counter() - started
+        if args.merge:
+            short = {k: v for k, v in want.nodes.items() if got.nodes.get(k, 0) < v}
+            short |= {
+                k: v for k, v in want.relationships.items() if got.relationships.get(k, 0) < v
+            }
+        else:
+            short = {k: v for k, v in want.nodes.items() if got.nodes.get(k, 0) != v}
+            short |= {
+                k: v for k, v in want.relationships.items() if got.relationships.get(k, 0) != v
+            }
+        if short or (not args.merge and got != want):
+            console.print(f"[red]counts differ after the copy: wanted {want}, found {got}[/]")
+            return 1
+        console.print(
+            f"copied {len(nodes):,} nodes and {len(rels):,} relationships from {args.source} "
+            f"to {args.target} in {took:.1f} s; counts per kind and type match"
+        )
+        return 0
+    finally:
+        await target.close()
+        await source.close()
+
+
+def _bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    )
 
 
 async def _stats(settings: Settings) -> int:
@@ -222,6 +318,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings, args)
         if args.command == "seed":
             return asyncio.run(_seed(settings, args))
+        if args.command == "copy":
+            return asyncio.run(_copy(settings, args))
         return asyncio.run(_stats(settings))
     except (GraphError, SettingsError) as exc:
         console.print(f"[red]wijknet: {exc}[/]")

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from strawberry.dataloader import DataLoader
 
 from api.access import ANONYMOUS, Viewer
-from graph.model import Node, NodeId, RelType
+from graph.model import Node, NodeId, Relationship, RelType
 from graph.store import Direction, GraphStore, Neighbour
+from matching import MatchIndex
 
 NeighbourKey = tuple[str, tuple[RelType, ...], Direction]
 
@@ -48,12 +49,18 @@ class Context:
     store: GraphStore
     viewer: Viewer = ANONYMOUS
     lang: str = "nl"
+    index: MatchIndex | None = None
     nodes: DataLoader[str, Node | None] = field(init=False)
     neighbours_loader: DataLoader[NeighbourKey, list[Neighbour]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.nodes = _node_loader(self.store)
         self.neighbours_loader = _neighbour_loader(self.store)
+
+    def wrote(self, nodes: Sequence[Node] = (), rels: Sequence[Relationship] = ()) -> None:
+        """Tell the matching index about a write the store acknowledged."""
+        if self.index is not None:
+            self.index.apply(nodes, rels)
 
     async def neighbours(
         self,

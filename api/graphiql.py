@@ -22,6 +22,7 @@ class WijknetGraphQL(GraphQL[Context, None]):
         lang = request.query_params.get("lang") or request.headers.get("accept-language", "nl")
         return Context(
             store=request.app.state.store,
+            index=getattr(request.app.state, "index", None),
             viewer=ANONYMOUS,
             lang="en" if lang.lower().startswith("en") else "nl",
         )

@@ -246,6 +246,7 @@ class Mutation:
                     await _expect(store, unique, kinds, field, what)
                     rels += [m.Relationship(rtype, aid, m.NodeId(i)) for i in unique]
                 await store.upsert([actor], rels, create_only=True)
+                info.context.wrote([actor], rels)
         except _Refused as refused:
             return refused.error
         return RegisterActorSuccess(actor=t.wrap(actor, info))  # type: ignore[arg-type]
@@ -299,6 +300,7 @@ class Mutation:
                 await _expect(store, instruments, _INSTRUMENT, "instruments", "instrument")
                 rels += [m.Relationship(R.USES, iid, m.NodeId(x)) for x in instruments]
                 await store.upsert([initiative], rels, create_only=True)
+                info.context.wrote([initiative], rels)
         except _Refused as refused:
             return refused.error
         return StartInitiativeSuccess(initiative=t.wrap(initiative, info))  # type: ignore[arg-type]
@@ -329,6 +331,7 @@ class Mutation:
                 )
                 try:
                     await store.upsert(rels=[rel], create_only=True)
+                    info.context.wrote(rels=[rel])
                 except Conflict:
                     raise Conflict(
                         "this initiative already looks for that skill", field="skill"
@@ -369,6 +372,7 @@ class Mutation:
                 )
                 try:
                     await store.upsert(rels=[rel], create_only=True)
+                    info.context.wrote(rels=[rel])
                 except Conflict:
                     raise Conflict("is already a member", field="actor") from None
         except _Refused as refused:
@@ -420,6 +424,7 @@ class Mutation:
                 )
                 try:
                     await store.upsert(rels=[rel], create_only=True)
+                    info.context.wrote(rels=[rel])
                 except Conflict:
                     raise Conflict("these two are already linked this way", field="to") from None
         except _Refused as refused:

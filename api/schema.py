@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -14,9 +15,11 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.types import ExecutionContext
 
 from api import access
 from api import types as t
+from api.matching import MatchingQuery
 from api.mutations import Mutation
 from api.relay import Connection, connection
 from api.types import DEFAULT_PAGE
@@ -24,6 +27,7 @@ from graph import model as m
 from graph.errors import GraphError
 from graph.store import MAX_PAGE, NodeFilter
 
+log = logging.getLogger("wijknet.api")
 SOCIAL_TYPES = (
     m.RelType.KNOWS,
     m.RelType.MEMBER_OF,
@@ -62,7 +66,7 @@ class Stats:
 
 
 @strawberry.type
-class Query:
+class Query(MatchingQuery):
     @strawberry.field(description="Any node by id.")
     async def node(self, info: t.Ctx, id: strawberry.ID) -> t.Node | None:
         found = await info.context.nodes.load(str(id))
@@ -235,8 +239,23 @@ def _mask(error: GraphQLError) -> bool:
     return error.original_error is not None and not isinstance(error.original_error, GraphError)
 
 
+class WijknetSchema(strawberry.Schema):
+    """Logs expected errors (bad input, store unavailable) as one line, not a traceback."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        unexpected = []
+        for error in errors:
+            if isinstance(error.original_error, GraphError):
+                log.info("%s: %s", error.original_error.code, error.original_error)
+            else:
+                unexpected.append(error)
+        super().process_errors(unexpected, execution_context)
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return WijknetSchema(
         query=Query,
         mutation=Mutation,
         types=[

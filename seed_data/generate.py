@@ -242,6 +242,7 @@ class _Builder:
         self.orgs_in: dict[tuple[NodeId, str], list[NodeId]] = defaultdict(list)
         self.ents_in: dict[NodeId, list[NodeId]] = defaultdict(list)
         self.gemeente: dict[NodeId, NodeId] = {}
+        self.holders: dict[tuple[NodeId, NodeId], list[NodeId]] = defaultdict(list)
         self.place_of: dict[NodeId, NodeId] = {}
         self._cum_cache: dict[int, tuple[list[NodeId], list[float]]] = {}
         self._themed_pool: dict[frozenset[NodeId], list[NodeId]] = {}
@@ -371,7 +372,7 @@ class _Builder:
                         self.fans[(wijk, t)].append(aid)
                         if active:
                             self.active_fans[(wijk, t)].append(aid)
-                self._skills(kind, aid, themes)
+                self._skills(kind, aid, themes, wijk)
 
     def _actor(self, kind: ActorKind, aid: NodeId, muni: NodeId, wijk: NodeId) -> Actor:
         rng = self.rng
@@ -442,7 +443,9 @@ class _Builder:
             description="Fictieve onderneming (gegenereerd voorbeeld)",
         )
 
-    def _skills(self, kind: ActorKind, aid: NodeId, themes: frozenset[NodeId]) -> None:
+    def _skills(
+        self, kind: ActorKind, aid: NodeId, themes: frozenset[NodeId], wijk: NodeId
+    ) -> None:
         rng = self.rng
         if kind is ActorKind.RESIDENT:
             k = rng.choices((0, 1, 2, 3), (0.3, 0.35, 0.25, 0.1))[0]
@@ -460,7 +463,10 @@ class _Builder:
             if kind in (ActorKind.ENTERPRISE, ActorKind.ORGANISATION)
             else (RelType.HAS_SKILL)
         )
+        person = kind in (ActorKind.RESIDENT, ActorKind.FREELANCER, ActorKind.PROFESSIONAL)
         for s in self._sample_skills(pool, k):
+            if person:
+                self.holders[(s, wijk)].append(aid)
             self.rel(rtype, aid, s)
 
     def work(self) -> None:
@@ -512,7 +518,7 @@ class _Builder:
             )
             for s in sorted(set(needs)):
                 self.rel(RelType.NEEDS, iid, s, urgency=rng.choice(("low", "medium", "high")))
-            members = self._team(wijk, muni, theme, plan)
+            members = self._team(wijk, muni, theme, plan, sorted(set(needs)))
             members_of[iid] = members
             for j, m in enumerate(members):
                 role = "initiator" if j == 0 else rng.choice(_ROLES)
@@ -520,7 +526,9 @@ class _Builder:
             self._partners(iid, muni, plan, stage)
         self._knows(members_of)
 
-    def _team(self, wijk: NodeId, muni: NodeId, theme: NodeId, plan: ThemePlan) -> list[NodeId]:
+    def _team(
+        self, wijk: NodeId, muni: NodeId, theme: NodeId, plan: ThemePlan, needs: list[NodeId]
+    ) -> list[NodeId]:
         rng = self.rng
         size = min(60, 2 + int(rng.lognormvariate(1.0, 0.8)))
         local = self.fans.get((wijk, theme)) or self.persons_at[wijk]
@@ -537,9 +545,13 @@ class _Builder:
                     return
 
         actives = self.active_fans.get((wijk, theme), [])
+        # people join for what they can do: some slots go to local holders of a needed skill
+        skilled = [a for s in needs for a in self.holders.get((s, wijk), ())]
         for _ in range(size):
             r = rng.random()
-            if r < 0.35 and actives:
+            if r < 0.2 and skilled:
+                add(lambda: rng.choice(skilled))
+            elif r < 0.45 and actives:
                 add(lambda: rng.choice(actives))
             elif r < 0.85:
                 add(lambda: rng.choice(local))
@@ -585,8 +597,9 @@ class _Builder:
         for members in members_of.values():
             if len(members) < 2:
                 continue
+            # most people know one or two others in a team, not everyone
             for a in members:
-                for b in rng.sample(members, min(len(members), 3)):
+                for b in rng.sample(members, 1 + (rng.random() < 0.3)):
                     tie(a, b)
         for people in self.persons_at.values():
             if len(people) < 2:

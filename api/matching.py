@@ -1,0 +1,199 @@
+"""GraphQL for matching: partner suggestions and coalitions, with reasons."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from api import types as t
+from graph import model as m
+from graph.errors import StoreUnavailable
+from matching import Coalition as CoalitionResult
+from matching import Draft, MatchIndex, suggest_coalition, suggest_partners
+from matching import Reason as ReasonResult
+from matching import Requirement as RequirementResult
+
+
+@strawberry.input(description="An initiative that does not exist yet.")
+class InitiativeDraftInput:
+    themes: list[strawberry.ID] | None = None
+    place_code: str | None = None
+    needed_skills: list[strawberry.ID] | None = None
+    founders: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Actors who would start it (they count as members)."
+    )
+
+
+@strawberry.type(description="Why this partner, in words a resident understands.")
+class Reason:
+    code: str = strawberry.field(
+        description="SKILL, KNOWS_MEMBER, CO_MEMBER, PLACE, THEME or ROLE."
+    )
+    text: str
+
+
+@strawberry.type(description="The parts of a score, each between 0 and 1.")
+class ScoreParts:
+    skills: float = strawberry.field(description="Needed skills offered, rarer skills count more.")
+    proximity: float = strawberry.field(description="Same buurt > wijk > adjacent > district.")
+    warmth: float = strawberry.field(description="Warm paths: local PageRank from the members.")
+    theme: float = strawberry.field(description="Interest in or experience with the theme.")
+    role: float = strawberry.field(description="Fills a role the team still lacks.")
+
+
+@strawberry.type
+class PartnerSuggestion:
+    actor: t.Actor
+    score: float
+    parts: ScoreParts
+    reasons: list[Reason]
+    path: list[strawberry.ID] = strawberry.field(
+        description="Warm path as node ids: candidate, ..., member, initiative (empty if none)."
+    )
+
+
+@strawberry.enum
+class RequirementKind(Enum):
+    SKILL = "skill"
+    ROLE = "role"
+
+
+@strawberry.type(description="A needed skill or a role a wijkonderneming needs.")
+class Requirement:
+    kind: RequirementKind
+    id: strawberry.ID
+    label: str
+
+
+@strawberry.type
+class CoalitionMember:
+    actor: t.Actor
+    score: float
+    covers: list[Requirement]
+    reasons: list[Reason]
+    path: list[strawberry.ID]
+
+
+@strawberry.type(description="A small team that together covers what the initiative needs.")
+class Coalition:
+    members: list[CoalitionMember]
+    covered: list[Requirement]
+    missing: list[Requirement]
+    score: float = strawberry.field(description="Share of the needed weight covered, 0 to 1.")
+
+
+def _draft(draft: InitiativeDraftInput | None) -> Draft | None:
+    if draft is None:
+        return None
+    return Draft(
+        themes=tuple(str(x) for x in draft.themes or ()),
+        place=draft.place_code,
+        needs=tuple(str(x) for x in draft.needed_skills or ()),
+        founders=tuple(str(x) for x in draft.founders or ()),
+    )
+
+
+def _target(initiative: strawberry.ID | None, draft: InitiativeDraftInput | None) -> str | Draft:
+    from graph.errors import InvalidInput
+
+    if (initiative is None) == (draft is None):
+        raise InvalidInput("give either an initiative id or a draft", field="initiative")
+    return str(initiative) if initiative is not None else _draft(draft)  # type: ignore[return-value]
+
+
+def _reasons(reasons: tuple[ReasonResult, ...], lang: str) -> list[Reason]:
+    return [Reason(code=r.code, text=r.text(lang)) for r in reasons]
+
+
+def _requirement(r: RequirementResult, lang: str) -> Requirement:
+    return Requirement(
+        kind=RequirementKind(r.kind), id=strawberry.ID(r.id), label=r.en if lang == "en" else r.nl
+    )
+
+
+def _index(info: t.Ctx) -> MatchIndex:
+    index = info.context.index
+    if index is None:
+        raise StoreUnavailable("the matching index is still being built; try again shortly")
+    return index
+
+
+async def _actors(info: t.Ctx, ids: list[str]) -> dict[str, m.Node]:
+    found = await info.context.store.get_nodes([m.NodeId(i) for i in ids])
+    return dict(found)
+
+
+def _lang(info: t.Ctx, lang: t.Lang | None) -> str:
+    return lang.value if lang is not None else info.context.lang
+
+
+@strawberry.type
+class MatchingQuery:
+    @strawberry.field(
+        description="Who should join this initiative (or draft)? Only matchable actors, "
+        "never current members, best first, each with reasons and a warm path."
+    )
+    async def suggest_partners(
+        self,
+        info: t.Ctx,
+        initiative: strawberry.ID | None = None,
+        draft: InitiativeDraftInput | None = None,
+        first: int = 10,
+        kinds: list[m.ActorKind] | None = None,
+        lang: t.Lang | None = None,
+    ) -> list[PartnerSuggestion]:
+        found = suggest_partners(_index(info), _target(initiative, draft), k=first, kinds=kinds)
+        nodes = await _actors(info, [s.actor for s in found])
+        language = _lang(info, lang)
+        return [
+            PartnerSuggestion(
+                actor=t.wrap(nodes[m.NodeId(s.actor)], info),  # type: ignore[arg-type]
+                score=s.score,
+                parts=ScoreParts(
+                    skills=s.parts.skills,
+                    proximity=s.parts.proximity,
+                    warmth=s.parts.warmth,
+                    theme=s.parts.theme,
+                    role=s.parts.role,
+                ),
+                reasons=_reasons(s.reasons, language),
+                path=[strawberry.ID(x) for x in s.path],
+            )
+            for s in found
+            if m.NodeId(s.actor) in nodes
+        ]
+
+    @strawberry.field(
+        description="A complementary team for this initiative (or draft): a weighted set "
+        "cover of its needed skills and the roles a wijkonderneming needs."
+    )
+    async def suggest_coalition(
+        self,
+        info: t.Ctx,
+        initiative: strawberry.ID | None = None,
+        draft: InitiativeDraftInput | None = None,
+        size: int = 7,
+        lang: t.Lang | None = None,
+    ) -> Coalition:
+        result: CoalitionResult = suggest_coalition(
+            _index(info), _target(initiative, draft), size=size
+        )
+        nodes = await _actors(info, [x.actor for x in result.members])
+        language = _lang(info, lang)
+        return Coalition(
+            members=[
+                CoalitionMember(
+                    actor=t.wrap(nodes[m.NodeId(x.actor)], info),  # type: ignore[arg-type]
+                    score=x.score,
+                    covers=[_requirement(r, language) for r in x.covers],
+                    reasons=_reasons(x.reasons, language),
+                    path=[strawberry.ID(p) for p in x.path],
+                )
+                for x in result.members
+                if m.NodeId(x.actor) in nodes
+            ],
+            covered=[_requirement(r, language) for r in result.covered],
+            missing=[_requirement(r, language) for r in result.missing],
+            score=result.score,
+        )

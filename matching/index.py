@@ -1,0 +1,308 @@
+"""An in-memory index of the graph, shaped for matching (think of a GDS projection).
+
+Nodes get dense integer positions; per-node neighbour lists are compact
+``array('i')`` (``None`` when empty) so a country-sized graph fits in a few
+hundred bytes per actor. Inverted indexes answer "who offers skill s in wijk
+w", "who cares about theme t in wijk w" and "who is in wijk w" without
+scanning the graph, so candidate generation does not grow with it.
+
+The index is built by streaming any ``GraphStore`` (:func:`build_index`) and
+kept current with :meth:`MatchIndex.apply` as the API writes.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections import defaultdict
+from collections.abc import AsyncIterable, Iterable
+from dataclasses import dataclass
+
+from graph.model import (
+    Actor,
+    ActorKind,
+    Initiative,
+    Node,
+    NodeKind,
+    Place,
+    PlaceLevel,
+    Relationship,
+    RelType,
+    Visibility,
+)
+
+KIND_CODE = {k: i for i, k in enumerate(NodeKind)}
+CODE_KIND = list(NodeKind)
+ACTOR_CODES = frozenset(KIND_CODE[NodeKind(k.value)] for k in ActorKind)
+R = RelType
+_URGENCY = {"high": 1.5, "medium": 1.0, "low": 0.6}
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    skill: int
+    weight: float  # urgency weight
+
+
+def _add(lists: list[array | None], i: int, value: int) -> None:
+    lst = lists[i]
+    if lst is None:
+        lists[i] = array("i", (value,))
+    elif value not in lst:
+        lst.append(value)
+
+
+def _remove(lists: list[array | None], i: int, value: int) -> None:
+    lst = lists[i]
+    if lst is not None and value in lst:
+        lst.remove(value)
+
+
+class MatchIndex:
+    """Everything the matcher reads, by integer position. Build with :func:`build_index`."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.pos: dict[str, int] = {}
+        self.kind = bytearray()
+        self.matchable = bytearray()
+        self.public = bytearray()
+        self.names: list[str] = []
+        self.names_en: dict[int, str] = {}
+        self.subtype: dict[int, str] = {}
+        self.home: array = array("i")  # place position of an actor or initiative, -1 if none
+        # place hierarchy
+        self.parent: dict[int, int] = {}
+        self.level: dict[int, PlaceLevel] = {}
+        self.children: dict[int, list[int]] = defaultdict(list)
+        self.adjacent: dict[int, set[int]] = defaultdict(set)
+        # per-node neighbour lists
+        self.ties: list[array | None] = []  # KNOWS and PARTNERS_WITH, both ways
+        self.groups: list[array | None] = []  # initiatives and enterprises an actor is in
+        self.skills: list[array | None] = []  # HAS_SKILL and OFFERS
+        self.themes: list[array | None] = []  # INTERESTED_IN (actors), ABOUT (initiatives)
+        # per group
+        self.members: dict[int, dict[int, str]] = defaultdict(dict)
+        self.needs: dict[int, dict[int, float]] = defaultdict(dict)
+        self.supporters: dict[int, dict[int, str]] = defaultdict(dict)
+        self.employers: dict[int, set[int]] = defaultdict(set)
+        # inverted indexes keyed by an actor's home place (a wijk or a buurt; see `at`)
+        self.skill_at: dict[tuple[int, int], array] = {}
+        self.theme_at: dict[tuple[int, int], array] = {}
+        self.actors_at: dict[int, array] = {}
+        self.skill_count: dict[int, int] = defaultdict(int)
+        self.helpers: set[int] = set()  # bodies that fund or host (SUPPORTS funding/space)
+        self.actor_count = 0
+
+    # --- nodes ---------------------------------------------------------------------
+
+    def _slot(self, node_id: str, code: int) -> int:
+        i = self.pos.get(node_id)
+        if i is not None:
+            self.kind[i] = code
+            return i
+        i = len(self.ids)
+        self.ids.append(node_id)
+        self.pos[node_id] = i
+        self.kind.append(code)
+        self.matchable.append(0)
+        self.public.append(0)
+        self.names.append("")
+        self.home.append(-1)
+        for lists in (self.ties, self.groups, self.skills, self.themes):
+            lists.append(None)
+        return i
+
+    def add_node(self, node: Node) -> None:
+        code = KIND_CODE[node.node_kind]
+        fresh = node.id not in self.pos
+        i = self._slot(node.id, code)
+        self.names[i] = node.label
+        if isinstance(node, Actor):
+            self.matchable[i] = 1 if node.matchable else 0
+            self.public[i] = 1 if node.visibility is Visibility.PUBLIC else 0
+            if node.subtype:
+                self.subtype[i] = node.subtype
+            if fresh:
+                self.actor_count += 1
+        elif isinstance(node, Initiative):
+            self.public[i] = 1 if node.visibility is Visibility.PUBLIC else 0
+        elif isinstance(node, Place):
+            self.level[i] = node.level
+        else:
+            self.names_en[i] = node.name_en
+
+    def is_actor(self, i: int) -> bool:
+        return self.kind[i] in ACTOR_CODES
+
+    def node_kind(self, i: int) -> NodeKind:
+        return CODE_KIND[self.kind[i]]
+
+    # --- places ----------------------------------------------------------------------
+
+    def area(self, place: int) -> int:
+        """The wijk-level area of a place: a buurt counts as its wijk."""
+        if place >= 0 and self.level.get(place) is PlaceLevel.BUURT and place in self.parent:
+            return self.parent[place]
+        return place
+
+    def up(self, place: int, level: PlaceLevel) -> int:
+        """The ancestor (or self) of ``place`` at ``level``, or -1."""
+        seen = 0
+        while place >= 0 and seen < 8:
+            if self.level.get(place) is level:
+                return place
+            place = self.parent.get(place, -1)
+            seen += 1
+        return -1
+
+    def areas_near(self, place: int) -> list[list[int]]:
+        """Rings of wijk-level areas around ``place``: itself, adjacent, district, municipality."""
+        own = self.area(place)
+        if own < 0:
+            return []
+        rings = [[own], sorted(self.adjacent.get(own, ()))]
+        seen = {own, *rings[1]}
+        for level in (PlaceLevel.DISTRICT, PlaceLevel.MUNICIPALITY):
+            top = self.up(own, level)
+            ring = [a for a in self._leaf_areas(top) if a not in seen] if top >= 0 else []
+            seen.update(ring)
+            rings.append(ring)
+        return rings
+
+    def _leaf_areas(self, top: int) -> list[int]:
+        out, todo = [], [top]
+        while todo:
+            cur = todo.pop()
+            kids = [
+                k for k in self.children.get(cur, ()) if self.level.get(k) is not PlaceLevel.BUURT
+            ]
+            if not kids:
+                out.append(cur)
+            todo.extend(kids)
+        return sorted(out)
+
+    # --- relationships ---------------------------------------------------------------
+
+    def add_rel(self, rel: Relationship) -> None:
+        s, t = self.pos.get(rel.source), self.pos.get(rel.target)
+        if s is None or t is None:
+            return
+        rtype = rel.type
+        if rtype is R.KNOWS or rtype is R.PARTNERS_WITH:
+            _add(self.ties, s, t)
+            _add(self.ties, t, s)
+        elif rtype is R.MEMBER_OF:
+            _add(self.groups, s, t)
+            self.members[t][s] = str(rel.props.get("role", "member"))
+        elif rtype is R.HAS_SKILL or rtype is R.OFFERS:
+            lst = self.skills[s]
+            if lst is None or t not in lst:
+                _add(self.skills, s, t)
+                self.skill_count[t] += 1
+                home = self.home[s]
+                if home >= 0:
+                    self.skill_at.setdefault((t, home), array("i")).append(s)
+        elif rtype is R.INTERESTED_IN or rtype is R.ABOUT:
+            lst = self.themes[s]
+            if lst is None or t not in lst:
+                _add(self.themes, s, t)
+                home = self.home[s]
+                if rtype is R.INTERESTED_IN and home >= 0:
+                    self.theme_at.setdefault((t, home), array("i")).append(s)
+        elif rtype is R.LIVES_IN or rtype is R.LOCATED_IN:
+            self._set_home(s, t)
+        elif rtype is R.PART_OF:
+            self.parent[s] = t
+            self.children[t].append(s)
+        elif rtype is R.ADJACENT_TO:
+            self.adjacent[s].add(t)
+            self.adjacent[t].add(s)
+        elif rtype is R.NEEDS:
+            self.needs[s][t] = _URGENCY.get(str(rel.props.get("urgency", "medium")), 1.0)
+        elif rtype is R.SUPPORTS:
+            how = str(rel.props.get("how", ""))
+            self.supporters[t][s] = how
+            if how in ("funding", "space"):
+                self.helpers.add(s)
+        elif rtype is R.WORKS_FOR:
+            self.employers[s].add(t)
+
+    def _set_home(self, i: int, place: int) -> None:
+        old = self.home[i]
+        self.home[i] = place
+        if not self.is_actor(i) or old == place:
+            return
+        if old >= 0:
+            for key, index in (
+                *(((s, old), self.skill_at) for s in self.skills[i] or ()),
+                *(((t, old), self.theme_at) for t in self.themes[i] or ()),
+            ):
+                lst = index.get(key)  # type: ignore[attr-defined]
+                if lst is not None and i in lst:
+                    lst.remove(i)
+            if old in self.actors_at and i in self.actors_at[old]:
+                self.actors_at[old].remove(i)
+        self.actors_at.setdefault(place, array("i")).append(i)
+        # skills and interests that arrived before the home move along with it
+        for skill in self.skills[i] or ():
+            self.skill_at.setdefault((skill, place), array("i")).append(i)
+        for theme in self.themes[i] or ():
+            self.theme_at.setdefault((theme, place), array("i")).append(i)
+
+    def at(self, areas: Iterable[int]) -> list[int]:
+        """The home places that make up these wijk-level areas: each area and its buurten."""
+        out: list[int] = []
+        for a in areas:
+            out.append(a)
+            out.extend(k for k in self.children.get(a, ()) if self.level.get(k) is PlaceLevel.BUURT)
+        return out
+
+    def remove_actor(self, node_id: str) -> None:
+        """Forget an actor's ties (after a delete); its slot stays, unmatchable."""
+        i = self.pos.get(node_id)
+        if i is None:
+            return
+        self.matchable[i] = 0
+        for j in self.ties[i] or ():
+            _remove(self.ties, j, i)
+        for g in self.groups[i] or ():
+            self.members[g].pop(i, None)
+        for g in list(self.supporters):
+            self.supporters[g].pop(i, None)
+        self.ties[i] = self.groups[i] = None
+
+    def apply(self, nodes: Iterable[Node] = (), rels: Iterable[Relationship] = ()) -> None:
+        """Keep the index current with a write that the store has acknowledged."""
+        for node in nodes:
+            self.add_node(node)
+        for rel in rels:
+            self.add_rel(rel)
+
+    # --- derived figures ---------------------------------------------------------------
+
+    def rarity(self, skill: int) -> float:
+        """Inverse document frequency of a skill: rarer skills count more."""
+        return math.log((1 + self.actor_count) / (1 + self.skill_count.get(skill, 0))) + 1.0
+
+    def english(self, i: int) -> str:
+        """English label of a skill, theme or instrument (the Dutch one otherwise)."""
+        return self.names_en.get(i, self.names[i])
+
+
+async def build_index(items: AsyncIterable[Node | Relationship]) -> MatchIndex:
+    """Build an index from a store's ``stream()`` (all nodes, then all relationships)."""
+    index = MatchIndex()
+    async for item in items:
+        if isinstance(item, Relationship):
+            index.add_rel(item)
+        else:
+            index.add_node(item)
+    return index
+
+
+def build_index_sync(nodes: Iterable[Node], rels: Iterable[Relationship]) -> MatchIndex:
+    """The same as :func:`build_index`, from plain iterables (tests, evaluation)."""
+    index = MatchIndex()
+    index.apply(nodes, rels)
+    return index

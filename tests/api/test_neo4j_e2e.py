@@ -1,0 +1,176 @@
+"""wijknet on a private Neo4j server: same answers as the embedded store, and a clear
+"store unavailable" while that server is down, then recovery without a restart."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.server import Server, start_server
+from tests.conftest import need_neo4j
+
+pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+TOOL = ROOT / "tools" / "neo4j" / "neo4j-test-server"
+
+
+class PrivateNeo4j:
+    """A second Neo4j test server that this module may stop and start at will."""
+
+    def __init__(self, folder: Path) -> None:
+        self.env = {**os.environ, "WIJKNET_NEO4J_STATE": str(folder / "state.env")}
+        self.state: dict[str, str] = {}
+
+    def run(self, *args: str) -> str:
+        done = subprocess.run(
+            [str(TOOL), *args], env=self.env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, f"neo4j-test-server {args}: {done.stderr}"
+        return done.stdout
+
+    def start(self, *args: str) -> None:
+        for line in self.run("start", *args).splitlines():
+            key, _, value = line.partition("=")
+            self.state[key] = value
+
+    @property
+    def uri(self) -> str:
+        return self.state["WIJKNET_TEST_NEO4J_URI"]
+
+    def credentials(self) -> dict[str, str]:
+        return {
+            "WIJKNET_NEO4J_USER": self.state["WIJKNET_TEST_NEO4J_USER"],
+            "WIJKNET_NEO4J_PASSWORD": self.state["WIJKNET_TEST_NEO4J_PASSWORD"],
+        }
+
+    def stop(self, *args: str) -> None:
+        self.run("stop", *args)
+
+    def start_again(self) -> None:
+        self.start(
+            "--home",
+            self.state["WIJKNET_TEST_NEO4J_HOME"],
+            "--port",
+            self.uri.rsplit(":", 1)[1],
+            "--password",
+            self.state["WIJKNET_TEST_NEO4J_PASSWORD"],
+        )
+
+
+@pytest.fixture(scope="module")
+def private_neo4j(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateNeo4j]:
+    need_neo4j()
+    server = PrivateNeo4j(tmp_path_factory.mktemp("private-neo4j"))
+    server.start()
+    yield server
+    server.stop()
+
+
+def post(server: Server, query: str, **variables: Any) -> httpx.Response:
+    return httpx.post(server.url, json={"query": query, "variables": variables}, timeout=60)
+
+
+PARITY_QUERIES = [
+    "{ actors(first: 25) { totalCount pageInfo { endCursor hasNextPage } "
+    "edges { cursor node { id name kind redacted } } } }",
+    '{ actors(first: 10, place: "GM0518", kind: [RESIDENT, FREELANCER]) { totalCount '
+    "edges { node { id name place { code } } } } }",
+    '{ actors(first: 10, skill: "skill-grant-writing") { totalCount edges { node { id '
+    "skills { id } interests { id } } } } }",
+    '{ actors(first: 10, theme: "theme-energy", text: "de") { totalCount edges { node { id name } } } }',
+    "{ initiatives(first: 15, stage: RUNNING) { totalCount edges { node { id name "
+    "place { code } themes { id } needs { urgency skill { id } } members { role actor { id } } "
+    "supporters { how actor { id } } instruments { id } partners { id } } } } }",
+    '{ place(code: "GM0518") { name level cbsCode parent { code } children { code name } '
+    "actors(first: 5) { totalCount edges { node { id } } } initiatives(first: 5) { totalCount } } }",
+    '{ place(code: "SD0518-ESC") { name children { code } adjacent { code } } }',
+    '{ initiative(id: "ini-0000003") { name members { actor { id name '
+    "... on Actor { knows { id } memberships { role group { ... on Initiative { id } } } } } } } }",
+    '{ path(from: "res-0000001", to: "ini-0000010", maxHops: 6) { length nodes { id } '
+    "steps { type from to } } }",
+    '{ path(from: "zzp-0000002", to: "pro-0000003", maxHops: 6) { length nodes { id } } }',
+    '{ places(text: "Moerwijk") { totalCount edges { node { code name level } } } }',
+    '{ skills(text: "tuin") { id nameNl nameEn } themes { id name } instruments { id name } }',
+    "{ stats { nodeCount relationshipCount nodes { name count } relationships { name count } } }",
+]
+
+
+def test_neo4j_answers_exactly_like_the_embedded_store(
+    private_neo4j: PrivateNeo4j, tmp_path: Path
+) -> None:
+    embedded = start_server(str(tmp_path / "parity.db"), tmp_path, seed_actors=500)
+    neo = start_server(
+        private_neo4j.uri, tmp_path, seed_actors=500, env=private_neo4j.credentials()
+    )
+    try:
+        for query in PARITY_QUERIES:
+            a, b = post(embedded, query), post(neo, query)
+            assert a.status_code == b.status_code == 200
+            assert "errors" not in a.json(), a.json()
+            assert a.json() == b.json(), query
+        # walk a long filtered list page by page on both
+        q = (
+            'query($after: String) { actors(first: 37, after: $after, place: "GM0518") '
+            "{ pageInfo { endCursor hasNextPage } edges { node { id } } } }"
+        )
+        after = None
+        while True:
+            a, b = post(embedded, q, after=after).json(), post(neo, q, after=after).json()
+            assert a == b
+            info = a["data"]["actors"]["pageInfo"]
+            if not info["hasNextPage"]:
+                break
+            after = info["endCursor"]
+    finally:
+        embedded.stop()
+        neo.stop()
+
+
+def test_store_outage_is_a_clear_error_and_recovers_without_restart(
+    private_neo4j: PrivateNeo4j, tmp_path: Path
+) -> None:
+    server = start_server(
+        private_neo4j.uri, tmp_path, seed_actors=100, env=private_neo4j.credentials()
+    )
+    query = "{ actors(first: 3) { totalCount edges { node { id } } } }"
+    mutation = (
+        'mutation { registerActor(input: {kind: ENTERPRISE, name: "Tijdens storing"}) '
+        "{ __typename ... on Error { code message } } }"
+    )
+    try:
+        healthy = post(server, query).json()
+        assert "errors" not in healthy
+        private_neo4j.stop("--keep-home")
+        for _ in range(3):
+            r = post(server, query)
+            assert r.status_code == 200
+            body = r.json()
+            (error,) = body["errors"]
+            assert error["extensions"]["code"] == "STORE_UNAVAILABLE"
+            assert "unavailable" in error["message"].lower()
+            assert "Traceback" not in r.text
+            m = post(server, mutation)
+            assert m.status_code == 200
+            assert m.json()["data"]["registerActor"]["code"] == "STORE_UNAVAILABLE"
+        assert httpx.get(f"http://127.0.0.1:{server.port}/healthz", timeout=60).status_code == 503
+        private_neo4j.start_again()
+        deadline = time.monotonic() + 120
+        while True:
+            body = post(server, query).json()
+            if "errors" not in body:
+                break
+            assert time.monotonic() < deadline, body
+            time.sleep(1)
+        assert body == healthy
+        assert server.proc.poll() is None  # the same wijknet process, never restarted
+        assert "Traceback" not in server.output()
+    finally:
+        server.stop()
