@@ -15,6 +15,7 @@ an export imported into an empty store gives back the same graph.
 from __future__ import annotations
 
 import csv
+import functools
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -46,7 +47,6 @@ from graph.model import (
     Theme,
     Visibility,
     check_endpoints,
-    check_id,
 )
 
 E = TypeVar("E", bound=StrEnum)
@@ -309,8 +309,6 @@ class Parsed:
         props: Mapping[str, Any] | None = None,
     ) -> None:
         try:
-            for end, column in zip(ends, columns, strict=True):
-                check_id(end, column)
             rel = Relationship(rtype, NodeId(ends[0]), NodeId(ends[1]), dict(props or {}))
         except InvalidInput as exc:
             field_to_column = {"source": columns[0], "target": columns[1]}
@@ -379,11 +377,21 @@ class Parsed:
         self._link(row, rtype, (row.get(columns[0]), row.get(columns[1])), columns, props)
 
 
+def _named(cls: type[Skill | Theme | Instrument]) -> Callable[[_Row], Node]:
+    """A builder for a class whose fields are all text columns of the same name."""
+    fields = [f for f in cls.__dataclass_fields__ if f != "id"]
+    return lambda row: cls(id=NodeId(row.get("id")), **{f: row.get(f) for f in fields})
+
+
+def _only_node(build: Callable[[_Row], Node]) -> Callable[[Parsed, _Row], object]:
+    return lambda parsed, row: parsed._add_node(row, build)
+
+
 _READERS: Mapping[str, Callable[[Parsed, _Row], object]] = {
     "places.csv": Parsed._read_places,
-    "skills.csv": lambda p, row: p._add_node(row, _skill),
-    "themes.csv": lambda p, row: p._add_node(row, _theme),
-    "instruments.csv": lambda p, row: p._add_node(row, _instrument),
+    "skills.csv": _only_node(_named(Skill)),
+    "themes.csv": _only_node(_named(Theme)),
+    "instruments.csv": _only_node(_named(Instrument)),
     "actors.csv": Parsed._read_actors,
     "initiatives.csv": Parsed._read_initiatives,
     "memberships.csv": Parsed._read_memberships,
@@ -494,12 +502,17 @@ def _header_ok(name: str, header: list[str], parsed: Parsed) -> bool:
 
 def _choice(enum: type[E], raw: str, column: str) -> E:
     """The member whose value is ``raw``, ignoring case."""
-    for member in enum:
-        if member.value.casefold() == raw.casefold():
-            return member
-    allowed = ", ".join(e.value for e in enum)
-    got = f"; got {raw!r}" if raw else ""
-    raise InvalidInput(f"must be one of {allowed}{got}", field=column)
+    member: E | None = _members(enum).get(raw.casefold())
+    if member is None:
+        allowed = ", ".join(e.value for e in enum)
+        got = f"; got {raw!r}" if raw else ""
+        raise InvalidInput(f"must be one of {allowed}{got}", field=column)
+    return member
+
+
+@functools.cache
+def _members(enum: type[E]) -> dict[str, E]:
+    return {member.value.casefold(): member for member in enum}
 
 
 def _bool(raw: str, column: str) -> bool | None:
@@ -533,36 +546,6 @@ def _place(row: _Row) -> Place:
         level=_choice(PlaceLevel, row.get("level"), "level"),
         cbs_code=row.get("cbs_code"),
         verified=bool(_bool(row.get("verified"), "verified")),
-        source=row.get("source"),
-    )
-
-
-def _skill(row: _Row) -> Skill:
-    return Skill(
-        id=NodeId(row.get("id")),
-        name_nl=row.get("name_nl"),
-        name_en=row.get("name_en"),
-        category=row.get("category"),
-    )
-
-
-def _theme(row: _Row) -> Theme:
-    return Theme(
-        id=NodeId(row.get("id")),
-        name_nl=row.get("name_nl"),
-        name_en=row.get("name_en"),
-        description_nl=row.get("description_nl"),
-        description_en=row.get("description_en"),
-    )
-
-
-def _instrument(row: _Row) -> Instrument:
-    return Instrument(
-        id=NodeId(row.get("id")),
-        name_nl=row.get("name_nl"),
-        name_en=row.get("name_en"),
-        description_nl=row.get("description_nl"),
-        description_en=row.get("description_en"),
         source=row.get("source"),
     )
 

@@ -17,7 +17,17 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from graph.model import NodeKind
+from graph.model import (
+    Actor,
+    ActorKind,
+    Initiative,
+    Node,
+    NodeId,
+    NodeKind,
+    Relationship,
+    RelType,
+    Visibility,
+)
 from matching.index import KIND_CODE, MatchIndex
 from matching.suggest import Target, resolve, score_candidates
 
@@ -248,3 +258,35 @@ def evaluate(
             )
         )
     return results
+
+
+def davis_southern_women() -> tuple[list[Node], list[Relationship]]:
+    """The Davis Southern Women graph that networkx ships, as wijknet nodes: the 18
+    women are (public, matchable) residents, the 14 social events are initiatives."""
+    g = nx.davis_southern_women_graph()
+    nodes: list[Node] = []
+    ids: dict[str, NodeId] = {}
+    for n, data in sorted(g.nodes(data=True)):
+        slug = NodeId("".join(c if c.isalnum() else "-" for c in n).strip("-").lower())
+        ids[n] = slug
+        if data["bipartite"] == 0:
+            nodes.append(
+                Actor(
+                    id=slug,
+                    kind=ActorKind.RESIDENT,
+                    name=n,
+                    visibility=Visibility.PUBLIC,
+                    matchable=True,
+                    source="networkx davis_southern_women_graph",
+                )
+            )
+        else:
+            nodes.append(Initiative(id=slug, name=n, source="networkx davis_southern_women_graph"))
+    women = {n for n, d in g.nodes(data=True) if d["bipartite"] == 0}
+    rels = [
+        Relationship(RelType.MEMBER_OF, ids[a], ids[b])
+        if a in women
+        else Relationship(RelType.MEMBER_OF, ids[b], ids[a])
+        for a, b in sorted(g.edges())
+    ]
+    return nodes, rels

@@ -93,6 +93,7 @@ class MatchIndex:
         self.skill_count: dict[int, int] = defaultdict(int)
         self.helpers: set[int] = set()  # bodies that fund or host (SUPPORTS funding/space)
         self.actor_count = 0
+        self.version = 0  # bumped on every write applied; caches compare against it
 
     # --- nodes ---------------------------------------------------------------------
 
@@ -271,6 +272,7 @@ class MatchIndex:
         for g in list(self.supporters):
             self.supporters[g].pop(i, None)
         self.ties[i] = self.groups[i] = None
+        self.version += 1
 
     def apply(self, nodes: Iterable[Node] = (), rels: Iterable[Relationship] = ()) -> None:
         """Keep the index current with a write that the store has acknowledged."""
@@ -278,6 +280,7 @@ class MatchIndex:
             self.add_node(node)
         for rel in rels:
             self.add_rel(rel)
+        self.version += 1
 
     # --- derived figures ---------------------------------------------------------------
 
