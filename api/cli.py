@@ -10,11 +10,13 @@ import resource
 import sys
 import time
 import webbrowser
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from api.settings import Settings, SettingsError
@@ -153,6 +155,29 @@ def _parser() -> argparse.ArgumentParser:
         description="Print the GraphQL schema; `wijknet schema > schema.graphql` "
         "refreshes the checked-in copy.",
     )
+
+    imp = sub.add_parser(
+        "import",
+        help="import a folder of CSV files",
+        description="Import a dataset: a folder of CSV files (places.csv, actors.csv, ...; "
+        "see the README). Every row of every file is checked first; if anything is wrong, "
+        "nothing is imported and each problem is listed by file, line and column. "
+        "Rows upsert by id.",
+    )
+    imp.add_argument("folder", metavar="DIR", help="folder holding the CSV files")
+    imp.add_argument("--batch-size", type=int, default=10_000, help="rows per transaction")
+    _store_args(imp)
+
+    exp = sub.add_parser(
+        "export",
+        help="write the graph as CSV files (or a network map file)",
+        description="Write every node and relationship into DIR (created when missing) as "
+        "the CSV files `wijknet import` reads; importing them into an empty store gives "
+        "back the same graph.",
+    )
+    exp.add_argument("folder", metavar="DIR", help="folder to write the CSV files into")
+    exp.add_argument("--force", action="store_true", help="overwrite CSV files already in DIR")
+    _store_args(exp)
 
     stats = sub.add_parser(
         "stats",
@@ -353,6 +378,62 @@ async def _copy(settings: Settings, args: argparse.Namespace) -> int:
         await source.close()
 
 
+async def _import(settings: Settings, args: argparse.Namespace) -> int:
+    from api.transfer import import_dir
+    from graph.csv_format import ImportErrors
+
+    store = await open_store(settings, for_import=True)
+    try:
+        started = time.perf_counter()
+        with _bar() as bar:
+            try:
+                nodes, rels = await import_dir(
+                    store, Path(args.folder), _transfer_progress(bar), batch_size=args.batch_size
+                )
+            except ImportErrors as exc:
+                bar.stop()
+                console.print(f"[red]wijknet: {escape(str(exc))}[/]", soft_wrap=True)
+                return 1
+        console.print(
+            f"imported {nodes:,} nodes and {rels:,} relationships from {args.folder} "
+            f"into {settings.store} in {time.perf_counter() - started:.1f} s"
+        )
+        return 0
+    finally:
+        await store.close()
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from api.transfer import export_dir
+
+    store = await open_store(settings, readonly=True)
+    try:
+        started = time.perf_counter()
+        with _bar() as bar:
+            nodes, rels = await export_dir(
+                store, Path(args.folder), _transfer_progress(bar), overwrite=args.force
+            )
+        console.print(
+            f"exported {nodes:,} nodes and {rels:,} relationships from {settings.store} "
+            f"to {args.folder} in {time.perf_counter() - started:.1f} s"
+        )
+        return 0
+    finally:
+        await store.close()
+
+
+def _transfer_progress(bar: Progress) -> Callable[[str, int, int], None]:
+    """A progress callback for import/export: one bar per ``what``, made on first use."""
+    tasks: dict[str, TaskID] = {}
+
+    def update(what: str, done: int, total: int) -> None:
+        if what not in tasks:
+            tasks[what] = bar.add_task(what, total=total)
+        bar.update(tasks[what], completed=done, total=total)
+
+    return update
+
+
 def _bar() -> Progress:
     return Progress(
         TextColumn("{task.description}"),
@@ -396,13 +477,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings, args)
         if args.command == "seed":
             return asyncio.run(_seed(settings, args))
+        if args.command == "import":
+            return asyncio.run(_import(settings, args))
+        if args.command == "export":
+            return asyncio.run(_export(settings, args))
         if args.command == "evaluate":
             return asyncio.run(_evaluate(settings, args))
         if args.command == "copy":
             return asyncio.run(_copy(settings, args))
         return asyncio.run(_stats(settings))
     except (GraphError, SettingsError) as exc:
-        console.print(f"[red]wijknet: {exc}[/]")
+        console.print(f"[red]wijknet: {escape(str(exc))}[/]")
         return 1
     except KeyboardInterrupt:
         return 130

@@ -1,0 +1,149 @@
+"""Matching latency, index build and memory, against whole-graph personalised PageRank.
+
+    python bench/bench_matching.py [--sizes 10000 100000 1000000] [--queries 300]
+
+Each size runs in a fresh process: seed a temporary embedded store, open it,
+build the matching index from ``store.stream()`` (timed; memory is the growth of
+the process's resident set while building), then time ``suggest_partners`` and
+``suggest_coalition`` warm and in-process over ``--queries`` initiatives (p50,
+p95), and the same initiatives through ``networkx.pagerank`` with the members as
+the personalisation (the baseline, on fewer queries because each one walks the
+whole graph).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+console = Console()
+
+
+def rss_mib() -> float:
+    text = Path(f"/proc/{os.getpid()}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+)", text).group(1)) / 1024  # type: ignore[union-attr]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def one(size: int, queries: int, ppr_queries: int) -> dict[str, float]:
+    from graph.embedded import EmbeddedStore
+    from matching import build_index, suggest_coalition, suggest_partners
+    from matching.evaluate import Baselines
+    from matching.suggest import resolve
+    from seed_data import seed_store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "m.db")
+        seeding = EmbeddedStore.open(db, lazy=True)
+        await seed_store(seeding, actors=size, seed=42)
+        await seeding.close()
+        store = EmbeddedStore.open(db, readonly=True)
+        before = rss_mib()
+        started = time.perf_counter()
+        index = await build_index(store.stream())
+        build_s = time.perf_counter() - started
+        index_mib = rss_mib() - before
+        await store.close()
+    initiatives = [i for i in index.ids if i.startswith("ini-")]
+    rng = random.Random(7)
+    sample = rng.sample(initiatives, min(queries, len(initiatives)))
+    for ini in sample[:20]:  # warm up
+        suggest_partners(index, ini)
+    partners, coalitions = [], []
+    for ini in sample:
+        t0 = time.perf_counter()
+        suggest_partners(index, ini, k=10)
+        t1 = time.perf_counter()
+        suggest_coalition(index, ini, size=7)
+        t2 = time.perf_counter()
+        partners.append((t1 - t0) * 1000)
+        coalitions.append((t2 - t1) * 1000)
+    base = Baselines(index)
+    graph_started = time.perf_counter()
+    base.graph()
+    graph_s = time.perf_counter() - graph_started
+    ppr = []
+    for ini in sample[:ppr_queries]:
+        t = resolve(index, ini)
+        t0 = time.perf_counter()
+        base.pagerank(index, t, rng)
+        ppr.append((t1 := time.perf_counter() - t0) * 1000)
+        del t1
+    return {
+        "actors": size,
+        "nodes": len(index.ids),
+        "build_s": build_s,
+        "index_mib": index_mib,
+        "partners_p50": pct(partners, 0.5),
+        "partners_p95": pct(partners, 0.95),
+        "coalition_p50": pct(coalitions, 0.5),
+        "coalition_p95": pct(coalitions, 0.95),
+        "ppr_p50": statistics.median(ppr),
+        "ppr_queries": len(ppr),
+        "nx_graph_s": graph_s,
+        "queries": len(sample),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--ppr-queries", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(asyncio.run(one(args.one, args.queries, args.ppr_queries))))
+        return
+    rows = []
+    for size in args.sizes:
+        console.print(f"{size:,} actors: seeding, indexing, querying ...")
+        ppr_queries = 20 if size <= 10_000 else 5 if size <= 100_000 else 2
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(size), "--queries", str(args.queries),
+             "--ppr-queries", str(ppr_queries)],
+            capture_output=True, text=True, check=True, cwd=ROOT,
+        )
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    table = Table(title="suggest_partners / suggest_coalition, warm, in-process (ms)")
+    for col in ("actors", "nodes", "index build s", "index MiB", "partners p50", "partners p95",
+                "coalition p50", "coalition p95", "whole-graph PPR p50", "PPR / partners p50"):
+        table.add_column(col, justify="right")
+    for r in rows:
+        table.add_row(
+            f"{r['actors']:,}", f"{r['nodes']:,}", f"{r['build_s']:.1f}", f"{r['index_mib']:,.0f}",
+            f"{r['partners_p50']:.2f}", f"{r['partners_p95']:.2f}", f"{r['coalition_p50']:.2f}",
+            f"{r['coalition_p95']:.2f}", f"{r['ppr_p50']:,.0f} (n={r['ppr_queries']})",
+            f"{r['ppr_p50'] / r['partners_p50']:,.0f}x",
+        )
+    console.print(table)
+    console.print(
+        f"{rows[0]['queries']} initiatives per size (seeded sample). PPR: networkx.pagerank over "
+        "the whole graph (all relationship types, undirected), members and initiative as the "
+        "personalisation; its graph is built once per size, outside the timing."
+    )
+
+
+if __name__ == "__main__":
+    main()
