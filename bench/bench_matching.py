@@ -121,20 +121,47 @@ def main() -> None:
         console.print(f"{size:,} actors: seeding, indexing, querying ...")
         ppr_queries = 20 if size <= 10_000 else 5 if size <= 100_000 else 2
         out = subprocess.run(
-            [sys.executable, __file__, "--one", str(size), "--queries", str(args.queries),
-             "--ppr-queries", str(ppr_queries)],
-            capture_output=True, text=True, check=True, cwd=ROOT,
+            [
+                sys.executable,
+                __file__,
+                "--one",
+                str(size),
+                "--queries",
+                str(args.queries),
+                "--ppr-queries",
+                str(ppr_queries),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
         )
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     table = Table(title="suggest_partners / suggest_coalition, warm, in-process (ms)")
-    for col in ("actors", "nodes", "index build s", "index MiB", "partners p50", "partners p95",
-                "coalition p50", "coalition p95", "whole-graph PPR p50", "PPR / partners p50"):
+    for col in (
+        "actors",
+        "nodes",
+        "index build s",
+        "index MiB",
+        "partners p50",
+        "partners p95",
+        "coalition p50",
+        "coalition p95",
+        "whole-graph PPR p50",
+        "PPR / partners p50",
+    ):
         table.add_column(col, justify="right")
     for r in rows:
         table.add_row(
-            f"{r['actors']:,}", f"{r['nodes']:,}", f"{r['build_s']:.1f}", f"{r['index_mib']:,.0f}",
-            f"{r['partners_p50']:.2f}", f"{r['partners_p95']:.2f}", f"{r['coalition_p50']:.2f}",
-            f"{r['coalition_p95']:.2f}", f"{r['ppr_p50']:,.0f} (n={r['ppr_queries']})",
+            f"{r['actors']:,}",
+            f"{r['nodes']:,}",
+            f"{r['build_s']:.1f}",
+            f"{r['index_mib']:,.0f}",
+            f"{r['partners_p50']:.2f}",
+            f"{r['partners_p95']:.2f}",
+            f"{r['coalition_p50']:.2f}",
+            f"{r['coalition_p95']:.2f}",
+            f"{r['ppr_p50']:,.0f} (n={r['ppr_queries']})",
             f"{r['ppr_p50'] / r['partners_p50']:,.0f}x",
         )
     console.print(table)

@@ -1,14 +1,12 @@
 """Network analytics for a place and an optional theme, over the matching index.
 
-:func:`analyse` selects the actors and initiatives in a place (and everything
-inside it; with a theme, those about or interested in it), plus the members and
-supporters of its initiatives who live elsewhere. Over the ties between them
-(KNOWS and PARTNERS_WITH, MEMBER_OF, SUPPORTS, WORKS_FOR, all undirected) it
-finds communities (Leiden through igraph when installed, else networkx's
-Louvain), brokers (betweenness estimated from sampled sources, and how many
-communities an actor's ties reach), the links between communities, isolated
-initiatives, gaps, and per-wijk figures. :func:`cached_analyse` keeps results
-until a write touches the place (see :func:`note_write`).
+:func:`analyse` takes the actors and initiatives homed in a place or anywhere
+inside it (with a theme: initiatives about it, actors interested in it or in
+such an initiative), plus the members and supporters of its groups who live
+elsewhere. Over the ties between them (KNOWS and PARTNERS_WITH, MEMBER_OF,
+SUPPORTS, WORKS_FOR; undirected) it finds communities, brokers, the links
+between communities, isolated initiatives, gaps, and per-wijk figures.
+:func:`cached_analyse` keeps a result until a write touches it (:func:`note_write`).
 
 >>> from matching.index import build_index_sync
 >>> from graph.model import *
@@ -21,35 +19,37 @@ until a write touches the place (see :func:`note_write`).
 ...         Relationship("LIVES_IN", "a", "W"), Relationship("LIVES_IN", "b", "W"),
 ...         Relationship("MEMBER_OF", "a", "i"), Relationship("KNOWS", "a", "b")]
 >>> net = analyse(build_index_sync(nodes, rels), "W")
->>> (len(net.nodes), len(net.edges), net.gaps.unfunded_themes)
-(3, 2, [('t', 1)])
+>>> (len(net.nodes), len(net.edges), net.gaps.unfunded_themes, net.gaps.no_contact)
+(3, 2, [('t', 1)], ['i'])
 """
 
 from __future__ import annotations
 
+import random
 import weakref
-from collections import Counter, defaultdict
+from array import array
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 
 from graph.errors import InvalidInput, NotFound
 from graph.model import Node, NodeKind, PlaceLevel, Relationship, RelType
 from matching.index import ACTOR_CODES, KIND_CODE, MatchIndex
 
-SAMPLES = 128  # betweenness sources; more is more exact and slower
 SEED = 42
 EDGE_TYPES = ("tie", "member", "support", "employment")  # tie: KNOWS or PARTNERS_WITH
+CACHE_SIZE = 16
 _INI = KIND_CODE[NodeKind.INITIATIVE]
 _PRO = KIND_CODE[NodeKind.PROFESSIONAL]
 _MUN = KIND_CODE[NodeKind.MUNICIPALITY]
 _RES = KIND_CODE[NodeKind.RESIDENT]
 _ENT = KIND_CODE[NodeKind.ENTERPRISE]
 _THEME = KIND_CODE[NodeKind.THEME]
-_BODIES = frozenset(KIND_CODE[k] for k in (NodeKind.ENTERPRISE, NodeKind.ORGANISATION, _MUN_K := NodeKind.MUNICIPALITY))
+_GROUPISH = (_INI, _ENT, KIND_CODE[NodeKind.ORGANISATION], _MUN)
+_KIND_NAMES = [k.value for k in NodeKind]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +57,9 @@ class Community:
     id: int
     size: int
     kinds: dict[str, int]  # node kind -> count
-    places: list[tuple[str, int]]  # most common wijk-level areas, by id
-    themes: list[tuple[str, int]]  # most common themes of its initiatives and actors
-    top: list[str]  # ids of its strongest brokers
+    places: list[tuple[str, int]]  # most common wijk-level areas
+    themes: list[tuple[str, int]]  # most common themes of its members
+    top: list[str]  # its strongest brokers
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +74,7 @@ class CommunityLink:
 
 @dataclass(frozen=True, slots=True)
 class Figures:
-    """What a policy officer reports for one wijk (or the whole place)."""
+    """What a policy officer reports for one wijk (or for the whole place)."""
 
     place: str
     actors: dict[str, int]  # kind -> count
@@ -82,8 +82,8 @@ class Figures:
     initiative_count: int
     ties: int  # among the area's own actors and initiatives
     density: float
-    residents: int
-    residents_involved: int  # members of at least one initiative or enterprise
+    residents: int  # all residents registered there, whatever the theme
+    residents_involved: int  # those in one of the network's initiatives or enterprises
 
     @property
     def share_involved(self) -> float:
@@ -92,25 +92,25 @@ class Figures:
 
 @dataclass(frozen=True, slots=True)
 class Gaps:
-    empty_areas: list[tuple[str, list[str]]]  # wijk -> themes without any initiative there
-    no_contact: list[str]  # initiatives without a professional or a municipal contact
-    unfunded_themes: list[tuple[str, int]]  # theme -> initiatives on it, none funded
-    isolated: list[str]  # initiatives tied to no other group, body or outside person
+    empty_areas: list[tuple[str, list[str]]]  # wijk, themes without any initiative there
+    no_contact: list[str]  # initiatives with neither a professional nor a municipal contact
+    unfunded_themes: list[tuple[str, int]]  # theme, initiatives on it (none funded)
+    isolated: list[str]  # initiatives not linked to any other group or body
 
 
 @dataclass(slots=True)
 class Network:
-    """The analysed network. Arrays are aligned with ``nodes`` (index positions)."""
+    """The analysed network. Per-node arrays are aligned with ``nodes`` (index positions)."""
 
     place: str
     theme: str | None
-    nodes: np.ndarray  # int32 index positions
-    inside: np.ndarray  # bool: homed inside the place (else a member or supporter from elsewhere)
+    nodes: np.ndarray  # int32 index positions, ascending
+    inside: np.ndarray  # bool: homed inside the place, not a member from elsewhere
     edges: np.ndarray  # (m, 2) int32 local positions, u < v
     edge_type: np.ndarray  # uint8 into EDGE_TYPES
-    community: np.ndarray  # int32, -1 for nodes without ties
-    betweenness: np.ndarray  # float64, normalised like networkx, estimated from samples
-    reach: np.ndarray  # int32: communities its ties reach
+    community: np.ndarray  # int32, -1 for a node without ties
+    betweenness: np.ndarray  # float64, normalised as networkx does, estimated from samples
+    reach: np.ndarray  # int32: how many communities its ties reach
     modularity: float
     communities: list[Community]
     links: list[CommunityLink]
@@ -119,24 +119,27 @@ class Network:
     totals: Figures
     algorithm: str
     version: int = -1
-    extra: dict[str, Any] = field(default_factory=dict)  # room for derived data (layout)
+    extra: dict[str, Any] = field(default_factory=dict)  # derived data, such as a layout
 
     @property
     def degree(self) -> np.ndarray:
         return np.bincount(self.edges.ravel(), minlength=len(self.nodes)).astype(np.int32)
 
-    def local(self) -> dict[int, int]:
-        return {int(p): k for k, p in enumerate(self.nodes)}
+    def brokers(self, k: int = 20) -> list[int]:
+        """Local positions of the ``k`` actors with the highest betweenness."""
+        order = np.argsort(-self.betweenness, kind="stable")
+        return [int(i) for i in order if self.betweenness[i] > 0 and self.extra["actor"][i]][:k]
 
 
 # --- selection ------------------------------------------------------------------
 
 
-def _resolve(index: MatchIndex, place: str, theme: str | None) -> tuple[int, int]:
+def resolve(index: MatchIndex, place: str, theme: str | None) -> tuple[int, int]:
+    """Index positions of the place and theme (-1 for none), or NotFound/InvalidInput."""
     p = index.pos.get(place)
     if p is None or index.node_kind(p) is not NodeKind.PLACE:
         raise NotFound(f"no place {place!r}", field="place")
-    if theme is None:
+    if not theme:
         return p, -1
     t = index.pos.get(theme)
     if t is None or index.kind[t] != _THEME:
@@ -144,7 +147,8 @@ def _resolve(index: MatchIndex, place: str, theme: str | None) -> tuple[int, int
     return p, t
 
 
-def _subtree(index: MatchIndex, place: int) -> list[int]:
+def subtree(index: MatchIndex, place: int) -> list[int]:
+    """``place`` and every place inside it."""
     out, todo = [], [place]
     while todo:
         cur = todo.pop()
@@ -154,89 +158,552 @@ def _subtree(index: MatchIndex, place: int) -> list[int]:
 
 
 def areas_in(index: MatchIndex, place: int) -> list[int]:
-    """The wijk-level areas that make up ``place`` (a buurt counts as its wijk)."""
+    """The wijk-level areas that make up ``place`` (a buurt counts as its wijk), by code."""
     if index.level.get(place) is PlaceLevel.BUURT:
         return [index.area(place)]
     out, todo = [], [place]
     while todo:
         cur = todo.pop()
-        kids = [k for k in index.children.get(cur, ()) if index.level.get(k) is not PlaceLevel.BUURT]
+        kids = [
+            k for k in index.children.get(cur, ()) if index.level.get(k) is not PlaceLevel.BUURT
+        ]
         if not kids:
             out.append(cur)
         todo.extend(kids)
     return sorted(out, key=lambda a: index.ids[a])
 
 
-def _arrays(index: MatchIndex) -> tuple[np.ndarray, np.ndarray]:
-    kind = np.frombuffer(bytes(index.kind), dtype=np.uint8)
-    home = np.frombuffer(index.home.tobytes(), dtype=np.int32) if len(index.home) else np.zeros(0, np.int32)
-    return kind, home
+def _has(lst: array | None, value: int) -> bool:
+    return lst is not None and value in lst
 
 
 def _select(index: MatchIndex, place: int, theme: int) -> tuple[np.ndarray, np.ndarray]:
-    """Positions in the network, sorted, and whether each is homed inside the place."""
-    kind, home = _arrays(index)
-    within = np.zeros(len(index.ids) + 1, dtype=bool)  # home -1 maps to the last slot: False
-    within[_subtree(index, place)] = True
-    is_actor = np.isin(kind, list(ACTOR_CODES))
-    core = within[home] & (is_actor | (kind == _INI))
+    kind = np.frombuffer(bytes(index.kind), dtype=np.uint8)
+    home = np.frombuffer(index.home.tobytes(), dtype=np.int32)
+    within = np.zeros(len(index.ids) + 1, dtype=bool)  # home -1 reads the last slot: False
+    within[subtree(index, place)] = True
+    core = within[home] & (np.isin(kind, list(ACTOR_CODES)) | (kind == _INI))
     if theme >= 0:
-        about = np.zeros(len(index.ids), dtype=bool)
-        for i in np.flatnonzero(core):
-            lst = index.themes[i]
-            if lst is not None and theme in lst:
-                about[i] = True
-        core &= about
+        about = [i for i in np.flatnonzero(core).tolist() if _has(index.themes[i], theme)]
+        core = np.zeros(len(core), dtype=bool)
+        core[about] = True
+        for g in about:  # the people in an initiative on the theme belong to it too
+            for m in index.members.get(g, ()) if index.kind[g] == _INI else ():
+                core[m] |= bool(within[index.home[m]])
     selected = core.copy()
-    for g in np.flatnonzero(core & ((kind == _INI) | (kind == _ENT))):
-        for m in index.members.get(int(g), ()):
-            selected[m] = True
-        for s in index.supporters.get(int(g), ()):
-            selected[s] = True
+    for g in np.flatnonzero(core & ((kind == _INI) | (kind == _ENT))).tolist():
+        selected[list(index.members.get(g, ()))] = True
+        selected[list(index.supporters.get(g, ()))] = True
     nodes = np.flatnonzero(selected).astype(np.int32)
     return nodes, core[nodes]
 
 
 def _edges(index: MatchIndex, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Undirected, deduplicated edges among ``nodes`` as local positions, and their types."""
+    n = len(nodes)
     local = np.full(len(index.ids), -1, dtype=np.int64)
-    local[nodes] = np.arange(len(nodes))
+    local[nodes] = np.arange(n)
     src: list[np.ndarray] = []
     dst: list[np.ndarray] = []
-    typ: list[int] = []
+    codes: list[np.ndarray] = []
+    positions = nodes.tolist()
     for code, lists in ((0, index.ties), (1, index.groups)):
-        flat = __import__("array").array("i")
-        lens = np.zeros(len(nodes), dtype=np.int64)
-        for k, i in enumerate(nodes.tolist()):
+        flat, lens = array("i"), np.zeros(n, dtype=np.int64)
+        for k, i in enumerate(positions):
             lst = lists[i]
             if lst is not None:
                 flat.extend(lst)
                 lens[k] = len(lst)
-        src.append(np.repeat(np.arange(len(nodes)), lens))
-        dst.append(local[np.frombuffer(flat.tobytes(), dtype=np.int32)] if len(flat) else np.zeros(0, np.int64))
-        typ.append(code)
+        src.append(np.repeat(np.arange(n), lens))
+        dst.append(local[np.frombuffer(flat.tobytes(), dtype=np.int32)])
+        codes.append(np.full(len(flat), code, dtype=np.uint8))
     for code, table in ((2, index.supporters), (3, index.employers)):
-        pairs = [
-            (k, local[o])
-            for k, i in enumerate(nodes.tolist())
-            for o in table.get(i, ())
-            if local[o] >= 0
-        ]
+        pairs = [(k, o) for k, i in enumerate(positions) for o in table.get(i, ())]
         arr = np.array(pairs, dtype=np.int64).reshape(-1, 2)
         src.append(arr[:, 0])
-        dst.append(arr[:, 1])
-        typ.append(code)
-    types = np.concatenate([np.full(len(s), t, dtype=np.uint8) for s, t in zip(src, typ, strict=True)])
-    s, d = np.concatenate(src), np.concatenate(dst)
+        dst.append(local[arr[:, 1]])
+        codes.append(np.full(len(arr), code, dtype=np.uint8))
+    s, d, types = np.concatenate(src), np.concatenate(dst), np.concatenate(codes)
     keep = (d >= 0) & (s != d)
     s, d, types = s[keep], d[keep], types[keep]
-    lo, hi = np.minimum(s, d), np.maximum(s, d)
-    key = lo * len(nodes) + hi
-    # lower type codes win: a tie is a tie even when the two are also co-members
-    order = np.lexsort((types, key))
+    key = np.minimum(s, d) * max(n, 1) + np.maximum(s, d)
+    order = np.lexsort((types, key))  # a tie stays a tie when the two are also co-members
     key, types = key[order], types[order]
     first = np.ones(len(key), dtype=bool)
     first[1:] = key[1:] != key[:-1]
     key, types = key[first], types[first]
-    edges = np.stack([key // len(nodes), key % len(nodes)], axis=1).astype(np.int32) if len(nodes) else np.zeros((0, 2), np.int32)
+    edges = np.stack([key // max(n, 1), key % max(n, 1)], axis=1).astype(np.int32)
     return edges, types
+
+
+# --- graph algorithms -------------------------------------------------------------
+
+EXACT_UP_TO = 2_000  # nodes: below this betweenness uses every source
+SAMPLES = 64
+LEIDEN_ITERATIONS = 2  # Leiden passes; more converge further, each costs a pass
+
+
+def _igraph(backend: str) -> Any:
+    if backend == "networkx":
+        return None
+    try:
+        import igraph
+    except ImportError:
+        if backend == "igraph":
+            raise
+        return None
+    return igraph
+
+
+def communities(
+    n: int, edges: np.ndarray, *, seed: int = SEED, backend: str = "auto"
+) -> tuple[np.ndarray, str]:
+    """Community of each node (0 the largest; -1 without ties) and the algorithm used.
+
+    Leiden optimising modularity through igraph when it is installed, else
+    networkx's Louvain (the reference; much slower on large graphs).
+    """
+    if not n or not len(edges):
+        return np.full(n, -1, dtype=np.int32), "none"
+    ig = _igraph(backend)
+    membership = np.zeros(n, dtype=np.int64)
+    if ig is not None:
+        graph = ig.Graph(n=n, edges=edges.tolist())
+        ig.set_random_number_generator(random.Random(seed))
+        try:
+            part = graph.community_leiden(
+                objective_function="modularity", n_iterations=LEIDEN_ITERATIONS
+            )
+        finally:
+            ig.set_random_number_generator(random)
+        membership[:] = part.membership
+        name = "leiden-igraph"
+    else:
+        import networkx as nx
+
+        g = nx.Graph()
+        g.add_nodes_from(range(n))
+        g.add_edges_from(edges.tolist())
+        for c, members in enumerate(nx.community.louvain_communities(g, seed=seed)):
+            membership[list(members)] = c
+        name = "louvain-networkx"
+    degree = np.bincount(edges.ravel(), minlength=n)
+    return _canonical(membership, degree > 0), name
+
+
+def _canonical(membership: np.ndarray, tied: np.ndarray) -> np.ndarray:
+    """Number communities by size (largest first), then by their first node."""
+    out = np.full(len(membership), -1, dtype=np.int32)
+    where = np.flatnonzero(tied)
+    if not len(where):
+        return out
+    _, inv = np.unique(membership[where], return_inverse=True)
+    sizes = np.bincount(inv)
+    first = np.full(len(sizes), len(membership), dtype=np.int64)
+    np.minimum.at(first, inv, where)
+    order = np.lexsort((first, -sizes))
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    out[where] = rank[inv]
+    return out
+
+
+def modularity(n: int, edges: np.ndarray, labels: np.ndarray) -> float:
+    """Newman modularity of a partition of an unweighted graph."""
+    m = len(edges)
+    if not m:
+        return 0.0
+    lab = labels.astype(np.int64) + 1
+    degree = np.bincount(edges.ravel(), minlength=n).astype(np.float64)
+    intra = float(np.count_nonzero(lab[edges[:, 0]] == lab[edges[:, 1]]))
+    totals = np.bincount(lab, weights=degree)
+    return intra / m - float(((totals / (2 * m)) ** 2).sum())
+
+
+def betweenness(
+    n: int,
+    edges: np.ndarray,
+    *,
+    samples: int | None = None,
+    seed: int = SEED,
+    backend: str = "auto",
+) -> np.ndarray:
+    """Betweenness centrality, normalised like networkx, from ``samples`` random sources.
+
+    With every source (``samples >= n``, or ``None`` up to EXACT_UP_TO nodes) it
+    is exact and equals ``networkx.betweenness_centrality``; with k sources it
+    is Brandes' estimate, scaled by n/k as networkx scales its ``k``.
+    """
+    if n < 3 or not len(edges):
+        return np.zeros(n)
+    k = n if samples is None and n <= EXACT_UP_TO else min(n, samples or SAMPLES)
+    rng = np.random.default_rng(seed)
+    sources = np.arange(n) if k == n else np.sort(rng.choice(n, size=k, replace=False))
+    ig = _igraph(backend)
+    if ig is not None:
+        graph = ig.Graph(n=n, edges=edges.tolist())
+        # igraph counts each undirected (source, target) pair once: half of Brandes' sum
+        raw = 2.0 * np.asarray(graph.betweenness(directed=False, sources=sources.tolist()))
+    else:
+        raw = _brandes(n, edges, sources)
+    return raw * (n / k) / ((n - 1) * (n - 2))
+
+
+def _brandes(n: int, edges: np.ndarray, sources: np.ndarray, batch: int = 32) -> np.ndarray:
+    """Brandes' dependency sums from ``sources``: breadth-first search for many sources at
+    once, as sparse-matrix products level by level (numpy and scipy only)."""
+    from scipy.sparse import csr_matrix
+
+    both = np.concatenate([edges, edges[:, ::-1]])
+    adj = csr_matrix((np.ones(len(both)), (both[:, 0], both[:, 1])), shape=(n, n))
+    total = np.zeros(n)
+    for start in range(0, len(sources), batch):
+        src = sources[start : start + batch]
+        cols = np.arange(len(src))
+        dist = np.full((n, len(src)), -1, dtype=np.int32)
+        sigma = np.zeros((n, len(src)))
+        dist[src, cols] = 0
+        sigma[src, cols] = 1.0
+        frontier = sigma.copy()
+        depth = 0
+        while True:
+            reached = adj @ frontier
+            new = (reached > 0) & (dist < 0)
+            if not new.any():
+                break
+            depth += 1
+            dist[new] = depth
+            sigma[new] = reached[new]
+            frontier = np.where(new, sigma, 0.0)
+        delta = np.zeros_like(sigma)
+        safe = np.where(sigma > 0, sigma, 1.0)
+        for level in range(depth, 0, -1):
+            pull = adj @ np.where(dist == level, (1.0 + delta) / safe, 0.0)
+            delta += np.where(dist == level - 1, sigma * pull, 0.0)
+        delta[src, cols] = 0.0
+        total += delta.sum(axis=1)
+    return total
+
+
+# --- analysis -------------------------------------------------------------------
+
+
+def analyse(
+    index: MatchIndex,
+    place: str,
+    theme: str | None = None,
+    *,
+    samples: int | None = None,
+    seed: int = SEED,
+    backend: str = "auto",
+) -> Network:
+    """Analyse the network of ``place`` (and ``theme``); see the module docstring.
+
+    ``samples`` betweenness sources (default: all up to 2,000 nodes, else 64);
+    ``backend`` is ``"igraph"``, ``"networkx"`` or ``"auto"`` (igraph when installed).
+    """
+    p, t = resolve(index, place, theme)
+    nodes, inside = _select(index, p, t)
+    edges, types = _edges(index, nodes)
+    n = len(nodes)
+    labels, algorithm = communities(n, edges, seed=seed, backend=backend)
+    bc = betweenness(n, edges, samples=samples, seed=seed, backend=backend)
+    kind = np.frombuffer(bytes(index.kind), dtype=np.uint8)[nodes]
+    reach = _reach(n, edges, labels)
+    net = Network(
+        place=place,
+        theme=theme or None,
+        nodes=nodes,
+        inside=inside,
+        edges=edges,
+        edge_type=types,
+        community=labels,
+        betweenness=bc,
+        reach=reach,
+        modularity=modularity(n, edges, labels),
+        communities=[],
+        links=[],
+        gaps=Gaps([], [], [], []),
+        figures=[],
+        totals=Figures(place, {}, {}, 0, 0, 0.0, 0, 0),
+        algorithm=algorithm,
+        version=getattr(index, "version", -1),
+        extra={"actor": np.isin(kind, list(ACTOR_CODES)), "kind": kind},
+    )
+    net.communities = _summaries(index, net)
+    net.links = _links(index, net)
+    net.gaps = _gaps(index, net, p, t)
+    net.figures, net.totals = _figures(index, net, p, t)
+    return net
+
+
+def _reach(n: int, edges: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    if not len(edges):
+        return np.zeros(n, dtype=np.int32)
+    k = int(labels.max()) + 2
+    node = np.concatenate([edges[:, 0], edges[:, 1]]).astype(np.int64)
+    other = np.concatenate([labels[edges[:, 1]], labels[edges[:, 0]]]).astype(np.int64) + 1
+    pairs = np.unique(node * k + other)
+    return np.bincount(pairs // k, minlength=n).astype(np.int32)
+
+
+def _areas_of(index: MatchIndex, net: Network, place: int) -> tuple[list[int], np.ndarray]:
+    """The place's wijk-level areas, and the area (-1 for none) of each network node."""
+    areas = areas_in(index, place)
+    area_of = np.full(len(index.ids) + 1, -1, dtype=np.int64)
+    for a in areas:
+        area_of[subtree(index, a)] = a
+    home = np.frombuffer(index.home.tobytes(), dtype=np.int32)
+    return areas, area_of[home[net.nodes]]
+
+
+def _summaries(index: MatchIndex, net: Network) -> list[Community]:
+    labels, kind = net.community, net.extra["kind"]
+    count = int(labels.max()) + 1 if len(labels) else 0
+    if not count:
+        return []
+    kinds: list[Counter[str]] = [Counter() for _ in range(count)]
+    places: list[Counter[str]] = [Counter() for _ in range(count)]
+    themes: list[Counter[str]] = [Counter() for _ in range(count)]
+    for k, (i, c) in enumerate(zip(net.nodes.tolist(), labels.tolist(), strict=True)):
+        if c < 0:
+            continue
+        kinds[c][_KIND_NAMES[kind[k]]] += 1
+        home = index.area(index.home[i])
+        if home >= 0:
+            places[c][index.ids[home]] += 1
+        for th in index.themes[i] or ():
+            themes[c][index.ids[th]] += 1
+    order = np.lexsort((-net.betweenness, labels))
+    top: list[list[str]] = [[] for _ in range(count)]
+    for k in order.tolist():
+        c = labels[k]
+        if c >= 0 and len(top[c]) < 3 and net.extra["actor"][k]:
+            top[c].append(index.ids[net.nodes[k]])
+    sizes = np.bincount(labels[labels >= 0], minlength=count)
+    return [
+        Community(
+            id=c,
+            size=int(sizes[c]),
+            kinds=dict(kinds[c].most_common()),
+            places=places[c].most_common(3),
+            themes=themes[c].most_common(3),
+            top=top[c],
+        )
+        for c in range(count)
+    ]
+
+
+def _links(index: MatchIndex, net: Network, limit: int = 200) -> list[CommunityLink]:
+    lab = net.community
+    u, v = net.edges[:, 0], net.edges[:, 1]
+    cross = lab[u] != lab[v]
+    ties: Counter[tuple[int, int]] = Counter()
+    carriers: dict[tuple[int, int], Counter[int]] = {}
+    for a, b in zip(u[cross].tolist(), v[cross].tolist(), strict=True):
+        ca, cb = int(lab[a]), int(lab[b])
+        key = (ca, cb) if ca < cb else (cb, ca)
+        ties[key] += 1
+        carry = carriers.setdefault(key, Counter())
+        carry[a] += 1
+        carry[b] += 1
+    return [
+        CommunityLink(
+            a=key[0],
+            b=key[1],
+            ties=w,
+            via=[index.ids[net.nodes[x]] for x, _ in carriers[key].most_common(3)],
+        )
+        for key, w in sorted(ties.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    ]
+
+
+def _gaps(index: MatchIndex, net: Network, place: int, theme: int) -> Gaps:
+    kind = net.extra["kind"]
+    local = {int(p): k for k, p in enumerate(net.nodes.tolist())}
+    inis = [int(net.nodes[k]) for k in np.flatnonzero(net.inside & (kind == _INI))]
+    themes = (
+        [theme]
+        if theme >= 0
+        else np.flatnonzero(np.frombuffer(bytes(index.kind), np.uint8) == _THEME).tolist()
+    )
+    on_theme: Counter[int] = Counter()
+    funded: set[int] = set()
+    present: set[tuple[int, int]] = set()
+    no_contact = []
+    for g in inis:
+        supporters = index.supporters.get(g, {})
+        is_funded = "funding" in supporters.values()
+        for th in index.themes[g] or ():
+            on_theme[th] += 1
+            present.add((index.area(index.home[g]), th))
+            if is_funded:
+                funded.add(th)
+        contacts = [*index.members.get(g, ()), *supporters]
+        if not any(
+            index.kind[c] in (_PRO, _MUN)
+            or any(index.kind[e] == _MUN for e in index.employers.get(c, ()))
+            for c in contacts
+        ):
+            no_contact.append(index.ids[g])
+    empty = []
+    for a in areas_in(index, place):
+        missing = [index.ids[th] for th in themes if (a, th) not in present]
+        if missing:
+            empty.append((index.ids[a], sorted(missing)))
+    unfunded = sorted(
+        ((index.ids[th], on_theme[th]) for th in themes if th not in funded),
+        key=lambda x: (-x[1], x[0]),
+    )
+    return Gaps(empty, sorted(no_contact), unfunded, _isolated(index, net, inis, local))
+
+
+def _isolated(index: MatchIndex, net: Network, inis: list[int], local: dict[int, int]) -> list[str]:
+    """Initiatives whose component holds no other initiative, enterprise or body."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(net.nodes)
+    if not inis:
+        return []
+    graph = coo_matrix((np.ones(len(net.edges)), (net.edges[:, 0], net.edges[:, 1])), shape=(n, n))
+    _, comp = connected_components(graph, directed=False)
+    groupish = np.isin(net.extra["kind"], _GROUPISH)
+    per_comp = np.bincount(comp[groupish], minlength=int(comp.max()) + 1)
+    return sorted(index.ids[g] for g in inis if per_comp[comp[local[g]]] == 1)
+
+
+def _figures(
+    index: MatchIndex, net: Network, place: int, theme: int
+) -> tuple[list[Figures], Figures]:
+    kind = net.extra["kind"]
+    areas, area = _areas_of(index, net, place)
+    in_group = np.zeros(len(net.nodes), dtype=bool)
+    member = net.edge_type == 1
+    grp = net.inside & ((kind == _INI) | (kind == _ENT))
+    for a, b in ((0, 1), (1, 0)):
+        ends = net.edges[member]
+        in_group[ends[:, a][grp[ends[:, b]]]] = True
+    residents = _resident_counts(index, place)
+    same = area[net.edges[:, 0]] == area[net.edges[:, 1]]
+    both_inside = net.inside[net.edges[:, 0]] & net.inside[net.edges[:, 1]]
+
+    def figures(code: str, mask: np.ndarray, ties: int, residents_there: int) -> Figures:
+        size = int(mask.sum())
+        by_kind = Counter(_KIND_NAMES[k] for k in kind[mask & (kind != _INI)].tolist())
+        by_theme: Counter[str] = Counter()
+        for k in np.flatnonzero(mask & (kind == _INI)).tolist():
+            for th in index.themes[int(net.nodes[k])] or ():
+                if theme < 0 or th == theme:
+                    by_theme[index.ids[th]] += 1
+        pairs = size * (size - 1) / 2
+        return Figures(
+            place=code,
+            actors=dict(sorted(by_kind.items())),
+            initiatives=dict(sorted(by_theme.items())),
+            initiative_count=int((mask & (kind == _INI)).sum()),
+            ties=ties,
+            density=ties / pairs if pairs else 0.0,
+            residents=residents_there,
+            residents_involved=int((mask & in_group & (kind == _RES)).sum()),
+        )
+
+    per_area = []
+    for a in areas:
+        mask = net.inside & (area == a)
+        ties = int((same & both_inside & (area[net.edges[:, 0]] == a)).sum())
+        per_area.append(figures(index.ids[a], mask, ties, residents.get(a, 0)))
+    total = figures(index.ids[place], net.inside, int(both_inside.sum()), sum(residents.values()))
+    return per_area, total
+
+
+def _resident_counts(index: MatchIndex, place: int) -> dict[int, int]:
+    out: Counter[int] = Counter()
+    for p in subtree(index, place):
+        at = index.actors_at.get(p)
+        if at is not None:
+            out[index.area(p)] += sum(1 for i in at if index.kind[i] == _RES)
+    return out
+
+
+# --- cache ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Cache:
+    entries: OrderedDict[tuple[str, str | None], Network] = field(default_factory=OrderedDict)
+    writes: dict[int, frozenset[int] | None] = field(default_factory=dict)  # version -> touched
+
+
+_CACHES: weakref.WeakKeyDictionary[MatchIndex, _Cache] = weakref.WeakKeyDictionary()
+_STRUCTURAL = (RelType.PART_OF, RelType.ADJACENT_TO)
+
+
+def note_write(
+    index: MatchIndex, nodes: Iterable[Node] = (), rels: Iterable[Relationship] = ()
+) -> None:
+    """Record what a write that was just applied to ``index`` touched.
+
+    Call it right after ``index.apply``; cached results for places the write
+    did not touch then stay valid. Without it any write invalidates every result.
+    """
+    cache = _CACHES.get(index)
+    if cache is None:
+        return
+    ids: set[str] = {n.id for n in nodes}
+    structural = False
+    for rel in rels:
+        ids.update((rel.source, rel.target))
+        structural |= rel.type in _STRUCTURAL
+    touched = None if structural else frozenset(index.pos[i] for i in ids if i in index.pos)
+    cache.writes[getattr(index, "version", -1)] = touched
+    if len(cache.writes) > 1000:
+        for old in sorted(cache.writes)[:500]:
+            del cache.writes[old]
+
+
+def _still_valid(index: MatchIndex, cache: _Cache, net: Network, version: int) -> bool:
+    place = index.pos[net.place]
+    members: set[int] | None = None
+    for v in range(net.version + 1, version + 1):
+        if v not in cache.writes:
+            return False
+        touched = cache.writes[v]
+        if touched is None:
+            return False
+        if members is None:
+            members = net.extra.setdefault("members", set(net.nodes.tolist()))
+        for p in touched:
+            if p in members or _inside(index, p, place):
+                return False
+    return True
+
+
+def _inside(index: MatchIndex, node: int, place: int) -> bool:
+    cur = node if index.kind[node] == KIND_CODE[NodeKind.PLACE] else index.home[node]
+    for _ in range(10):
+        if cur < 0:
+            return False
+        if cur == place:
+            return True
+        cur = index.parent.get(cur, -1)
+    return False
+
+
+def cached_analyse(index: MatchIndex, place: str, theme: str | None = None) -> Network:
+    """:func:`analyse` with defaults, kept until a write touches the network or its place."""
+    version = getattr(index, "version", None)
+    if version is None:  # an index that does not count its writes cannot be cached
+        return analyse(index, place, theme)
+    cache = _CACHES.setdefault(index, _Cache())
+    key = (place, theme or None)
+    net = cache.entries.get(key)
+    if net is not None and (net.version == version or _still_valid(index, cache, net, version)):
+        net.version = version
+        cache.entries.move_to_end(key)
+        return net
+    net = analyse(index, place, theme)
+    cache.entries[key] = net
+    cache.entries.move_to_end(key)
+    while len(cache.entries) > CACHE_SIZE:
+        cache.entries.popitem(last=False)
+    return net

@@ -34,6 +34,9 @@ from graph.model import (
 KIND_CODE = {k: i for i, k in enumerate(NodeKind)}
 CODE_KIND = list(NodeKind)
 ACTOR_CODES = frozenset(KIND_CODE[NodeKind(k.value)] for k in ActorKind)
+STAFF_CODES = frozenset(
+    KIND_CODE[k] for k in (NodeKind.PROFESSIONAL, NodeKind.ORGANISATION, NodeKind.MUNICIPALITY)
+)
 R = RelType
 _URGENCY = {"high": 1.5, "medium": 1.0, "low": 0.6}
 
@@ -90,6 +93,7 @@ class MatchIndex:
         self.skill_at: dict[tuple[int, int], array] = {}
         self.theme_at: dict[tuple[int, int], array] = {}
         self.actors_at: dict[int, array] = {}
+        self.staff_at: dict[int, array] = {}  # professionals, organisations, gemeenten
         self.skill_count: dict[int, int] = defaultdict(int)
         self.helpers: set[int] = set()  # bodies that fund or host (SUPPORTS funding/space)
         self.actor_count = 0
@@ -242,9 +246,12 @@ class MatchIndex:
                 lst = index.get(key)  # type: ignore[attr-defined]
                 if lst is not None and i in lst:
                     lst.remove(i)
-            if old in self.actors_at and i in self.actors_at[old]:
-                self.actors_at[old].remove(i)
+            for by_place in (self.actors_at, self.staff_at):
+                if old in by_place and i in by_place[old]:
+                    by_place[old].remove(i)
         self.actors_at.setdefault(place, array("i")).append(i)
+        if self.kind[i] in STAFF_CODES:
+            self.staff_at.setdefault(place, array("i")).append(i)
         # skills and interests that arrived before the home move along with it
         for skill in self.skills[i] or ():
             self.skill_at.setdefault((skill, place), array("i")).append(i)

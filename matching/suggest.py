@@ -25,6 +25,7 @@ Only those candidates are scored.
 from __future__ import annotations
 
 import heapq
+from array import array
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -37,6 +38,7 @@ PER_SKILL = 120
 PER_THEME = 120
 PER_MEMBER = 60
 PER_PAGERANK = 200
+PER_ROLE = 40
 MAX_K = 100
 ALPHA = 0.15  # restart probability of the local PageRank
 EPSILON = 1e-3  # push threshold: smaller is more exact and slower
@@ -281,12 +283,22 @@ def candidates(index: MatchIndex, t: Target) -> dict[int, list[int]]:
                     found.setdefault(j, []).append(-(g + 1))
     missing = {Role.PROFESSIONAL, Role.MUNICIPAL, Role.FUNDER_HOST} - t.roles
     if missing and rings:
-        for ring in rings:
-            for area in index.at(ring):
-                for j in index.actors_at.get(area, ()):
-                    if index.kind[j] in (_PRO, _MUN, _ORG) and roles_of(index, j) & missing:
-                        found.setdefault(j, [])
+        taken = 0
+        for j in _near_all(index, index.staff_at, rings):
+            if roles_of(index, j) & missing:
+                found.setdefault(j, [])
+                taken += 1
+                if taken >= PER_ROLE:
+                    break
     return found
+
+
+def _near_all(
+    index: MatchIndex, by_place: dict[int, array], rings: list[list[int]]
+) -> Iterable[int]:  # type: ignore[type-arg]
+    for ring in rings:
+        for area in index.at(ring):
+            yield from by_place.get(area, ())
 
 
 def _near(

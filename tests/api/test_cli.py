@@ -14,7 +14,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def wijknet(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "api.cli", *args],
-        capture_output=True, text=True, timeout=300, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
     )
 
 
@@ -39,6 +42,7 @@ def test_seed_stats_export_import_copy(tmp_path: Path) -> None:
     assert (folder / "actors.csv").exists()
     imported = wijknet("import", str(folder), "--db", str(other))
     assert imported.returncode == 0, imported.stderr
+
     def rows(text: str) -> list[str]:
         return [line for line in text.splitlines() if line.startswith("│")]
 
@@ -73,7 +77,10 @@ def test_evaluate_on_the_davis_southern_women() -> None:
 def test_bad_settings_are_named(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "api.cli", "stats", "--db", str(tmp_path / "x.db")],
-        capture_output=True, text=True, timeout=60, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
         env={"PATH": "/usr/bin:/bin", "WIJKNET_PORT": "eighty"},
     )
     assert done.returncode == 1

@@ -17,8 +17,13 @@ SUGGEST = """query($i: ID, $lang: Lang) { suggestPartners(initiative: $i, first:
 
 
 async def test_ten_matchable_non_members_with_reasons_and_paths(client: AsyncClientSession) -> None:
-    found = (await run(client, '{ initiatives(first: 50, stage: RUNNING) { edges { node { id '
-                               "members { actor { id } } } } } }"))["initiatives"]["edges"]
+    found = (
+        await run(
+            client,
+            "{ initiatives(first: 50, stage: RUNNING) { edges { node { id "
+            "members { actor { id } } } } } }",
+        )
+    )["initiatives"]["edges"]
     initiative = max(found, key=lambda e: len(e["node"]["members"]))["node"]
     members = {m["actor"]["id"] for m in initiative["members"]}
     result = (await run(client, SUGGEST, i=initiative["id"]))["suggestPartners"]
@@ -90,8 +95,11 @@ async def test_clear_errors(server: Server, query: str, field: str) -> None:
 async def test_new_members_and_skills_are_matched_at_once(client: AsyncClientSession) -> None:
     """The index follows the API's writes: a newly registered, matchable ZZP'er with the
     needed skill who knows the initiator shows up in the next suggestions."""
-    data = await run(client, '{ initiative(id: "ini-0000004") { members { role actor { id } } '
-                             "needs { skill { id } } place { code } } }")
+    data = await run(
+        client,
+        '{ initiative(id: "ini-0000004") { members { role actor { id } } '
+        "needs { skill { id } } place { code } } }",
+    )
     ini = data["initiative"]
     initiator = next(m["actor"]["id"] for m in ini["members"] if m["role"] == "INITIATOR")
     skill = ini["needs"][0]["skill"]["id"]
@@ -104,8 +112,11 @@ async def test_new_members_and_skills_are_matched_at_once(client: AsyncClientSes
         place=ini["place"]["code"],
     )
     assert new["registerActor"]["__typename"] == "RegisterActorSuccess"
-    await run(client, 'mutation($a: ID!) { link(type: KNOWS, from: "zzp-fresh-1", to: $a) '
-                      "{ __typename } }", a=initiator)
+    await run(
+        client,
+        'mutation($a: ID!) { link(type: KNOWS, from: "zzp-fresh-1", to: $a) { __typename } }',
+        a=initiator,
+    )
     found = (await run(client, SUGGEST, i="ini-0000004"))["suggestPartners"]
     fresh = [s for s in found if s["actor"]["id"] == "zzp-fresh-1"]
     assert fresh, found

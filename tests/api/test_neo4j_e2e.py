@@ -85,12 +85,14 @@ PARITY_QUERIES = [
     "edges { node { id name place { code } } } } }",
     '{ actors(first: 10, skill: "skill-grant-writing") { totalCount edges { node { id '
     "skills { id } interests { id } } } } }",
-    '{ actors(first: 10, theme: "theme-energy", text: "de") { totalCount edges { node { id name } } } }',
+    '{ actors(first: 10, theme: "theme-energy", text: "de") { totalCount '
+    "edges { node { id name } } } }",
     "{ initiatives(first: 15, stage: RUNNING) { totalCount edges { node { id name "
     "place { code } themes { id } needs { urgency skill { id } } members { role actor { id } } "
     "supporters { how actor { id } } instruments { id } partners { id } } } } }",
     '{ place(code: "GM0518") { name level cbsCode parent { code } children { code name } '
-    "actors(first: 5) { totalCount edges { node { id } } } initiatives(first: 5) { totalCount } } }",
+    "actors(first: 5) { totalCount edges { node { id } } } "
+    "initiatives(first: 5) { totalCount } } }",
     '{ place(code: "SD0518-ESC") { name children { code } adjacent { code } } }',
     '{ initiative(id: "ini-0000003") { name members { actor { id name '
     "... on Actor { knows { id } memberships { role group { ... on Initiative { id } } } } } } } }",

@@ -65,7 +65,7 @@ def test_second_writer_is_refused_with_the_holder(tmp_path: Path) -> None:
 def test_not_a_wijknet_file(tmp_path: Path) -> None:
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not sqlite at all" * 100)
-    with pytest.raises(StoreUnavailable, match="not a wijknet database|cannot open"):
+    with pytest.raises(StoreUnavailable, match=r"not a wijknet database|cannot open"):
         EmbeddedStore.open(str(junk))
     other = tmp_path / "other.db"
     conn = sqlite3.connect(other)

@@ -53,12 +53,21 @@ def city() -> tuple[list[Node], list[Relationship]]:
         person("fatima", ActorKind.RESIDENT, visibility=Visibility.PUBLIC, matchable=True),
     ]
     rels = [
-        rel(R.PART_OF, "SD", "GM"), rel(R.PART_OF, "SD2", "GM"), rel(R.PART_OF, "W1", "SD"),
-        rel(R.PART_OF, "W2", "SD"), rel(R.PART_OF, "W4", "SD"), rel(R.PART_OF, "W3", "SD2"),
-        rel(R.PART_OF, "B1", "W1"), rel(R.PART_OF, "B2", "W1"), rel(R.ADJACENT_TO, "W1", "W2"),
-        rel(R.LOCATED_IN, "ini", "B1"), rel(R.ABOUT, "ini", "energy"),
-        rel(R.NEEDS, "ini", "grants", urgency="high"), rel(R.NEEDS, "ini", "solar"),
-        rel(R.MEMBER_OF, "fatima", "ini", role="initiator"), rel(R.LIVES_IN, "fatima", "B1"),
+        rel(R.PART_OF, "SD", "GM"),
+        rel(R.PART_OF, "SD2", "GM"),
+        rel(R.PART_OF, "W1", "SD"),
+        rel(R.PART_OF, "W2", "SD"),
+        rel(R.PART_OF, "W4", "SD"),
+        rel(R.PART_OF, "W3", "SD2"),
+        rel(R.PART_OF, "B1", "W1"),
+        rel(R.PART_OF, "B2", "W1"),
+        rel(R.ADJACENT_TO, "W1", "W2"),
+        rel(R.LOCATED_IN, "ini", "B1"),
+        rel(R.ABOUT, "ini", "energy"),
+        rel(R.NEEDS, "ini", "grants", urgency="high"),
+        rel(R.NEEDS, "ini", "solar"),
+        rel(R.MEMBER_OF, "fatima", "ini", role="initiator"),
+        rel(R.LIVES_IN, "fatima", "B1"),
     ]
     return nodes, rels
 
@@ -90,8 +99,13 @@ def test_complementary_skill_wins_and_rarer_skill_counts_more() -> None:
 
 
 def test_proximity_same_buurt_beats_wijk_beats_adjacent_beats_district() -> None:
-    homes = {"a_buurt": "B1", "b_wijk": "B2", "c_adjacent": "W2", "d_district": "W4",
-             "e_city": "W3"}
+    homes = {
+        "a_buurt": "B1",
+        "b_wijk": "B2",
+        "c_adjacent": "W2",
+        "d_district": "W4",
+        "e_city": "W3",
+    }
     people = [person(p) for p in homes]
     idx = index_with(
         people,
@@ -100,7 +114,7 @@ def test_proximity_same_buurt_beats_wijk_beats_adjacent_beats_district() -> None
     )
     found = suggest_partners(idx, "ini")
     assert [s.actor for s in found] == ["a_buurt", "b_wijk", "c_adjacent", "d_district", "e_city"]
-    texts = {s.actor: [r.text("nl") for r in s.reasons if r.code == "PLACE"][0] for s in found}
+    texts = {s.actor: next(r.text("nl") for r in s.reasons if r.code == "PLACE") for s in found}
     assert texts["a_buurt"] == "woont in Moerwijk-Oost, dezelfde buurt"
     assert texts["b_wijk"] == "woont in Moerwijk, dezelfde wijk"
     assert texts["c_adjacent"] == "woont in Morgenstond, naast Moerwijk"
@@ -110,9 +124,13 @@ def test_proximity_same_buurt_beats_wijk_beats_adjacent_beats_district() -> None
 def test_warm_path_through_a_member() -> None:
     idx = index_with(
         [person("warm"), person("cold")],
-        [rel(R.LIVES_IN, "warm", "W3"), rel(R.LIVES_IN, "cold", "W3"),
-         rel(R.HAS_SKILL, "warm", "cook"), rel(R.HAS_SKILL, "cold", "cook"),
-         rel(R.KNOWS, "warm", "fatima")],
+        [
+            rel(R.LIVES_IN, "warm", "W3"),
+            rel(R.LIVES_IN, "cold", "W3"),
+            rel(R.HAS_SKILL, "warm", "cook"),
+            rel(R.HAS_SKILL, "cold", "cook"),
+            rel(R.KNOWS, "warm", "fatima"),
+        ],
     )
     best = suggest_partners(idx, "ini")[0]
     assert best.actor == "warm"
@@ -124,7 +142,11 @@ def test_warm_path_through_a_member() -> None:
 def test_private_member_is_not_named_in_reasons() -> None:
     idx = index_with(
         [person("ann", ActorKind.RESIDENT), person("warm")],
-        [rel(R.MEMBER_OF, "ann", "ini"), rel(R.KNOWS, "warm", "ann"), rel(R.LIVES_IN, "warm", "W3")],
+        [
+            rel(R.MEMBER_OF, "ann", "ini"),
+            rel(R.KNOWS, "warm", "ann"),
+            rel(R.LIVES_IN, "warm", "W3"),
+        ],
     )
     best = suggest_partners(idx, "ini")[0]
     assert best.actor == "warm"
@@ -136,9 +158,14 @@ def test_private_member_is_not_named_in_reasons() -> None:
 def test_co_membership_elsewhere_is_a_warm_path() -> None:
     idx = index_with(
         [Initiative(id=NodeId("other"), name="Buurttuin"), person("mate"), person("stranger")],
-        [rel(R.MEMBER_OF, "fatima", "other"), rel(R.MEMBER_OF, "mate", "other"),
-         rel(R.LIVES_IN, "mate", "W3"), rel(R.LIVES_IN, "stranger", "W3"),
-         rel(R.HAS_SKILL, "stranger", "cook"), rel(R.HAS_SKILL, "mate", "cook")],
+        [
+            rel(R.MEMBER_OF, "fatima", "other"),
+            rel(R.MEMBER_OF, "mate", "other"),
+            rel(R.LIVES_IN, "mate", "W3"),
+            rel(R.LIVES_IN, "stranger", "W3"),
+            rel(R.HAS_SKILL, "stranger", "cook"),
+            rel(R.HAS_SKILL, "mate", "cook"),
+        ],
     )
     best = suggest_partners(idx, "ini")[0]
     assert best.actor == "mate"
@@ -149,9 +176,13 @@ def test_co_membership_elsewhere_is_a_warm_path() -> None:
 def test_experience_with_the_theme() -> None:
     idx = index_with(
         [person("fan"), person("plain")],
-        [rel(R.LIVES_IN, "fan", "W3"), rel(R.LIVES_IN, "plain", "W3"),
-         rel(R.HAS_SKILL, "fan", "solar"), rel(R.HAS_SKILL, "plain", "solar"),
-         rel(R.INTERESTED_IN, "fan", "energy")],
+        [
+            rel(R.LIVES_IN, "fan", "W3"),
+            rel(R.LIVES_IN, "plain", "W3"),
+            rel(R.HAS_SKILL, "fan", "solar"),
+            rel(R.HAS_SKILL, "plain", "solar"),
+            rel(R.INTERESTED_IN, "fan", "energy"),
+        ],
     )
     best = suggest_partners(idx, "ini")[0]
     assert best.actor == "fan"
@@ -160,11 +191,18 @@ def test_experience_with_the_theme() -> None:
 
 def test_the_kind_the_team_lacks() -> None:
     idx = index_with(
-        [person("pro", ActorKind.PROFESSIONAL), person("res", ActorKind.RESIDENT, matchable=True,
-                                                       visibility=Visibility.PUBLIC)],
-        [rel(R.LIVES_IN, "pro", "W3"), rel(R.LIVES_IN, "res", "W3"),
-         rel(R.HAS_SKILL, "pro", "cook"), rel(R.HAS_SKILL, "res", "cook"),
-         rel(R.INTERESTED_IN, "pro", "energy"), rel(R.INTERESTED_IN, "res", "energy")],
+        [
+            person("pro", ActorKind.PROFESSIONAL),
+            person("res", ActorKind.RESIDENT, matchable=True, visibility=Visibility.PUBLIC),
+        ],
+        [
+            rel(R.LIVES_IN, "pro", "W3"),
+            rel(R.LIVES_IN, "res", "W3"),
+            rel(R.HAS_SKILL, "pro", "cook"),
+            rel(R.HAS_SKILL, "res", "cook"),
+            rel(R.INTERESTED_IN, "pro", "energy"),
+            rel(R.INTERESTED_IN, "res", "energy"),
+        ],
     )
     best = suggest_partners(idx, "ini")[0]
     assert best.actor == "pro"  # the team has a resident already, not yet a professional
@@ -182,8 +220,11 @@ def test_only_matchable_non_members_are_suggested() -> None:
 
 def test_kinds_filter_and_k() -> None:
     people = [person(f"z{i}") for i in range(4)] + [person("p", ActorKind.PROFESSIONAL)]
-    idx = index_with(people, [rel(R.LIVES_IN, a.id, "W1") for a in people]
-                     + [rel(R.HAS_SKILL, a.id, "solar") for a in people])
+    idx = index_with(
+        people,
+        [rel(R.LIVES_IN, a.id, "W1") for a in people]
+        + [rel(R.HAS_SKILL, a.id, "solar") for a in people],
+    )
     assert ranking(idx, kinds=[ActorKind.PROFESSIONAL]) == ["p"]
     assert len(ranking(idx, k=2)) == 2
 
@@ -191,8 +232,12 @@ def test_kinds_filter_and_k() -> None:
 def test_a_draft_initiative() -> None:
     idx = index_with(
         [person("near"), person("far")],
-        [rel(R.LIVES_IN, "near", "W2"), rel(R.LIVES_IN, "far", "W3"),
-         rel(R.HAS_SKILL, "near", "solar"), rel(R.HAS_SKILL, "far", "solar")],
+        [
+            rel(R.LIVES_IN, "near", "W2"),
+            rel(R.LIVES_IN, "far", "W3"),
+            rel(R.HAS_SKILL, "near", "solar"),
+            rel(R.HAS_SKILL, "far", "solar"),
+        ],
     )
     draft = Draft(themes=("energy",), place="W2", needs=("solar",))
     assert ranking(idx, draft) == ["near", "far"]
@@ -232,15 +277,22 @@ def test_coalition_covers_needs_and_roles_and_names_what_is_missing() -> None:
     idx = index_with(
         [person("zon"), person("subsidie", ActorKind.PROFESSIONAL), person("dubbel")],
         [rel(R.LIVES_IN, a, "W1") for a in ("zon", "subsidie", "dubbel")]
-        + [rel(R.HAS_SKILL, "zon", "solar"), rel(R.HAS_SKILL, "subsidie", "grants"),
-           rel(R.HAS_SKILL, "dubbel", "solar")],
+        + [
+            rel(R.HAS_SKILL, "zon", "solar"),
+            rel(R.HAS_SKILL, "subsidie", "grants"),
+            rel(R.HAS_SKILL, "dubbel", "solar"),
+        ],
     )
     team = suggest_coalition(idx, "ini", size=5)
     members = [m.actor for m in team.members]
     assert set(members) >= {"subsidie"} and len(set(members) & {"zon", "dubbel"}) == 1
     covered = {(r.kind, r.id) for r in team.covered}
-    assert {("skill", "grants"), ("skill", "solar"), ("role", "professional"),
-            ("role", "entrepreneur")} <= covered
+    assert {
+        ("skill", "grants"),
+        ("skill", "solar"),
+        ("role", "professional"),
+        ("role", "entrepreneur"),
+    } <= covered
     assert {r.id for r in team.missing} == {"municipal", "funder_host"}
     assert 0 < team.score < 1
     covers = {m.actor: {r.id for r in m.covers} for m in team.members}
