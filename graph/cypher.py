@@ -242,16 +242,17 @@ def _create_nodes(label: LiteralString) -> LiteralString:
     )
 
 
+# A row is [source id, target id, properties]: lists pack faster than maps.
 _MATCH_ENDS: Final = (
     "UNWIND $rows AS row "
-    "MATCH (a:Node {id: row.source}) WHERE a.kind IN $source_kinds "
-    "MATCH (b:Node {id: row.target}) WHERE b.kind IN $target_kinds "
+    "MATCH (a:Node {id: row[0]}) WHERE a.kind IN $source_kinds "
+    "MATCH (b:Node {id: row[1]}) WHERE b.kind IN $target_kinds "
 )
 
 
 def _merge_rels(rtype: LiteralString) -> LiteralString:
     return (
-        _MATCH_ENDS + "MERGE (a)-[r:" + rtype + "]->(b) SET r = row.props "
+        _MATCH_ENDS + "MERGE (a)-[r:" + rtype + "]->(b) SET r = row[2] "
         "RETURN count(r) AS written, count(r.wijknet_existed) AS existed"
     )
 
@@ -261,7 +262,7 @@ def _create_rels(rtype: LiteralString) -> LiteralString:
     # (a concurrent writer) is flagged, and the store rolls the transaction back.
     return (
         _MATCH_ENDS + "MERGE (a)-[r:" + rtype + "]->(b) "
-        "ON CREATE SET r = row.props ON MATCH SET r.wijknet_existed = true "
+        "ON CREATE SET r = row[2] ON MATCH SET r.wijknet_existed = true "
         "RETURN count(r) AS written, count(r.wijknet_existed) AS existed"
     )
 

@@ -603,8 +603,8 @@ def _node_row(node: Node) -> dict[str, Any]:
     }
 
 
-def _rel_row(rel: Relationship) -> dict[str, Any]:
-    return {"source": rel.source, "target": rel.target, "props": dict(rel.props)}
+def _rel_row(rel: Relationship) -> list[Any]:
+    return [rel.source, rel.target, dict(rel.props)]
 
 
 def _rel_key(rel: Relationship) -> dict[str, str]:

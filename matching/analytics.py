@@ -173,6 +173,22 @@ def areas_in(index: MatchIndex, place: int) -> list[int]:
     return sorted(out, key=lambda a: index.ids[a])
 
 
+def place_counts(index: MatchIndex) -> dict[int, tuple[int, int]]:
+    """Actors and initiatives per place, each counted in every place it lies inside."""
+    kind = np.frombuffer(bytes(index.kind), dtype=np.uint8)
+    home = np.frombuffer(index.home.tobytes(), dtype=np.int32)
+    out: dict[int, list[int]] = {}
+    for column, mask in enumerate((np.isin(kind, list(ACTOR_CODES)), kind == _INI)):
+        homes, counts = np.unique(home[mask & (home >= 0)], return_counts=True)
+        for p, c in zip(homes.tolist(), counts.tolist(), strict=True):
+            for _ in range(10):
+                out.setdefault(p, [0, 0])[column] += c
+                p = index.parent.get(p, -1)
+                if p < 0:
+                    break
+    return {p: (c[0], c[1]) for p, c in out.items()}
+
+
 def _has(lst: array | None, value: int) -> bool:
     return lst is not None and value in lst
 
@@ -207,7 +223,8 @@ def _edges(index: MatchIndex, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray
     codes: list[np.ndarray] = []
     positions = nodes.tolist()
     for code, lists in ((0, index.ties), (1, index.groups)):
-        flat, lens = array("i"), np.zeros(n, dtype=np.int64)
+        flat: array[int] = array("i")
+        lens = np.zeros(n, dtype=np.int64)
         for k, i in enumerate(positions):
             lst = lists[i]
             if lst is not None:

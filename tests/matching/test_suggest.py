@@ -106,7 +106,9 @@ def test_proximity_same_buurt_beats_wijk_beats_adjacent_beats_district() -> None
         "d_district": "W4",
         "e_city": "W3",
     }
-    people = [person(p) for p in homes]
+    people = [
+        person(p, ActorKind.RESIDENT, matchable=True, visibility=Visibility.PUBLIC) for p in homes
+    ]
     idx = index_with(
         people,
         [rel(R.LIVES_IN, p, h) for p, h in homes.items()]
@@ -119,6 +121,21 @@ def test_proximity_same_buurt_beats_wijk_beats_adjacent_beats_district() -> None
     assert texts["b_wijk"] == "woont in Moerwijk, dezelfde wijk"
     assert texts["c_adjacent"] == "woont in Morgenstond, naast Moerwijk"
     assert texts["d_district"] == "woont in Escamp, hetzelfde stadsdeel"
+
+
+def test_zzpers_work_across_the_gemeente() -> None:
+    """A ZZP'er elsewhere in the gemeente counts as nearer than a resident there."""
+    idx = index_with(
+        [person("zzp_city"), person("res_city", ActorKind.RESIDENT, matchable=True)],
+        [
+            rel(R.LIVES_IN, "zzp_city", "W3"),
+            rel(R.LIVES_IN, "res_city", "W3"),
+            rel(R.HAS_SKILL, "zzp_city", "cook"),
+            rel(R.HAS_SKILL, "res_city", "cook"),
+        ],
+    )
+    found = {s.actor: s.parts.proximity for s in suggest_partners(idx, "ini")}
+    assert found["zzp_city"] > found["res_city"] > 0
 
 
 def test_warm_path_through_a_member() -> None:

@@ -1,0 +1,489 @@
+"""The network map: GraphQL ``network``, the map page at ``/`` and downloads.
+
+What a viewer sees follows :mod:`api.access`: an actor or initiative that is
+not public appears as "Bewoner in Moerwijk" (kind and wijk, no themes), and a
+tie is drawn only when at least one of its ends is public, as the public
+side's own fields already show it. Analytics run over the whole network.
+"""
+
+from __future__ import annotations
+
+import io
+from enum import Enum
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import strawberry
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, Router
+from starlette.staticfiles import StaticFiles
+
+from api import access
+from api import types as t
+from api.graphiql import STATIC_DIR
+from graph import model as m
+from graph.errors import GraphError, InvalidInput, StoreUnavailable
+from graph.store import GraphStore
+from matching import MatchIndex, build_index
+from matching import analytics as a
+from matching import exports as x
+
+MAP_DIR = STATIC_DIR / "map"
+DEFAULT_NODES, MAX_NODES = 2_000, 20_000
+DEFAULT_EDGES, MAX_EDGES = 10_000, 100_000
+
+
+# --- what a viewer may see ---------------------------------------------------------
+
+
+def public_view(
+    index: MatchIndex, net: a.Network, lang: str = "nl"
+) -> tuple[list[str], np.ndarray]:
+    """Labels per node, and which nodes are shown in full (public ones)."""
+    shown = np.frombuffer(bytes(index.public), dtype=np.uint8)[net.nodes].astype(bool)
+    labels = []
+    for k, i in enumerate(net.nodes.tolist()):
+        if shown[k]:
+            labels.append(index.names[i])
+            continue
+        area = index.area(index.home[i])
+        where = index.names[area] if area >= 0 else None
+        kind = index.node_kind(i)
+        if kind is m.NodeKind.INITIATIVE:
+            labels.append(access.redacted_initiative_name(where))
+        else:
+            actor = m.Actor(id=m.NodeId(index.ids[i]), kind=m.ActorKind(kind.value), name="-")
+            labels.append(access.redacted_name(actor, where, lang))
+    return labels, shown
+
+
+def public_graph(
+    index: MatchIndex,
+    net: a.Network,
+    *,
+    lang: str = "nl",
+    max_nodes: int | None = None,
+    max_edges: int | None = None,
+) -> nx.Graph:
+    """The networkx graph a viewer may download (see the module docstring)."""
+    labels, shown = public_view(index, net, lang)
+    sel = x.select(net, visible=shown, max_nodes=max_nodes, max_edges=max_edges)
+    return x.to_networkx(index, net, sel, labels=labels, redacted=~shown)
+
+
+async def export_network(
+    store: GraphStore, place: str, fmt: str, out: Path, *, theme: str | None = None
+) -> list[Path]:
+    """``wijknet export --place``: analyse the stored graph and write one format to ``out``."""
+    if fmt not in x.FORMATS:
+        raise InvalidInput(f"must be one of {', '.join(x.FORMATS)}", field="format")
+    index = await build_index(store.stream())
+    graph = public_graph(index, a.analyse(index, place, theme))
+    return x.write_path(graph, fmt, out)
+
+
+# --- GraphQL -----------------------------------------------------------------------
+
+
+@strawberry.enum(description="Kinds of node on the network map: the six actors and initiatives.")
+class NetworkNodeKind(Enum):
+    RESIDENT = "Resident"
+    FREELANCER = "Freelancer"
+    PROFESSIONAL = "Professional"
+    ENTERPRISE = "Enterprise"
+    ORGANISATION = "Organisation"
+    MUNICIPALITY = "Municipality"
+    INITIATIVE = "Initiative"
+
+
+@strawberry.enum(description="TIE: KNOWS or PARTNERS_WITH; MEMBER: MEMBER_OF; SUPPORT; EMPLOYMENT.")
+class NetworkRelation(Enum):
+    TIE = "tie"
+    MEMBER = "member"
+    SUPPORT = "support"
+    EMPLOYMENT = "employment"
+
+
+@strawberry.type(description="An actor or initiative on the map.")
+class NetworkNode:
+    id: strawberry.ID
+    label: str = strawberry.field(description="Name, or '<kind> in <wijk>' when not public.")
+    kind: NetworkNodeKind
+    redacted: bool
+    community: int = strawberry.field(description="Its community; -1 when it has no ties.")
+    broker: float = strawberry.field(description="Betweenness (normalised, from samples).")
+    reach: int = strawberry.field(description="How many communities its ties reach.")
+    degree: int
+    place: str | None = strawberry.field(description="Code of its place (its wijk if redacted).")
+    themes: list[strawberry.ID]
+    inside: bool = strawberry.field(description="False for members and supporters from elsewhere.")
+    x: float
+    y: float
+
+
+@strawberry.type
+class NetworkEdge:
+    source: strawberry.ID
+    target: strawberry.ID
+    relation: NetworkRelation
+
+
+@strawberry.type
+class KindCount:
+    kind: NetworkNodeKind
+    count: int
+
+
+@strawberry.type
+class ThemeCount:
+    theme: t.Theme
+    count: int
+
+
+@strawberry.type
+class PlaceCount:
+    place: t.Place
+    count: int
+
+
+@strawberry.type(
+    description="A cluster of actors and initiatives that are tied more among themselves."
+)
+class NetworkCommunity:
+    id: int
+    size: int
+    kinds: list[KindCount]
+    places: list[PlaceCount]
+    themes: list[ThemeCount]
+    brokers: list[NetworkNode]
+
+
+@strawberry.type(description="Ties between two communities and the nodes that carry most of them.")
+class CommunityBridge:
+    source: int
+    target: int
+    ties: int
+    via: list[NetworkNode]
+
+
+@strawberry.type
+class NeighbourhoodGap:
+    place: t.Place
+    themes: list[t.Theme] = strawberry.field(description="Themes with no initiative there.")
+
+
+@strawberry.type
+class NetworkGaps:
+    neighbourhoods: list[NeighbourhoodGap] = strawberry.field(
+        description="Wijken with no initiative on a theme (on any theme, without `theme`)."
+    )
+    without_contact: list[NetworkNode] = strawberry.field(
+        description="Initiatives with neither a professional nor a municipal contact."
+    )
+    unfunded_themes: list[ThemeCount] = strawberry.field(
+        description="Themes none of whose initiatives here has a funder; count: initiatives."
+    )
+    isolated: list[NetworkNode] = strawberry.field(
+        description="Initiatives with no path to any other initiative, enterprise or organisation."
+    )
+
+
+@strawberry.type(description="Figures for one wijk, or for the whole place.")
+class PlaceFigures:
+    place: t.Place
+    actors: list[KindCount]
+    initiatives: list[ThemeCount]
+    initiative_count: int
+    ties: int = strawberry.field(description="Ties among its own actors and initiatives.")
+    density: float = strawberry.field(description="Ties / possible ties among them.")
+    residents: int = strawberry.field(description="Residents registered there.")
+    residents_involved: int = strawberry.field(description="Of those, in an initiative here.")
+    share_involved: float
+
+
+@strawberry.type(description="The bottom-up network of a place (and theme), analysed.")
+class NetworkMap:
+    place: t.Place
+    theme: t.Theme | None
+    node_count: int = strawberry.field(description="Actors and initiatives in the network.")
+    edge_count: int = strawberry.field(description="Ties in the network.")
+    truncated: bool = strawberry.field(description="True when nodes or edges were cut to the caps.")
+    modularity: float
+    algorithm: str
+    nodes: list[NetworkNode] = strawberry.field(description="Most central first, up to maxNodes.")
+    edges: list[NetworkEdge] = strawberry.field(
+        description="Ties among `nodes` with a public end, up to maxEdges."
+    )
+    communities: list[NetworkCommunity]
+    bridges: list[CommunityBridge]
+    brokers: list[NetworkNode]
+    gaps: NetworkGaps
+    figures: list[PlaceFigures] = strawberry.field(description="Per wijk inside the place.")
+    totals: PlaceFigures
+
+
+@strawberry.type(description="A place with actors in it, for choosing what to map.")
+class NetworkPlace:
+    place: t.Place
+    parent: str | None
+    actors: int
+    initiatives: int
+
+
+COMMUNITIES, BRIDGES, BROKERS = 100, 50, 25
+
+
+class _Builder:
+    """Turns an analysed network into GraphQL objects, as one viewer may see it."""
+
+    def __init__(
+        self, index: MatchIndex, net: a.Network, lang: str, nodes: dict[m.NodeId, m.Node]
+    ) -> None:
+        self.index, self.net, self.lang, self.loaded = index, net, lang, nodes
+        self.labels, self.shown = public_view(index, net, lang)
+        self.local = {index.ids[i]: k for k, i in enumerate(net.nodes.tolist())}
+        self.pos = x.layout(net)
+        self.degree = net.degree
+
+    def node(self, k: int) -> NetworkNode:
+        index, net = self.index, self.net
+        i = int(net.nodes[k])
+        redacted = not self.shown[k]
+        home = index.home[i]
+        place = index.area(home) if redacted else home
+        themes = [] if redacted else [strawberry.ID(index.ids[th]) for th in index.themes[i] or ()]
+        return NetworkNode(
+            id=strawberry.ID(index.ids[i]),
+            label=self.labels[k],
+            kind=NetworkNodeKind(index.node_kind(i).value),
+            redacted=redacted,
+            community=int(net.community[k]),
+            broker=float(net.betweenness[k]),
+            reach=int(net.reach[k]),
+            degree=int(self.degree[k]),
+            place=index.ids[place] if place >= 0 else None,
+            themes=themes,
+            inside=bool(net.inside[k]),
+            x=float(self.pos[k, 0]),
+            y=float(self.pos[k, 1]),
+        )
+
+    def by_id(self, node_id: str) -> NetworkNode:
+        return self.node(self.local[node_id])
+
+    def place(self, code: str) -> t.Place:
+        return t.Place.of(self.loaded[m.NodeId(code)])
+
+    def theme(self, theme_id: str) -> t.Theme:
+        return t.Theme.of(self.loaded[m.NodeId(theme_id)])
+
+    def figures(self, f: a.Figures) -> PlaceFigures:
+        return PlaceFigures(
+            place=self.place(f.place),
+            actors=[KindCount(kind=NetworkNodeKind(k), count=c) for k, c in f.actors.items()],
+            initiatives=[
+                ThemeCount(theme=self.theme(k), count=c) for k, c in f.initiatives.items()
+            ],
+            initiative_count=f.initiative_count,
+            ties=f.ties,
+            density=f.density,
+            residents=f.residents,
+            residents_involved=f.residents_involved,
+            share_involved=f.share_involved,
+        )
+
+    def build(self, max_nodes: int, max_edges: int) -> NetworkMap:
+        net, ids = self.net, self.index.ids
+        sel = x.select(net, visible=self.shown, max_nodes=max_nodes, max_edges=max_edges)
+        gaps = net.gaps
+        return NetworkMap(
+            place=self.place(net.place),
+            theme=self.theme(net.theme) if net.theme else None,
+            node_count=len(net.nodes),
+            edge_count=len(net.edges),
+            truncated=sel.truncated,
+            modularity=net.modularity,
+            algorithm=net.algorithm,
+            nodes=[self.node(k) for k in sel.nodes.tolist()],
+            edges=[
+                NetworkEdge(
+                    source=strawberry.ID(ids[net.nodes[net.edges[r, 0]]]),
+                    target=strawberry.ID(ids[net.nodes[net.edges[r, 1]]]),
+                    relation=NetworkRelation(a.EDGE_TYPES[net.edge_type[r]]),
+                )
+                for r in sel.edges.tolist()
+            ],
+            communities=[
+                NetworkCommunity(
+                    id=c.id,
+                    size=c.size,
+                    kinds=[KindCount(kind=NetworkNodeKind(k), count=n) for k, n in c.kinds.items()],
+                    places=[PlaceCount(place=self.place(p), count=n) for p, n in c.places],
+                    themes=[ThemeCount(theme=self.theme(th), count=n) for th, n in c.themes],
+                    brokers=[self.by_id(b) for b in c.top],
+                )
+                for c in net.communities[:COMMUNITIES]
+            ],
+            bridges=[
+                CommunityBridge(
+                    source=b.a, target=b.b, ties=b.ties, via=[self.by_id(v) for v in b.via]
+                )
+                for b in net.links[:BRIDGES]
+            ],
+            brokers=[self.node(k) for k in net.brokers(BROKERS)],
+            gaps=NetworkGaps(
+                neighbourhoods=[
+                    NeighbourhoodGap(place=self.place(p), themes=[self.theme(th) for th in ths])
+                    for p, ths in gaps.empty_areas
+                ],
+                without_contact=[self.by_id(i) for i in gaps.no_contact],
+                unfunded_themes=[
+                    ThemeCount(theme=self.theme(th), count=n) for th, n in gaps.unfunded_themes
+                ],
+                isolated=[self.by_id(i) for i in gaps.isolated],
+            ),
+            figures=[self.figures(f) for f in net.figures],
+            totals=self.figures(net.totals),
+        )
+
+
+def _referenced(net: a.Network) -> set[str]:
+    """Ids of the places and themes a NetworkMap names."""
+    out = {net.place, *([net.theme] if net.theme else [])}
+    for f in [*net.figures, net.totals]:
+        out.add(f.place)
+        out.update(f.initiatives)
+    for c in net.communities[:COMMUNITIES]:
+        out.update(p for p, _ in c.places)
+        out.update(th for th, _ in c.themes)
+    for p, ths in net.gaps.empty_areas:
+        out.add(p)
+        out.update(ths)
+    out.update(th for th, _ in net.gaps.unfunded_themes)
+    return out
+
+
+def _index(info: t.Ctx) -> MatchIndex:
+    index = info.context.index
+    if index is None:
+        raise StoreUnavailable("the matching index is still being built; try again shortly")
+    return index
+
+
+def _check_cap(value: int, top: int, field: str) -> None:
+    if not 0 <= value <= top:
+        raise InvalidInput(f"must be between 0 and {top}", field=field)
+
+
+@strawberry.type
+class NetworkQuery:
+    @strawberry.field(
+        description="The network of a place (with everything inside it) and optionally one "
+        "theme: nodes, ties, communities, brokers, gaps and figures per wijk. Null for an "
+        f"unknown place. At most maxNodes (<= {MAX_NODES}) nodes, most central first, and "
+        f"maxEdges (<= {MAX_EDGES}) ties among them; `truncated` says when the caps cut."
+    )
+    async def network(
+        self,
+        info: t.Ctx,
+        place: str,
+        theme: strawberry.ID | None = None,
+        max_nodes: int = DEFAULT_NODES,
+        max_edges: int = DEFAULT_EDGES,
+        lang: t.Lang | None = None,
+    ) -> NetworkMap | None:
+        _check_cap(max_nodes, MAX_NODES, "maxNodes")
+        _check_cap(max_edges, MAX_EDGES, "maxEdges")
+        index = _index(info)
+        p = index.pos.get(place)
+        if p is None or index.node_kind(p) is not m.NodeKind.PLACE:
+            return None
+        net = a.cached_analyse(index, place, str(theme) if theme else None)
+        loaded = await info.context.store.get_nodes([m.NodeId(i) for i in _referenced(net)])
+        language = lang.value if lang is not None else info.context.lang
+        return _Builder(index, net, language, dict(loaded)).build(max_nodes, max_edges)
+
+    @strawberry.field(
+        description="Places with actors in them (gemeenten, stadsdelen, wijken, buurten), "
+        "with how many actors and initiatives each holds, for choosing what to map."
+    )
+    async def network_places(self, info: t.Ctx) -> list[NetworkPlace]:
+        index = _index(info)
+        counts = a.place_counts(index)
+        loaded = await info.context.store.get_nodes([m.NodeId(index.ids[p]) for p in counts])
+        out = []
+        for p, (actors, initiatives) in counts.items():
+            node = loaded.get(m.NodeId(index.ids[p]))
+            if isinstance(node, m.Place) and node.level is not m.PlaceLevel.PROVINCE:
+                parent = index.parent.get(p)
+                out.append(
+                    NetworkPlace(
+                        place=t.Place.of(node),
+                        parent=index.ids[parent] if parent is not None else None,
+                        actors=actors,
+                        initiatives=initiatives,
+                    )
+                )
+        return sorted(out, key=lambda n: (m.PLACE_DEPTH[n.place.level], n.place.name))
+
+
+# --- pages and downloads -------------------------------------------------------------
+
+
+async def page(request: Request) -> Response:
+    return HTMLResponse((MAP_DIR / "index.html").read_text(encoding="utf-8"))
+
+
+def _problem(status: int, message: str) -> Response:
+    return Response(message + "\n", status_code=status, media_type="text/plain")
+
+
+def _serialise(graph: nx.Graph, fmt: str) -> bytes:
+    buf = io.BytesIO()
+    x.write(graph, fmt, buf)
+    return buf.getvalue()
+
+
+async def download(request: Request) -> Response:
+    """``/network/GM0518.gexf?theme=theme-energy&lang=en&max_nodes=20000``."""
+    place, fmt = request.path_params["place"], request.path_params["fmt"]
+    if fmt not in x.FORMATS:
+        return _problem(404, f"unknown format {fmt!r}; use one of {', '.join(x.FORMATS)}")
+    index = getattr(request.app.state, "index", None)
+    if index is None:
+        return _problem(503, "the index is still being built; try again shortly")
+    query = request.query_params
+    theme = query.get("theme") or None
+    lang = "en" if (query.get("lang") or "nl").lower().startswith("en") else "nl"
+    try:
+        cap = int(query["max_nodes"]) if query.get("max_nodes") else None
+        if cap is not None and cap < 0:
+            raise ValueError
+    except ValueError:
+        return _problem(400, "max_nodes must be a whole number of at least 0")
+    try:
+        net = a.cached_analyse(index, place, theme)
+    except GraphError as exc:
+        return _problem(404 if exc.code == "NOT_FOUND" else 400, str(exc))
+    graph = public_graph(index, net, lang=lang, max_nodes=cap)
+    body = await run_in_threadpool(_serialise, graph, fmt)
+    name = f"wijknet-{place}{'-' + theme if theme else ''}{x.SUFFIX[fmt]}"
+    return Response(
+        body,
+        media_type=x.MEDIA_TYPES[fmt],
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def routes() -> list[BaseRoute]:
+    """The map page at ``/``, its assets and ``/network/{place}.{format}`` downloads."""
+    downloads = Router(routes=[Route("/{place}.{fmt}", download)])
+    return [
+        Route("/", page),
+        Mount("/network", app=GZipMiddleware(downloads, minimum_size=2048)),
+        Mount("/static/map", app=StaticFiles(directory=MAP_DIR, check_dir=False), name="map"),
+    ]

@@ -1,0 +1,73 @@
+// Talking to wijknet: GraphQL at /graphql, the network itself from /network/{place}.json.
+
+export async function gql(query, variables = {}) {
+  const res = await fetch("/graphql", {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await res.json();
+  if (body.errors && body.errors.length) {
+    throw new Error(body.errors.map((e) => e.message).join("; "));
+  }
+  return body.data;
+}
+
+export function downloadUrl(place, theme, fmt, lang, maxNodes) {
+  const q = new URLSearchParams();
+  if (theme) q.set("theme", theme);
+  q.set("lang", lang);
+  if (maxNodes) q.set("max_nodes", String(maxNodes));
+  return `/network/${encodeURIComponent(place)}.${fmt}?${q}`;
+}
+
+export async function loadGraph(place, theme, lang, maxNodes) {
+  const res = await fetch(downloadUrl(place, theme, "json", lang, maxNodes));
+  if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+export const PLACES = `query Places($lang: Lang) {
+  networkPlaces { place { code name level } parent actors initiatives }
+  themes { id name(lang: $lang) }
+}`;
+
+const NODE = "id label kind redacted community broker reach place";
+
+export const NETWORK = `query Network($place: String!, $theme: ID, $lang: Lang) {
+  network(place: $place, theme: $theme, maxNodes: 0, maxEdges: 0, lang: $lang) {
+    nodeCount edgeCount modularity algorithm
+    communities { id size places { place { name } count } themes { theme { name(lang: $lang) } count } }
+    brokers { ${NODE} }
+    gaps {
+      neighbourhoods { place { code name } themes { id name(lang: $lang) } }
+      withoutContact { ${NODE} }
+      unfundedThemes { theme { id name(lang: $lang) } count }
+      isolated { ${NODE} }
+    }
+    figures { ...F }
+    totals { ...F }
+  }
+}
+fragment F on PlaceFigures {
+  place { code name } actors { kind count } initiativeCount ties density
+  residents residentsInvolved shareInvolved
+}`;
+
+export const DETAILS = `query Details($id: ID!, $lang: Lang) {
+  node(id: $id) {
+    id
+    ... on Actor { name kind redacted description place { name } }
+    ... on Initiative {
+      name stage description place { name } themes { name(lang: $lang) }
+      members { role actor { id name kind } }
+      supporters { how actor { id name } }
+    }
+  }
+}`;
+
+export const SUGGEST = `query Suggest($id: ID!, $lang: Lang) {
+  suggestPartners(initiative: $id, first: 10, lang: $lang) {
+    actor { id name kind } score reasons { code text } path
+  }
+}`;

@@ -1,0 +1,171 @@
+// The graph on screen: sigma.js (WebGL) over a graphology graph, with highlight and search.
+
+import Graph from "graphology";
+import FA2Layout from "graphology-layout-forceatlas2/worker";
+import forceAtlas2 from "graphology-layout-forceatlas2";
+import Sigma from "sigma";
+import { KIND_COLOUR, NO_COMMUNITY, PALETTE } from "./i18n.js";
+
+const EDGE_COLOUR = {
+  tie: "rgba(120,120,120,0.25)",
+  member: "rgba(70,130,180,0.35)",
+  support: "rgba(230,120,20,0.45)",
+  employment: "rgba(150,90,170,0.35)",
+};
+
+export function nodeColour(attrs, mode) {
+  if (mode === "community") {
+    const c = attrs.community;
+    return c >= 0 ? PALETTE[c % PALETTE.length] : NO_COMMUNITY;
+  }
+  return KIND_COLOUR[attrs.kind] || NO_COMMUNITY;
+}
+
+export class NetworkView {
+  constructor(container, onSelect) {
+    this.container = container;
+    this.onSelect = onSelect;
+    this.graph = null;
+    this.renderer = null;
+    this.selected = null;
+    this.highlight = new Set();
+    this.neighbours = new Set();
+    this.layout = null;
+  }
+
+  // data: networkx node-link JSON from /network/{place}.json
+  show(data, mode) {
+    this.kill();
+    const graph = new Graph({ type: "undirected", multi: false, allowSelfLoops: false });
+    const nodes = data.nodes.map((n) => ({
+      key: n.id,
+      attributes: {
+        label: n.label,
+        x: n.x,
+        y: n.y,
+        size: 2 + 10 * (n.broker_rank || 0),
+        kind: n.kind,
+        community: n.community,
+        broker: n.broker,
+        reach: n.reach,
+        degree: n.degree,
+        place: n.place,
+        placeName: n.place_name,
+        redacted: n.redacted,
+        color: nodeColour(n, mode),
+      },
+    }));
+    const edges = data.edges.map((e) => ({
+      source: e.source,
+      target: e.target,
+      attributes: { color: EDGE_COLOUR[e.relation] || EDGE_COLOUR.tie, size: 0.6, relation: e.relation },
+    }));
+    graph.import({ nodes, edges });
+    this.graph = graph;
+    this.renderer = new Sigma(graph, this.container, {
+      hideEdgesOnMove: true,
+      hideLabelsOnMove: true,
+      labelRenderedSizeThreshold: 9,
+      labelDensity: 0.5,
+      labelFont: "system-ui, sans-serif",
+      zIndex: true,
+      minCameraRatio: 0.01,
+      maxCameraRatio: 4,
+      nodeReducer: (node, attrs) => this.reduceNode(node, attrs),
+      edgeReducer: (edge, attrs) => this.reduceEdge(edge, attrs),
+    });
+    this.renderer.on("clickNode", ({ node }) => this.onSelect(node));
+    this.renderer.on("clickStage", () => this.onSelect(null));
+    this.renderer.on("enterNode", () => (this.container.style.cursor = "pointer"));
+    this.renderer.on("leaveNode", () => (this.container.style.cursor = ""));
+  }
+
+  reduceNode(node, attrs) {
+    const busy = this.selected !== null || this.highlight.size > 0;
+    if (!busy) return attrs;
+    if (node === this.selected) return { ...attrs, highlighted: true, zIndex: 3, forceLabel: true };
+    if (this.highlight.has(node)) {
+      return { ...attrs, highlighted: true, zIndex: 2, forceLabel: true, color: "#e6007e" };
+    }
+    if (this.neighbours.has(node)) return { ...attrs, zIndex: 1 };
+    return { ...attrs, color: "#e4e4e4", label: "", zIndex: 0 };
+  }
+
+  reduceEdge(edge, attrs) {
+    if (this.selected === null) return attrs;
+    const [a, b] = this.graph.extremities(edge);
+    if (a === this.selected || b === this.selected) return { ...attrs, color: "#333", size: 1.2 };
+    return { ...attrs, hidden: true };
+  }
+
+  recolour(mode) {
+    if (!this.graph) return;
+    this.graph.updateEachNodeAttributes((_, attrs) => ({ ...attrs, color: nodeColour(attrs, mode) }));
+  }
+
+  select(node, { focus = false } = {}) {
+    if (!this.graph) return;
+    this.selected = node && this.graph.hasNode(node) ? node : null;
+    this.neighbours = new Set(this.selected ? this.graph.neighbors(this.selected) : []);
+    if (!this.selected) this.highlight = new Set();
+    this.renderer.refresh({ skipIndexation: true });
+    if (focus && this.selected) this.focus(this.selected);
+  }
+
+  setHighlight(ids) {
+    this.highlight = new Set(ids.filter((id) => this.graph && this.graph.hasNode(id)));
+    this.renderer.refresh({ skipIndexation: true });
+  }
+
+  focus(node) {
+    const d = this.renderer.getNodeDisplayData(node);
+    if (d) this.renderer.getCamera().animate({ x: d.x, y: d.y, ratio: 0.08 }, { duration: 500 });
+  }
+
+  // Where a node is on screen, in CSS pixels relative to the container (for tests).
+  viewport(node) {
+    const d = this.renderer.getNodeDisplayData(node);
+    return d ? this.renderer.framedGraphToViewport(d) : null;
+  }
+
+  search(text, limit = 12) {
+    if (!this.graph || text.length < 2) return [];
+    const words = text.toLocaleLowerCase().split(/\s+/).filter(Boolean);
+    const out = [];
+    this.graph.forEachNode((node, attrs) => {
+      if (out.length >= 200) return;
+      const hay = attrs.label.toLocaleLowerCase();
+      if (words.every((w) => hay.includes(w))) out.push({ id: node, label: attrs.label, kind: attrs.kind, broker: attrs.broker });
+    });
+    out.sort((a, b) => b.broker - a.broker || a.label.localeCompare(b.label));
+    return out.slice(0, limit);
+  }
+
+  // ForceAtlas2 in a web worker, seeded with the server's layout, for a few seconds.
+  refine(seconds, done) {
+    if (!this.graph || this.layout) return;
+    const settings = forceAtlas2.inferSettings(this.graph);
+    this.layout = new FA2Layout(this.graph, { settings: { ...settings, barnesHutOptimize: true } });
+    this.layout.start();
+    this.refineTimer = setTimeout(() => this.stopRefine(done), seconds * 1000);
+  }
+
+  stopRefine(done) {
+    clearTimeout(this.refineTimer);
+    if (this.layout) {
+      this.layout.kill();
+      this.layout = null;
+    }
+    if (done) done();
+  }
+
+  kill() {
+    this.stopRefine();
+    if (this.renderer) this.renderer.kill();
+    this.renderer = null;
+    this.graph = null;
+    this.selected = null;
+    this.highlight = new Set();
+    this.neighbours = new Set();
+  }
+}
