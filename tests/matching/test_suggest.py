@@ -130,8 +130,8 @@ def test_zzpers_work_across_the_gemeente() -> None:
         [
             rel(R.LIVES_IN, "zzp_city", "W3"),
             rel(R.LIVES_IN, "res_city", "W3"),
-            rel(R.HAS_SKILL, "zzp_city", "cook"),
-            rel(R.HAS_SKILL, "res_city", "cook"),
+            rel(R.HAS_SKILL, "zzp_city", "solar"),
+            rel(R.HAS_SKILL, "res_city", "solar"),
         ],
     )
     found = {s.actor: s.parts.proximity for s in suggest_partners(idx, "ini")}
