@@ -12,7 +12,6 @@ import time
 import webbrowser
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -318,7 +317,7 @@ async def _evaluate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _copy(settings: Settings, args: argparse.Namespace) -> int:
-    from graph.model import Relationship
+    from graph.model import Node, Relationship
 
     source = await open_store(settings.with_overrides(store=args.source), readonly=True)
     try:
@@ -338,10 +337,13 @@ async def _copy(settings: Settings, args: argparse.Namespace) -> int:
         started = time.perf_counter()
         with _bar() as bar:
             read = bar.add_task("reading", total=want.node_count + want.relationship_count)
-            nodes: list[Any] = []
+            nodes: list[Node] = []
             rels: list[Relationship] = []
             async for item in source.stream():
-                (rels if isinstance(item, Relationship) else nodes).append(item)
+                if isinstance(item, Relationship):
+                    rels.append(item)
+                else:
+                    nodes.append(item)
                 if (len(nodes) + len(rels)) % 10_000 == 0:
                     bar.update(read, completed=len(nodes) + len(rels))
             bar.update(read, completed=len(nodes) + len(rels))

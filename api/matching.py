@@ -121,7 +121,7 @@ def _index(info: t.Ctx) -> MatchIndex:
 
 async def _actors(info: t.Ctx, ids: list[str]) -> dict[str, m.Node]:
     found = await info.context.store.get_nodes([m.NodeId(i) for i in ids])
-    return dict(found)
+    return {str(k): v for k, v in found.items()}
 
 
 def _lang(info: t.Ctx, lang: t.Lang | None) -> str:

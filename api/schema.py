@@ -220,7 +220,7 @@ async def _all(info: t.Ctx, kind: m.NodeKind, text: str | None) -> list[m.Node]:
 class GraphErrorCodes(SchemaExtension):
     """Give expected errors a machine-readable ``extensions.code`` and ``field``."""
 
-    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_execute(self) -> AsyncIterator[None]:
         yield
         result = self.execution_context.result
         if result is None or not result.errors:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -41,8 +41,8 @@ class Lang(Enum):
     EN = "en"
 
 
-def _lang(info: Ctx, lang: str | None) -> str:
-    return str(lang.value if hasattr(lang, "value") else lang) if lang else info.context.lang
+def _lang(info: Ctx, lang: Lang | None) -> str:
+    return str(lang.value) if lang is not None else info.context.lang
 
 
 @strawberry.interface(description="Anything with a global id.")
@@ -106,7 +106,9 @@ class Actor(Node):
             return []
         found = await info.context.neighbours(self._node.id, [R.MEMBER_OF])
         return [
-            Membership(group=wrap(n.node, info), role=_role(n.rel), since=n.rel.props.get("since"))
+            Membership(
+                group=_group(n.node, info), role=_role(n.rel), since=n.rel.props.get("since")
+            )
             for n in found
         ]
 
@@ -130,7 +132,7 @@ class Actor(Node):
             return []
         found = await info.context.neighbours(self._node.id, [R.SUPPORTS])
         return [
-            Support(group=wrap(n.node, info), how=_how(n.rel), since=n.rel.props.get("since"))
+            Support(group=_group(n.node, info), how=_how(n.rel), since=n.rel.props.get("since"))
             for n in found
         ]
 
@@ -243,7 +245,7 @@ class Initiative(Node):
         found = await info.context.neighbours(self._node.id, [R.NEEDS])
         return [
             Need(
-                skill=Skill.of(n.node),  # type: ignore[arg-type]
+                skill=Skill.of(n.node),
                 urgency=m.Urgency(n.rel.props.get("urgency", "medium")),
                 note=n.rel.props.get("note"),
             )
@@ -479,6 +481,12 @@ def wrap(node: m.Node, info: Ctx) -> Node:
     return Instrument.of(node)
 
 
+def _group(node: m.Node, info: Ctx) -> Initiative | Enterprise:
+    group = wrap(node, info)
+    assert isinstance(group, Initiative | Enterprise)
+    return group
+
+
 async def _home(info: Ctx, node_id: str, *, coarse: bool) -> m.Place | None:
     """The place a node is in; with ``coarse`` a buurt is widened to its wijk."""
     found = await info.context.neighbours(node_id, [R.LIVES_IN, R.LOCATED_IN])
@@ -493,7 +501,9 @@ async def _home(info: Ctx, node_id: str, *, coarse: bool) -> m.Place | None:
     return place
 
 
-async def _targets(info: Ctx, node_id: str, rtype: m.RelType, cls: type) -> list:  # type: ignore[type-arg]
+async def _targets(
+    info: Ctx, node_id: str, rtype: m.RelType, cls: type[Skill] | type[Theme] | type[Instrument]
+) -> list[Any]:
     found = await info.context.neighbours(node_id, [rtype])
     return [cls.of(n.node) for n in found]
 

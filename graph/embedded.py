@@ -437,7 +437,7 @@ class EmbeddedStore:
                     if best is None or (other, rel.type.value) < (best[0], best[1].type.value):
                         best = cand
             assert best is not None
-            cur = best[0]
+            cur = NodeId(best[0])
             nodes.append(cur)
             rels.append(best[1])
         return Path(nodes=[self._node(n) for n in nodes], rels=rels)
@@ -495,7 +495,7 @@ class EmbeddedStore:
             relationships={t: c for t, c in self._rel_counts.items() if c},
         )
 
-    async def stream(self) -> AsyncIterator[Node | Relationship]:  # type: ignore[override]
+    async def stream(self) -> AsyncIterator[Node | Relationship]:
         self._ensure_loaded()
         nodes = [attrs["n"] for attrs in self._g._node.values()]
         for i, node in enumerate(nodes):
@@ -568,7 +568,7 @@ class EmbeddedStore:
             self._ensure_loaded()
             self._check_nodes(nodes, create_only)
             self._check_rels(rels, create_only, {n.id: n.node_kind for n in nodes})
-            statements = [
+            statements: list[tuple[str, list[tuple[str, ...]]]] = [
                 (_UPSERT_NODE, [(n.id, n.node_kind.value, _dumps(node_props(n))) for n in nodes]),
                 (_UPSERT_REL, [(r.source, r.type.value, r.target, _dumps(r.props)) for r in rels]),
             ]

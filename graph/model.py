@@ -174,7 +174,7 @@ def _text(value: object, field_name: str, *, required: bool, limit: int) -> None
 
 def _enum(enum: type[E], value: object, field_name: str) -> E:
     try:
-        return enum(value)
+        return enum(value)  # type: ignore[arg-type]  # anything else is a ValueError
     except ValueError:
         allowed = ", ".join(e.value for e in enum)
         raise InvalidInput(f"must be one of {allowed}; got {value!r}", field=field_name) from None

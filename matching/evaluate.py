@@ -120,7 +120,7 @@ class Baselines:
                     break
         return out
 
-    def random(self, index: MatchIndex, t: Target, rng: random.Random) -> list[int]:
+    def random_order(self, index: MatchIndex, t: Target, rng: random.Random) -> list[int]:
         return self._top(t, rng.sample(self.matchable, min(len(self.matchable), CUTOFF * 2)))
 
     def popularity(self, index: MatchIndex, t: Target, rng: random.Random) -> list[int]:
@@ -220,7 +220,7 @@ def evaluate(
     base = Baselines(index)
     rankers: dict[str, Ranker] = {
         "wijknet": rank_wijknet,
-        "random": base.random,
+        "random": base.random_order,
         "popularity": base.popularity,
         "skill-only": base.skill_only,
         "proximity-only": base.proximity_only,

@@ -47,7 +47,7 @@ class Need:
     weight: float  # urgency weight
 
 
-def _add(lists: list[array | None], i: int, value: int) -> None:
+def _add(lists: list[array[int] | None], i: int, value: int) -> None:
     lst = lists[i]
     if lst is None:
         lists[i] = array("i", (value,))
@@ -55,7 +55,7 @@ def _add(lists: list[array | None], i: int, value: int) -> None:
         lst.append(value)
 
 
-def _remove(lists: list[array | None], i: int, value: int) -> None:
+def _remove(lists: list[array[int] | None], i: int, value: int) -> None:
     lst = lists[i]
     if lst is not None and value in lst:
         lst.remove(value)
@@ -73,27 +73,27 @@ class MatchIndex:
         self.names: list[str] = []
         self.names_en: dict[int, str] = {}
         self.subtype: dict[int, str] = {}
-        self.home: array = array("i")  # place position of an actor or initiative, -1 if none
+        self.home: array[int] = array("i")  # place position of an actor or initiative, -1 if none
         # place hierarchy
         self.parent: dict[int, int] = {}
         self.level: dict[int, PlaceLevel] = {}
         self.children: dict[int, list[int]] = defaultdict(list)
         self.adjacent: dict[int, set[int]] = defaultdict(set)
         # per-node neighbour lists
-        self.ties: list[array | None] = []  # KNOWS and PARTNERS_WITH, both ways
-        self.groups: list[array | None] = []  # initiatives and enterprises an actor is in
-        self.skills: list[array | None] = []  # HAS_SKILL and OFFERS
-        self.themes: list[array | None] = []  # INTERESTED_IN (actors), ABOUT (initiatives)
+        self.ties: list[array[int] | None] = []  # KNOWS and PARTNERS_WITH, both ways
+        self.groups: list[array[int] | None] = []  # initiatives and enterprises an actor is in
+        self.skills: list[array[int] | None] = []  # HAS_SKILL and OFFERS
+        self.themes: list[array[int] | None] = []  # INTERESTED_IN (actors), ABOUT (initiatives)
         # per group
         self.members: dict[int, dict[int, str]] = defaultdict(dict)
         self.needs: dict[int, dict[int, float]] = defaultdict(dict)
         self.supporters: dict[int, dict[int, str]] = defaultdict(dict)
         self.employers: dict[int, set[int]] = defaultdict(set)
         # inverted indexes keyed by an actor's home place (a wijk or a buurt; see `at`)
-        self.skill_at: dict[tuple[int, int], array] = {}
-        self.theme_at: dict[tuple[int, int], array] = {}
-        self.actors_at: dict[int, array] = {}
-        self.staff_at: dict[int, array] = {}  # professionals, organisations, gemeenten
+        self.skill_at: dict[tuple[int, int], array[int]] = {}
+        self.theme_at: dict[tuple[int, int], array[int]] = {}
+        self.actors_at: dict[int, array[int]] = {}
+        self.staff_at: dict[int, array[int]] = {}  # professionals, organisations, gemeenten
         self.skill_count: dict[int, int] = defaultdict(int)
         self.helpers: set[int] = set()  # bodies that fund or host (SUPPORTS funding/space)
         self.actor_count = 0
@@ -243,7 +243,7 @@ class MatchIndex:
                 *(((s, old), self.skill_at) for s in self.skills[i] or ()),
                 *(((t, old), self.theme_at) for t in self.themes[i] or ()),
             ):
-                lst = index.get(key)  # type: ignore[attr-defined]
+                lst = index.get(key)
                 if lst is not None and i in lst:
                     lst.remove(i)
             for by_place in (self.actors_at, self.staff_at):

@@ -102,7 +102,7 @@ class ScoreParts:
     role: float = 0.0
 
     def total(self) -> float:
-        return sum(WEIGHTS[k] * getattr(self, k) for k in WEIGHTS)
+        return float(sum(WEIGHTS[k] * getattr(self, k) for k in WEIGHTS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,8 +296,8 @@ def candidates(index: MatchIndex, t: Target) -> dict[int, list[int]]:
 
 
 def _near_all(
-    index: MatchIndex, by_place: dict[int, array], rings: list[list[int]]
-) -> Iterable[int]:  # type: ignore[type-arg]
+    index: MatchIndex, by_place: dict[int, array[int]], rings: list[list[int]]
+) -> Iterable[int]:
     for ring in rings:
         for area in index.at(ring):
             yield from by_place.get(area, ())
@@ -305,10 +305,10 @@ def _near_all(
 
 def _near(
     index: MatchIndex,
-    inverted: dict,
+    inverted: dict[tuple[int, int], array[int]],
     key: int,
     rings: list[list[int]],
-    cap: int,  # type: ignore[type-arg]
+    cap: int,
 ) -> Iterable[int]:
     """Up to ``cap`` entries of ``inverted[(key, area)]``, nearest areas first."""
     taken = 0

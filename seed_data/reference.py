@@ -193,11 +193,11 @@ def load_reference(folder: Path | None = None) -> Reference:
         except (InvalidInput, ValueError) as exc:
             raise InvalidInput(f"organisations.csv line {line}: {exc}") from exc
         ref.organisations.append(org)
-        place = row.get("place_code", "")
-        if place:
-            if place not in ref.places:
-                raise InvalidInput(f"organisations.csv line {line}: unknown place {place}")
-            ref.organisation_place[org.id] = NodeId(place)
+        place_code = NodeId(row.get("place_code", ""))
+        if place_code:
+            if place_code not in ref.places:
+                raise InvalidInput(f"organisations.csv line {line}: unknown place {place_code}")
+            ref.organisation_place[org.id] = place_code
         themes = [NodeId(t) for t in _split(row.get("themes", ""))]
         unknown = [t for t in themes if t not in theme_ids]
         if unknown:

@@ -7,10 +7,10 @@ import Sigma from "sigma";
 import { KIND_COLOUR, NO_COMMUNITY, PALETTE } from "./i18n.js";
 
 const EDGE_COLOUR = {
-  tie: "rgba(120,120,120,0.25)",
-  member: "rgba(70,130,180,0.35)",
-  support: "rgba(230,120,20,0.45)",
-  employment: "rgba(150,90,170,0.35)",
+  tie: "rgba(90,90,90,0.35)",
+  member: "rgba(40,100,160,0.45)",
+  support: "rgba(220,110,10,0.6)",
+  employment: "rgba(130,70,160,0.5)",
 };
 
 export function nodeColour(attrs, mode) {
@@ -43,7 +43,7 @@ export class NetworkView {
         label: n.label,
         x: n.x,
         y: n.y,
-        size: 2 + 10 * (n.broker_rank || 0),
+        size: 2.5 + 12 * (n.broker_rank || 0),
         kind: n.kind,
         community: n.community,
         broker: n.broker,

@@ -1,0 +1,96 @@
+"""A real ``wijknet serve`` and headless Chromium (Debian's ``chromium``, driven by Playwright).
+
+Playwright's own browser downloads are never used: the tests launch the system
+Chromium (``WIJKNET_CHROMIUM``, else ``chromium`` on the PATH). Without it, or
+without the ``playwright`` package, the tests skip, unless
+``WIJKNET_REQUIRE_BROWSER=1`` (set by ``tools/run-tests`` and CI), where that
+is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.server import Server, start_server
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+REQUIRE_BROWSER = os.environ.get("WIJKNET_REQUIRE_BROWSER") == "1"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def _missing(what: str) -> None:
+    if REQUIRE_BROWSER:
+        pytest.fail(f"WIJKNET_REQUIRE_BROWSER=1 but {what}: run tools/run-tests")
+    pytest.skip(what)
+
+
+def chromium_path() -> str:
+    found = os.environ.get("WIJKNET_CHROMIUM") or shutil.which("chromium")
+    if not found:
+        _missing("no chromium on the PATH (apt-get install chromium)")
+    return str(found)
+
+
+@pytest.fixture(scope="session")
+def map_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``wijknet serve`` over a fresh store seeded with 1,500 synthetic actors."""
+    folder = tmp_path_factory.mktemp("map")
+    srv = start_server(str(folder / "map.db"), folder, seed_actors=1500)
+    try:
+        page = httpx.get(f"http://127.0.0.1:{srv.port}/", timeout=10)
+        if "/static/map/map.js" not in page.text:
+            pytest.fail(
+                "GET / does not serve the map page: add `*network.routes()` to the routes "
+                "in api/app.py (and NetworkQuery to Query in api/schema.py)"
+            )
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright import sync_api
+    except ImportError:
+        _missing("the playwright package is not installed (pip install -e '.[test]')")
+    executable = chromium_path()
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="nl-NL")
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.errors = errors
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def artifact(name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / name
