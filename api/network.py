@@ -25,6 +25,8 @@ from starlette.staticfiles import StaticFiles
 from api import access
 from api import types as t
 from api.graphiql import STATIC_DIR
+from api.settings import Settings
+from api.stores import open_store
 from graph import model as m
 from graph.errors import GraphError, InvalidInput, StoreUnavailable
 from graph.store import GraphStore
@@ -78,12 +80,42 @@ def public_graph(
 async def export_network(
     store: GraphStore, place: str, fmt: str, out: Path, *, theme: str | None = None
 ) -> list[Path]:
-    """``wijknet export --place``: analyse the stored graph and write one format to ``out``."""
+    """Analyse the stored graph and write the network of ``place`` as ``fmt`` to ``out``."""
     if fmt not in x.FORMATS:
         raise InvalidInput(f"must be one of {', '.join(x.FORMATS)}", field="format")
     index = await build_index(store.stream())
     graph = public_graph(index, a.analyse(index, place, theme))
     return x.write_path(graph, fmt, out)
+
+
+def default_path(place: str, theme: str | None, fmt: str) -> Path:
+    """``wijknet-GM0518-theme-energy.gexf``; for csv a folder of that name."""
+    stem = f"wijknet-{place}{'-' + theme if theme else ''}"
+    return Path(stem if fmt == "csv" else stem + x.SUFFIX[fmt])
+
+
+async def export_command(
+    settings: Settings,
+    *,
+    place: str,
+    fmt: str,
+    out: str | None = None,
+    theme: str | None = None,
+    force: bool = False,
+) -> list[Path]:
+    """``wijknet export --place P --format F [--theme T] [OUT] [--force]``; the paths written.
+
+    Opens the store read-only, so it works beside a running server.
+    """
+    path = Path(out) if out else default_path(place, theme, fmt)
+    taken = [path / n for n in ("nodes.csv", "edges.csv")] if fmt == "csv" else [path]
+    if not force and any(p.exists() for p in taken):
+        raise InvalidInput(f"{path} already exists; pass --force to replace it", field="out")
+    store = await open_store(settings, readonly=True)
+    try:
+        return await export_network(store, place, fmt, path, theme=theme)
+    finally:
+        await store.close()
 
 
 # --- GraphQL -----------------------------------------------------------------------
@@ -255,7 +287,9 @@ class _Builder:
         redacted = not self.shown[k]
         home = index.home[i]
         place = index.area(home) if redacted else home
-        themes = [] if redacted else [strawberry.ID(index.ids[th]) for th in index.themes[i] or ()]
+        themes = (
+            [] if redacted else sorted(strawberry.ID(index.ids[th]) for th in index.themes[i] or ())
+        )
         return NetworkNode(
             id=strawberry.ID(index.ids[i]),
             label=self.labels[k],

@@ -142,7 +142,12 @@ _PART_OF: Final = REL_TYPES[RelType.PART_OF]
 # Each anchor ends in an open WHERE, so the filters can follow.
 _ANCHORS: Final[Mapping[Anchor, LiteralString]] = {
     Anchor.KINDS: "MATCH (n:Node) WHERE ",
-    Anchor.TEXT: "MATCH (n:Node) WHERE n.search_text CONTAINS $anchor AND ",
+    # the planner does not guess that one word is selective; the store anchors here
+    # only for words of three or more characters (what a trigram index serves well)
+    Anchor.TEXT: (
+        "MATCH (n:Node) USING TEXT INDEX n:Node(search_text) "
+        "WHERE n.search_text CONTAINS $anchor AND "
+    ),
     Anchor.PLACE: (
         "MATCH (:Node {id: $anchor})<-[:" + _PART_OF + "*0..]-(sub:Node) "
         "WITH DISTINCT sub "
@@ -186,8 +191,18 @@ AND ($theme IS NULL OR EXISTS {
 _PAGE: Final = "AND n.id > $after RETURN " + _NODE_COLUMNS + " ORDER BY n.id LIMIT $limit"
 _COUNT: Final = "RETURN count(n) AS total"
 
+#: Without an anchor, each kind is read in index order (kind, id) up to the page size.
+_PAGE_BY_KIND: Final = (
+    "UNWIND $kinds AS kind "
+    "WITH kind, COLLECT { "
+    "MATCH (n:Node) WHERE n.kind = kind AND n.id > $after AND "
+    + _FILTERS
+    + " RETURN n ORDER BY n.kind, n.id LIMIT $limit } AS found "
+    "UNWIND found AS n "
+    "RETURN " + _NODE_COLUMNS + " ORDER BY n.id LIMIT $limit"
+)
 LIST_PAGE: Final[Mapping[Anchor, LiteralString]] = {
-    a: _ANCHORS[a] + _FILTERS + _PAGE for a in Anchor
+    a: _PAGE_BY_KIND if a is Anchor.KINDS else _ANCHORS[a] + _FILTERS + _PAGE for a in Anchor
 }
 LIST_COUNT: Final[Mapping[Anchor, LiteralString]] = {
     a: _ANCHORS[a] + _FILTERS + _COUNT for a in Anchor
@@ -206,6 +221,11 @@ RETURN a.id AS source,
        COLLECT { MATCH (a)-[r]->(b:Node) RETURN [type(r), b.id, properties(r)] } AS rels
 """
 
+#: Nodes per kind, from the count store.
+COUNT_KINDS: Final = " UNION ALL ".join(
+    "MATCH (n:" + label + ") RETURN '" + label + "' AS kind, count(n) AS c"
+    for label in LABELS.values()
+)
 #: One row per kind and per type, from the count store.
 STATS: Final = " UNION ALL ".join(
     [

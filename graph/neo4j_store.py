@@ -86,15 +86,10 @@ from graph.store import (
 CHUNK = 10_000
 _STREAM_PAGE = 10_000
 _INDEX_WAIT_SECONDS = 300
+_TRIGRAM = 3
 _SYMMETRIC = sorted(t.value for t, rule in REL_RULES.items() if rule.symmetric)
 _DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
-# "label/type/property does not exist" warnings are noise for a store whose statements
-# name every kind and type; the setting was renamed in driver 6.
-_QUIET = {
-    "notifications_disabled_classifications"
-    if int(neo4j.__version__.split(".")[0]) >= 6
-    else "notifications_disabled_categories": ["UNRECOGNIZED"]
-}
+_DRIVER_MAJOR = int(neo4j.__version__.split(".")[0])
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -124,7 +119,7 @@ class Neo4jStore:
         when the server cannot be reached, refuses the login or lacks the database.
         """
         try:
-            driver = AsyncGraphDatabase.driver(uri, auth=(user, password), **_QUIET)
+            driver = _driver(uri, user, password)
         except (DriverError, ValueError) as exc:
             raise StoreUnavailable(f"{_safe_uri(uri)} is not a usable Neo4j URI: {exc}") from exc
         store = cls(driver, uri, database)
@@ -314,9 +309,13 @@ async def _neighbours(
 async def _list_nodes(tx: Tx, flt: NodeFilter, first: int, last: str | None) -> Page:
     await _require_filter_nodes(tx, flt)
     anchor, params = _list_params(flt)
-    query, count = cypher.LIST_PAGE[anchor], cypher.LIST_COUNT[anchor]
-    rows = await _records(tx, query, **params, after=last or "", limit=first + 1)
-    total = (await _records(tx, count, **params))[0]["total"]
+    rows = await _records(tx, cypher.LIST_PAGE[anchor], **params, after=last or "", limit=first + 1)
+    if _is_plain(flt):
+        kinds = {str(k) for k in flt.kinds}
+        counts = await _records(tx, cypher.COUNT_KINDS)
+        total = sum(row["c"] for row in counts if row["kind"] in kinds)
+    else:
+        total = (await _records(tx, cypher.LIST_COUNT[anchor], **params))[0]["total"]
     items = [_node(row) for row in rows[:first]]
     return Page(
         items=items,
@@ -344,10 +343,15 @@ async def _require_filter_nodes(tx: Tx, flt: NodeFilter) -> None:
             raise NotFound(f"there is no {kind.lower()} with id {value!r}", field=name)
 
 
+def _is_plain(flt: NodeFilter) -> bool:
+    """True when only ``kinds`` narrows the list (as the embedded store decides it)."""
+    related = flt.place is not None or flt.skill is not None or flt.theme is not None
+    return not related and not flt.text and not flt.stage and not flt.visibility
+
+
 def _list_params(flt: NodeFilter) -> tuple[cypher.Anchor, dict[str, Any]]:
     """Pick where to start and the parameters of the remaining filters."""
-    related = flt.place is not None or flt.skill is not None or flt.theme is not None
-    plain = not related and not flt.text and not flt.stage and not flt.visibility
+    plain = _is_plain(flt)
     words = flt.text.casefold().split() if flt.text else []
     params: dict[str, Any] = {
         "kinds": [str(k) for k in flt.kinds],
@@ -366,8 +370,9 @@ def _list_params(flt: NodeFilter) -> tuple[cypher.Anchor, dict[str, Any]]:
         if params[anchor.value] is not None:
             params["anchor"], params[anchor.value] = params[anchor.value], None
             return anchor, params
-    if words:
-        params["anchor"] = max(words, key=len)
+    longest = max(words, key=len, default="")
+    if len(longest) >= _TRIGRAM:
+        params["anchor"] = longest
         return cypher.Anchor.TEXT, params
     return cypher.Anchor.KINDS, params
 
@@ -626,6 +631,18 @@ def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
     it = iter(items)
     while batch := list(itertools.islice(it, size)):
         yield batch
+
+
+def _driver(uri: str, user: str, password: str) -> AsyncDriver:
+    # "label/type/property does not exist" warnings are noise for a store whose statements
+    # name every kind and type; driver 6 renamed the setting.
+    if _DRIVER_MAJOR >= 6:
+        return AsyncGraphDatabase.driver(
+            uri, auth=(user, password), notifications_disabled_classifications=["UNRECOGNIZED"]
+        )
+    return AsyncGraphDatabase.driver(
+        uri, auth=(user, password), notifications_disabled_categories=["UNRECOGNIZED"]
+    )
 
 
 def _safe_uri(uri: str) -> str:

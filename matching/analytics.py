@@ -104,7 +104,7 @@ class Network:
 
     place: str
     theme: str | None
-    nodes: np.ndarray  # int32 index positions, ascending
+    nodes: np.ndarray  # int32 index positions, in id order
     inside: np.ndarray  # bool: homed inside the place, not a member from elsewhere
     edges: np.ndarray  # (m, 2) int32 local positions, u < v
     edge_type: np.ndarray  # uint8 into EDGE_TYPES
@@ -189,7 +189,7 @@ def place_counts(index: MatchIndex) -> dict[int, tuple[int, int]]:
     return {p: (c[0], c[1]) for p, c in out.items()}
 
 
-def _has(lst: array | None, value: int) -> bool:
+def _has(lst: array[int] | None, value: int) -> bool:
     return lst is not None and value in lst
 
 
@@ -210,7 +210,9 @@ def _select(index: MatchIndex, place: int, theme: int) -> tuple[np.ndarray, np.n
     for g in np.flatnonzero(core & ((kind == _INI) | (kind == _ENT))).tolist():
         selected[list(index.members.get(g, ()))] = True
         selected[list(index.supporters.get(g, ()))] = True
-    nodes = np.flatnonzero(selected).astype(np.int32)
+    # in id order, so results do not depend on the order the index was built in
+    ids = index.ids
+    nodes = np.array(sorted(np.flatnonzero(selected).tolist(), key=ids.__getitem__), np.int32)
     return nodes, core[nodes]
 
 
@@ -272,19 +274,20 @@ def _igraph(backend: str) -> Any:
 
 
 def communities(
-    n: int, edges: np.ndarray, *, seed: int = SEED, backend: str = "auto"
+    n: int, edges: np.ndarray, *, seed: int = SEED, backend: str = "auto", graph: Any = None
 ) -> tuple[np.ndarray, str]:
     """Community of each node (0 the largest; -1 without ties) and the algorithm used.
 
     Leiden optimising modularity through igraph when it is installed, else
-    networkx's Louvain (the reference; much slower on large graphs).
+    networkx's Louvain (the reference; much slower on large graphs). ``graph``: the
+    same graph as an igraph ``Graph``, when the caller has built one already.
     """
     if not n or not len(edges):
         return np.full(n, -1, dtype=np.int32), "none"
     ig = _igraph(backend)
     membership = np.zeros(n, dtype=np.int64)
     if ig is not None:
-        graph = ig.Graph(n=n, edges=edges.tolist())
+        graph = graph if graph is not None else ig.Graph(n=n, edges=edges.tolist())
         ig.set_random_number_generator(random.Random(seed))
         try:
             part = graph.community_leiden(
@@ -343,6 +346,7 @@ def betweenness(
     samples: int | None = None,
     seed: int = SEED,
     backend: str = "auto",
+    graph: Any = None,
 ) -> np.ndarray:
     """Betweenness centrality, normalised like networkx, from ``samples`` random sources.
 
@@ -357,7 +361,7 @@ def betweenness(
     sources = np.arange(n) if k == n else np.sort(rng.choice(n, size=k, replace=False))
     ig = _igraph(backend)
     if ig is not None:
-        graph = ig.Graph(n=n, edges=edges.tolist())
+        graph = graph if graph is not None else ig.Graph(n=n, edges=edges.tolist())
         # igraph counts each undirected (source, target) pair once: half of Brandes' sum
         raw = 2.0 * np.asarray(graph.betweenness(directed=False, sources=sources.tolist()))
     else:
@@ -422,8 +426,10 @@ def analyse(
     nodes, inside = _select(index, p, t)
     edges, types = _edges(index, nodes)
     n = len(nodes)
-    labels, algorithm = communities(n, edges, seed=seed, backend=backend)
-    bc = betweenness(n, edges, samples=samples, seed=seed, backend=backend)
+    ig = _igraph(backend)
+    graph = ig.Graph(n=n, edges=edges.tolist()) if ig is not None and len(edges) else None
+    labels, algorithm = communities(n, edges, seed=seed, backend=backend, graph=graph)
+    bc = betweenness(n, edges, samples=samples, seed=seed, backend=backend, graph=graph)
     kind = np.frombuffer(bytes(index.kind), dtype=np.uint8)[nodes]
     reach = _reach(n, edges, labels)
     net = Network(

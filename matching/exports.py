@@ -179,7 +179,7 @@ def to_networkx(
     """The shown part of ``net`` as an undirected networkx graph with flat attributes.
 
     ``labels`` per local node (default: the index's names); ``redacted`` marks
-    nodes shown without a name.
+    nodes shown as kind and wijk only (no themes, a buurt widened to its wijk).
     """
     sel = selection or select(net)
     pos = layout(net)
@@ -196,8 +196,9 @@ def to_networkx(
     )
     for k in sel.nodes.tolist():
         i = int(net.nodes[k])
-        home = index.home[i]
-        themes = [index.ids[t] for t in index.themes[i] or ()]
+        hidden = redacted is not None and bool(redacted[k])
+        home = index.area(index.home[i]) if hidden else index.home[i]  # kind and wijk only
+        themes = [] if hidden else sorted(index.ids[t] for t in index.themes[i] or ())
         main = net.theme if net.theme in themes else (themes[0] if themes else "")
         g.add_node(
             index.ids[i],
@@ -215,7 +216,7 @@ def to_networkx(
             theme=main or "",
             themes=";".join(themes),
             inside=bool(net.inside[k]),
-            redacted=bool(redacted[k]) if redacted is not None else False,
+            redacted=hidden,
             x=float(round(pos[k, 0], 3)),
             y=float(round(pos[k, 1], 3)),
         )

@@ -47,10 +47,19 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def map_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def map_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the map server keeps its store (the server seeds it on start)."""
+    return tmp_path_factory.mktemp("map") / "map.db"
+
+
+@pytest.fixture(scope="session")
+def map_server(map_db: Path) -> Iterator[Server]:
     """``wijknet serve`` over a fresh store seeded with 1,500 synthetic actors."""
-    folder = tmp_path_factory.mktemp("map")
-    srv = start_server(str(folder / "map.db"), folder, seed_actors=1500)
+    yield from serve(map_db, 1500)
+
+
+def serve(db: Path, actors: int) -> Iterator[Server]:
+    srv = start_server(str(db), db.parent, seed_actors=actors, timeout=180)
     try:
         page = httpx.get(f"http://127.0.0.1:{srv.port}/", timeout=10)
         if "/static/map/map.js" not in page.text:

@@ -154,3 +154,14 @@ export const PALETTE = [
   "#de9ed6", "#3182bd", "#637939", "#fdae6b",
 ];
 export const NO_COMMUNITY = "#b0b0b0";
+
+export const WORDS = {
+  nl: {
+    stage: { idea: "idee", starting: "opstartend", running: "lopend", ended: "gestopt" },
+    how: { funding: "financiering", space: "ruimte", advice: "advies", contract: "opdracht" },
+  },
+  en: {
+    stage: { idea: "idea", starting: "starting", running: "running", ended: "ended" },
+    how: { funding: "funding", space: "space", advice: "advice", contract: "contract" },
+  },
+};

@@ -1,7 +1,7 @@
 // The wijknet network map: choose a place and theme, look at the network, its gaps and figures.
 
 import { DETAILS, NETWORK, PLACES, SUGGEST, downloadUrl, gql, loadGraph } from "./api.js";
-import { KIND_COLOUR, KIND_LABEL, PALETTE, TEXT } from "./i18n.js";
+import { KIND_COLOUR, KIND_LABEL, PALETTE, TEXT, WORDS } from "./i18n.js";
 import { NetworkView } from "./render.js";
 
 const MAX_NODES = 20000;
@@ -18,7 +18,10 @@ const state = {
   loadId: 0,
 };
 const t = (key) => TEXT[state.lang][key];
-const kindLabel = (kind) => KIND_LABEL[state.lang][kind] || kind;
+// GraphQL enums come in capitals (RESIDENT), the JSON download as stored (Resident)
+const KIND_KEY = Object.fromEntries(Object.keys(KIND_COLOUR).map((k) => [k.toUpperCase(), k]));
+const kindLabel = (kind) => KIND_LABEL[state.lang][KIND_KEY[String(kind).toUpperCase()]] || kind;
+const word = (group, value) => (WORDS[state.lang][group] || {})[String(value).toLowerCase()] || String(value).toLowerCase();
 const fmt = (n, digits = 0) =>
   new Intl.NumberFormat(state.lang === "nl" ? "nl-NL" : "en-GB", {
     maximumFractionDigits: digits,
@@ -316,13 +319,13 @@ async function select(id, { focus = false } = {}) {
     if (!node || view.selected !== id) return;
     const rows = [];
     if (node.description) rows.push(el("p", {}, node.description));
-    if (node.stage) rows.push(el("p", {}, `${t("stage")}: ${node.stage.toLowerCase()}`));
+    if (node.stage) rows.push(el("p", {}, `${t("stage")}: ${word("stage", node.stage)}`));
     if (node.themes?.length) rows.push(el("p", {}, `${t("themes")}: ${node.themes.map((x) => x.name).join(", ")}`));
     if (node.members?.length) {
       rows.push(el("p", {}, `${t("members")}: ${fmt(node.members.length)}`));
     }
     if (node.supporters?.length) {
-      rows.push(el("p", {}, `${t("supporters")}: ${node.supporters.map((s) => `${s.actor.name} (${s.how ? s.how.toLowerCase() : "-"})`).join(", ")}`));
+      rows.push(el("p", {}, `${t("supporters")}: ${node.supporters.map((s) => `${s.actor.name} (${s.how ? word("how", s.how) : "–"})`).join(", ")}`));
     }
     more.replaceChildren(...rows);
   } catch (err) {
