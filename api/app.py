@@ -8,10 +8,11 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from api import network
 from api.graphiql import GRAPHIQL_DIR, WijknetGraphQL
 from api.schema import schema
 from api.settings import Settings
@@ -57,12 +58,9 @@ def create_app(
             {"status": "ok", "nodes": stats.node_count, "relationships": stats.relationship_count}
         )
 
-    async def home(request: Request) -> Response:
-        return RedirectResponse("/graphql")
-
     graphql = WijknetGraphQL(schema, graphql_ide="graphiql" if settings.graphiql else None)
     routes = [
-        Route("/", home),
+        *network.routes(),  # the map page at /, its assets, /network/{place}.{format}
         Route("/healthz", health),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Mount("/static/graphiql", StaticFiles(directory=GRAPHIQL_DIR), name="graphiql"),

@@ -174,8 +174,28 @@ def _parser() -> argparse.ArgumentParser:
         "the CSV files `wijknet import` reads; importing them into an empty store gives "
         "back the same graph.",
     )
-    exp.add_argument("folder", metavar="DIR", help="folder to write the CSV files into")
-    exp.add_argument("--force", action="store_true", help="overwrite CSV files already in DIR")
+    exp.add_argument(
+        "folder",
+        metavar="PATH",
+        nargs="?",
+        help="folder to write the CSV files into; with --place the file to write (a folder "
+        "for --format csv), by default wijknet-PLACE[-THEME].FORMAT",
+    )
+    exp.add_argument("--force", action="store_true", help="overwrite files already there")
+    exp.add_argument(
+        "--place",
+        metavar="CODE",
+        help="write the analysed network of this place instead (GM0518, SD0518-ESC, "
+        "WK051801, ...): kind, community, broker score, place and theme per node, for "
+        "Gephi or Cytoscape; non-public actors appear as on the map page",
+    )
+    exp.add_argument("--theme", metavar="ID", help="with --place: only this theme")
+    exp.add_argument(
+        "--format",
+        choices=["gexf", "graphml", "csv", "json"],
+        default="gexf",
+        help="with --place: file format (default gexf)",
+    )
     _store_args(exp)
 
     stats = sub.add_parser(
@@ -408,6 +428,22 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
     from api.transfer import export_dir
 
+    if args.place:
+        from api.network import export_command
+
+        written = await export_command(
+            settings,
+            place=args.place,
+            fmt=args.format,
+            out=args.folder,
+            theme=args.theme,
+            force=args.force,
+        )
+        console.print(f"wrote {', '.join(str(p) for p in written)}")
+        return 0
+    if not args.folder:
+        console.print("[red]wijknet export: name a folder, or a place with --place[/]")
+        return 2
     store = await open_store(settings, readonly=True)
     try:
         started = time.perf_counter()

@@ -12,6 +12,7 @@ from api.access import ANONYMOUS, Viewer
 from graph.model import Node, NodeId, Relationship, RelType
 from graph.store import Direction, GraphStore, Neighbour
 from matching import MatchIndex
+from matching.analytics import note_write
 
 NeighbourKey = tuple[str, tuple[RelType, ...], Direction]
 
@@ -61,6 +62,7 @@ class Context:
         """Tell the matching index about a write the store acknowledged."""
         if self.index is not None:
             self.index.apply(nodes, rels)
+            note_write(self.index, nodes, rels)
 
     async def neighbours(
         self,

@@ -21,6 +21,7 @@ from api import access
 from api import types as t
 from api.matching import MatchingQuery
 from api.mutations import Mutation
+from api.network import NetworkQuery
 from api.relay import Connection, connection
 from api.types import DEFAULT_PAGE
 from graph import model as m
@@ -66,7 +67,7 @@ class Stats:
 
 
 @strawberry.type
-class Query(MatchingQuery):
+class Query(MatchingQuery, NetworkQuery):
     @strawberry.field(description="Any node by id.")
     async def node(self, info: t.Ctx, id: strawberry.ID) -> t.Node | None:
         found = await info.context.nodes.load(str(id))

@@ -634,15 +634,28 @@ def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def _driver(uri: str, user: str, password: str) -> AsyncDriver:
+    # Fail fast while the server is away: a request should hear "store unavailable" in
+    # seconds, not wait out the driver's default 30 s of retries and 60 s of pool waits.
+    common = {
+        "auth": (user, password),
+        "max_transaction_retry_time": _RETRY_SECONDS,
+        "connection_timeout": _CONNECT_SECONDS,
+        "connection_acquisition_timeout": _ACQUIRE_SECONDS,
+    }
     # "label/type/property does not exist" warnings are noise for a store whose statements
     # name every kind and type; driver 6 renamed the setting.
     if _DRIVER_MAJOR >= 6:
-        return AsyncGraphDatabase.driver(
-            uri, auth=(user, password), notifications_disabled_classifications=["UNRECOGNIZED"]
+        return AsyncGraphDatabase.driver(  # type: ignore[call-overload]
+            uri, notifications_disabled_classifications=["UNRECOGNIZED"], **common
         )
-    return AsyncGraphDatabase.driver(
-        uri, auth=(user, password), notifications_disabled_categories=["UNRECOGNIZED"]
+    return AsyncGraphDatabase.driver(  # type: ignore[call-overload]
+        uri, notifications_disabled_categories=["UNRECOGNIZED"], **common
     )
+
+
+_RETRY_SECONDS = 5.0
+_CONNECT_SECONDS = 5.0
+_ACQUIRE_SECONDS = 10.0
 
 
 def _safe_uri(uri: str) -> str:

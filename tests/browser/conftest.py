@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,31 +73,33 @@ def serve(db: Path, actors: int) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+async def browser() -> AsyncIterator[Any]:
+    """Chromium through Playwright's async API, on the session's event loop."""
     try:
-        from playwright import sync_api
+        from playwright.async_api import async_playwright
     except ImportError:
         _missing("the playwright package is not installed (pip install -e '.[test]')")
     executable = chromium_path()
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    async with async_playwright() as pw:
+        chromium = await pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
             yield chromium
         finally:
-            chromium.close()
+            await chromium.close()
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="nl-NL")
-    pg = context.new_page()
+async def page(browser: Any) -> AsyncIterator[Any]:
+    """A fresh page; ``page.errors`` collects uncaught script errors."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 900}, locale="nl-NL")
+    pg = await context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.errors = errors
     try:
         yield pg
     finally:
-        context.close()
+        await context.close()
 
 
 def artifact(name: str) -> Path:

@@ -38,21 +38,21 @@ def big_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.mark.slow
-def test_twenty_thousand_nodes_on_screen(page: Any, big_server: Server) -> None:
+async def test_twenty_thousand_nodes_on_screen(page: Any, big_server: Server) -> None:
     started = time.monotonic()
-    page.goto(f"http://127.0.0.1:{big_server.port}/?place=GM0518&colour=community")
-    page.wait_for_function("document.body.dataset.state === 'ready'", timeout=180_000)
+    await page.goto(f"http://127.0.0.1:{big_server.port}/?place=GM0518&colour=community")
+    await page.wait_for_function("document.body.dataset.state === 'ready'", timeout=180_000)
     loaded = time.monotonic() - started
-    assert int(page.evaluate("document.body.dataset.nodes")) == 20_000
-    assert "20.000" in page.inner_text("#status")  # "20.000 getoond", the cap says so
+    assert int(await page.evaluate("document.body.dataset.nodes")) == 20_000
+    assert "20.000" in await page.inner_text("#status")  # "20.000 getoond", the cap says so
     assert loaded < 60, f"the page took {loaded:.1f} s to show the network"
-    measured = page.evaluate(FRAMES)
+    measured = await page.evaluate(FRAMES)
     # software WebGL on two cores draws ~15-20 frames a second; a GPU many more
     assert measured["median"] < 250, measured
     started = time.monotonic()
-    page.fill("#search", "Gemeente")
-    page.locator("#hits a").first.click()
-    page.locator("#details-head").wait_for(timeout=10_000)
+    await page.fill("#search", "Gemeente")
+    await page.locator("#hits a").first.click()
+    await page.locator("#details-head").wait_for(timeout=10_000)
     assert time.monotonic() - started < 5
-    page.screenshot(path=str(artifact("map-den-haag-20000-nodes.png")))
+    await page.screenshot(path=str(artifact("map-den-haag-20000-nodes.png")))
     assert page.errors == []

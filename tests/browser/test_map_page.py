@@ -14,38 +14,40 @@ from tests.browser.conftest import artifact
 READY = "document.body.dataset.state === 'ready' && Number(document.body.dataset.nodes) > 0"
 
 
-def _open_den_haag(page: Any, server: Server) -> None:
-    page.goto(f"http://127.0.0.1:{server.port}/?place=GM0772")  # start elsewhere: Eindhoven
-    page.wait_for_function(READY, timeout=60_000)
-    page.select_option("#municipality", "GM0518")
-    page.wait_for_function(
+async def _open_den_haag(page: Any, server: Server) -> None:
+    await page.goto(f"http://127.0.0.1:{server.port}/?place=GM0772")  # start elsewhere: Eindhoven
+    await page.wait_for_function(READY, timeout=60_000)
+    await page.select_option("#municipality", "GM0518")
+    await page.wait_for_function(
         "document.body.dataset.state === 'ready' && location.search.includes('GM0518')",
         timeout=60_000,
     )
 
 
-def _graph_pixels(page: Any, *, hidden: bool) -> bytes:
-    page.add_style_tag(
+async def _graph_pixels(page: Any, *, hidden: bool) -> bytes:
+    await page.add_style_tag(
         content=f"#graph canvas {{ visibility: {'hidden' if hidden else 'visible'} }}"
     )
-    shot: bytes = page.locator("#graph").screenshot()
+    shot: bytes = await page.locator("#graph").screenshot()
     return shot
 
 
-def test_den_haag_renders_and_an_initiative_gets_suggestions(page: Any, map_server: Server) -> None:
-    _open_den_haag(page, map_server)
-    nodes = int(page.evaluate("document.body.dataset.nodes"))
+async def test_den_haag_renders_and_an_initiative_gets_suggestions(
+    page: Any, map_server: Server
+) -> None:
+    await _open_den_haag(page, map_server)
+    nodes = int(await page.evaluate("document.body.dataset.nodes"))
     assert nodes > 100
-    assert "knopen" in page.inner_text("#status")
+    assert "knopen" in await page.inner_text("#status")
     # the WebGL canvases draw something: the graph area differs from its empty background
-    drawn = _graph_pixels(page, hidden=False)
-    assert drawn != _graph_pixels(page, hidden=True)
-    _graph_pixels(page, hidden=False)
-    assert page.locator("#gaps li").count() > 0
-    assert page.locator("#figures tbody tr").count() > 1
+    drawn = await _graph_pixels(page, hidden=False)
+    assert drawn != await _graph_pixels(page, hidden=True)
+    await _graph_pixels(page, hidden=False)
+    assert await page.locator("#gaps li").count() > 0
+    assert await page.locator("#figures tbody tr").count() > 1
 
     # click an initiative on the canvas, as a person would
-    target = page.evaluate(
+    target = await page.evaluate(
         """() => {
           const g = window.wijknetMap.graph;
           const inis = g.filterNodes(
@@ -56,47 +58,51 @@ def test_den_haag_renders_and_an_initiative_gets_suggestions(page: Any, map_serv
         }"""
     )
     assert target
-    page.evaluate("id => window.wijknetMap.view.focus(id)", target)
-    page.wait_for_timeout(900)  # the camera animation
-    spot = page.evaluate("id => window.wijknetMap.view.viewport(id)", target)
-    box = page.locator("#graph").bounding_box()
-    page.mouse.click(box["x"] + spot["x"], box["y"] + spot["y"])
+    await page.evaluate("id => window.wijknetMap.view.focus(id)", target)
+    await page.wait_for_timeout(900)  # the camera animation
+    spot = await page.evaluate("id => window.wijknetMap.view.viewport(id)", target)
+    box = await page.locator("#graph").bounding_box()
+    await page.mouse.click(box["x"] + spot["x"], box["y"] + spot["y"])
     head = page.locator("#details-head")
-    head.wait_for(timeout=10_000)
-    assert head.get_attribute("data-kind") == "Initiative"
-    assert head.get_attribute("data-id") == target
+    await head.wait_for(timeout=10_000)
+    assert await head.get_attribute("data-kind") == "Initiative"
+    assert await head.get_attribute("data-id") == target
 
-    page.click("#suggest")
-    page.locator(".suggestion").first.wait_for(timeout=30_000)
-    assert page.locator(".suggestion").count() >= 1
-    reasons = page.locator(".suggestion .reasons li").all_inner_texts()
+    await page.click("#suggest")
+    await page.locator(".suggestion").first.wait_for(timeout=30_000)
+    assert await page.locator(".suggestion").count() >= 1
+    reasons = await page.locator(".suggestion .reasons li").all_inner_texts()
     assert reasons and all(r.strip() for r in reasons)
-    page.screenshot(path=str(artifact("map-den-haag.png")))
+    await page.screenshot(path=str(artifact("map-den-haag-initiative.png")))
+    # the whole city, the initiative selected and its suggested partners highlighted
+    await page.evaluate("() => window.wijknetMap.view.renderer.getCamera().animatedReset()")
+    await page.wait_for_timeout(800)
+    await page.screenshot(path=str(artifact("map-den-haag.png")))
 
     # English by a toggle
-    page.click("#lang")
-    page.wait_for_function(
+    await page.click("#lang")
+    await page.wait_for_function(
         "document.body.dataset.state === 'ready' && location.search.includes('lang=en')"
     )
-    assert "network map" in page.inner_text("h1")
-    assert "nodes" in page.inner_text("#status")
+    assert "network map" in await page.inner_text("h1")
+    assert "nodes" in await page.inner_text("#status")
     assert page.errors == []
 
 
-def test_search_and_colour_by_community(page: Any, map_server: Server) -> None:
-    _open_den_haag(page, map_server)
-    label = page.evaluate(
+async def test_search_and_colour_by_community(page: Any, map_server: Server) -> None:
+    await _open_den_haag(page, map_server)
+    label = await page.evaluate(
         """() => {
           const g = window.wijknetMap.graph;
           const id = g.findNode((n, a) => !a.redacted && a.kind === 'Initiative');
           return g.getNodeAttribute(id, 'label');
         }"""
     )
-    page.fill("#search", label)
-    page.locator("#hits a").first.click()
-    page.locator("#details-head").wait_for()
-    assert label in page.inner_text("#details-head")
-    page.select_option("#colour", "community")
-    assert page.locator("#legend li").count() > 0
-    page.screenshot(path=str(artifact("map-den-haag-communities.png")))
+    await page.fill("#search", label)
+    await page.locator("#hits a").first.click()
+    await page.locator("#details-head").wait_for()
+    assert label in await page.inner_text("#details-head")
+    await page.select_option("#colour", "community")
+    assert await page.locator("#legend li").count() > 0
+    await page.screenshot(path=str(artifact("map-den-haag-communities.png")))
     assert page.errors == []

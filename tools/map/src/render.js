@@ -98,7 +98,7 @@ export class NetworkView {
     if (!busy) return attrs;
     if (node === this.selected) return { ...attrs, highlighted: true, zIndex: 3, forceLabel: true };
     if (this.highlight.has(node)) {
-      return { ...attrs, highlighted: true, zIndex: 2, forceLabel: true, color: "#e6007e" };
+      return { ...attrs, highlighted: true, zIndex: 2, forceLabel: true, color: "#e6007e", size: Math.max(attrs.size, 5) };
     }
     if (this.neighbours.has(node)) return { ...attrs, zIndex: 1 };
     return { ...attrs, color: "#e4e4e4", label: "", zIndex: 0 };
