@@ -7,9 +7,10 @@ where a statement depends on a kind or type, the store picks a prebuilt
 statement from a dict keyed by the enum.
 
 Every node carries the label ``:Node`` plus its kind's label (``:Node:Resident``)
-and the properties ``id``, ``kind``, ``search_text`` (what
-:func:`graph.model.search_text` makes of it) and those of
-:func:`graph.model.node_props`.
+and the properties of :func:`graph.model.node_props` plus ``id``, ``kind`` and
+``search_text``: :func:`graph.model.search_text` of the node, case-folded by
+Python, so the ``text`` filter means exactly what it means in the embedded store
+(Cypher's ``toLower`` differs from ``casefold``, e.g. for "ß").
 """
 
 from __future__ import annotations
@@ -70,6 +71,9 @@ def _any_of(types: Iterable[RelType]) -> LiteralString:
 
 # --- schema (idempotent) ---------------------------------------------------------
 
+#: The uniqueness constraint also serves every lookup by id. ``list_nodes`` matches text
+#: with ``CONTAINS`` on ``search_text`` (its TEXT index narrows by trigram); the FULLTEXT
+#: index on name and description is there for ranked search, which the port has not yet.
 SCHEMA: Final[tuple[LiteralString, ...]] = (
     "CREATE CONSTRAINT wijknet_node_id IF NOT EXISTS FOR (n:Node) REQUIRE n.id IS UNIQUE",
     "CREATE INDEX wijknet_node_kind_id IF NOT EXISTS FOR (n:Node) ON (n.kind, n.id)",
@@ -82,10 +86,15 @@ AWAIT_INDEXES: Final = "CALL db.awaitIndexes($seconds)"
 
 # --- reads by id -------------------------------------------------------------------
 
-#: A node's properties as returned: everything but the derived search text.
-_NODE_COLUMNS: Final = "n.id AS id, n.kind AS kind, n {.*, search_text: null} AS props"
+# Results come back as one list per query or per id, not a record per row: the
+# driver spends far more on a record than on a list item.
 
-GET_NODES: Final = "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN " + _NODE_COLUMNS
+#: A node as ``[id, kind, properties]``, without the derived search text.
+_NODE: Final = "[n.id, n.kind, n {.*, search_text: null}]"
+
+GET_NODES: Final = (
+    "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN collect(" + _NODE + ") AS nodes"
+)
 NODE_KINDS: Final = "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN n.id AS id, n.kind AS kind"
 EXISTING_RELS: Final = """
 UNWIND $rels AS rel
@@ -94,23 +103,24 @@ WHERE type(r) = rel.type
 RETURN rel.type AS type, rel.source AS source, rel.target AS target
 """
 
+#: Per id: ``[type, outgoing, relationship properties, other id, other kind, other properties]``.
 NEIGHBOURS: Final = """
 UNWIND $ids AS id
 MATCH (n:Node {id: id})-[r]-(m:Node)
 WHERE ($types IS NULL OR type(r) IN $types)
   AND (type(r) IN $symmetric OR (startNode(r) = n AND $out) OR (endNode(r) = n AND $in))
-RETURN id, type(r) AS type, startNode(r) = n AS outgoing, properties(r) AS rel_props,
-       m.id AS other, m.kind AS kind, m {.*, search_text: null} AS props
+RETURN id, collect([type(r), startNode(r) = n, properties(r), m.id, m.kind,
+                    m {.*, search_text: null}]) AS found
 """
 
 # --- shortest path -------------------------------------------------------------------
 
-#: One breadth-first step, ignoring direction: every (frontier node, neighbour) pair.
+#: One breadth-first step, ignoring direction: each frontier node and its neighbours.
 EXPAND: Final = """
 UNWIND $ids AS id
 MATCH (:Node {id: id})-[r]-(m:Node)
 WHERE $types IS NULL OR type(r) IN $types
-RETURN DISTINCT id AS node, m.id AS other
+RETURN id AS node, collect(DISTINCT m.id) AS others
 """
 #: Every relationship (of ``$types``) between each pair ``[a, b]``, either direction.
 RELS_BETWEEN: Final = """
@@ -167,28 +177,20 @@ _ANCHORS: Final[Mapping[Anchor, LiteralString]] = {
 }
 # A filter whose parameter is null lets every node through.
 _FILTERS: Final = (
-    """
-n.kind IN $kinds
-AND ($visibility IS NULL OR n.visibility IN $visibility)
-AND ($stage IS NULL OR n.stage = $stage)
-AND all(word IN $words WHERE n.search_text CONTAINS word)
-AND ($place IS NULL OR EXISTS {
-    MATCH (n)-[:"""
-    + _LOCATED
-    + "]->(:Node)-[:"
-    + _PART_OF
-    + """*0..]->(:Node {id: $place}) })
-AND ($skill IS NULL OR EXISTS {
-    MATCH (n)-[r:"""
-    + _SKILL_TYPES
-    + """]->(:Node {id: $skill}) WHERE type(r) IN $skill_types })
-AND ($theme IS NULL OR EXISTS {
-    MATCH (n)-[r:"""
-    + _THEME_TYPES
-    + """]->(:Node {id: $theme}) WHERE type(r) IN $theme_types })
-"""
+    "n.kind IN $kinds "
+    "AND ($visibility IS NULL OR n.visibility IN $visibility) "
+    "AND ($stage IS NULL OR n.stage = $stage) "
+    "AND all(word IN $words WHERE n.search_text CONTAINS word) "
+    "AND ($place IS NULL OR EXISTS { MATCH (n)-[:" + _LOCATED + "]->(:Node)"
+    "-[:" + _PART_OF + "*0..]->(:Node {id: $place}) }) "
+    "AND ($skill IS NULL OR EXISTS { MATCH (n)-[r:" + _SKILL_TYPES + "]->(:Node {id: $skill}) "
+    "WHERE type(r) IN $skill_types }) "
+    "AND ($theme IS NULL OR EXISTS { MATCH (n)-[r:" + _THEME_TYPES + "]->(:Node {id: $theme}) "
+    "WHERE type(r) IN $theme_types }) "
 )
-_PAGE: Final = "AND n.id > $after RETURN " + _NODE_COLUMNS + " ORDER BY n.id LIMIT $limit"
+_PAGE: Final = (
+    "AND n.id > $after WITH n ORDER BY n.id LIMIT $limit RETURN collect(" + _NODE + ") AS nodes"
+)
 _COUNT: Final = "RETURN count(n) AS total"
 
 #: Without an anchor, each kind is read in index order (kind, id) up to the page size.
@@ -197,9 +199,9 @@ _PAGE_BY_KIND: Final = (
     "WITH kind, COLLECT { "
     "MATCH (n:Node) WHERE n.kind = kind AND n.id > $after AND "
     + _FILTERS
-    + " RETURN n ORDER BY n.kind, n.id LIMIT $limit } AS found "
+    + "RETURN n ORDER BY n.kind, n.id LIMIT $limit } AS found "
     "UNWIND found AS n "
-    "RETURN " + _NODE_COLUMNS + " ORDER BY n.id LIMIT $limit"
+    "WITH n ORDER BY n.id LIMIT $limit RETURN collect(" + _NODE + ") AS nodes"
 )
 LIST_PAGE: Final[Mapping[Anchor, LiteralString]] = {
     a: _PAGE_BY_KIND if a is Anchor.KINDS else _ANCHORS[a] + _FILTERS + _PAGE for a in Anchor
@@ -211,14 +213,15 @@ LIST_COUNT: Final[Mapping[Anchor, LiteralString]] = {
 # --- stream, stats ------------------------------------------------------------------------
 
 STREAM_NODES: Final = (
-    "MATCH (n:Node) WHERE n.id > $after RETURN " + _NODE_COLUMNS + " ORDER BY n.id LIMIT $limit"
+    "MATCH (n:Node) WHERE n.id > $after "
+    "WITH n ORDER BY n.id LIMIT $limit RETURN collect(" + _NODE + ") AS nodes"
 )
-#: The outgoing relationships of the next ``$limit`` nodes (by id), one row per node.
+#: The next ``$limit`` nodes (by id), each as ``[id, [[type, target id, properties], ...]]``.
 STREAM_RELS: Final = """
 MATCH (a:Node) WHERE a.id > $after
 WITH a ORDER BY a.id LIMIT $limit
-RETURN a.id AS source,
-       COLLECT { MATCH (a)-[r]->(b:Node) RETURN [type(r), b.id, properties(r)] } AS rels
+RETURN collect([a.id, COLLECT { MATCH (a)-[r]->(b:Node) RETURN [type(r), b.id, properties(r)] }])
+       AS nodes
 """
 
 #: Nodes per kind, from the count store.

@@ -292,6 +292,7 @@ class EmbeddedStore:
     ) -> dict[NodeId, list[Neighbour]]:
         self._ensure_loaded()
         wanted = frozenset(RelType(t).value for t in types) if types is not None else None
+        direction = Direction(direction)
         return {i: self._neighbours_of(i, wanted, direction) for i in ids}
 
     def _neighbours_of(

@@ -9,6 +9,14 @@ server is back. Driver errors are translated at this edge into
 
 Reads and writes share one bookmark manager, so a read sees every write this
 store made before it, also on a cluster.
+
+How the embedded semantics are kept: lists page by ``n.id > $after`` (ids are
+ASCII, so Cypher's string order is code-point order); the ``text`` filter is
+``CONTAINS`` on a stored, Python-case-folded ``search_text``; ``shortest_path``
+is a breadth-first search from both ends, one query per layer, after which the
+smallest path is walked in Python; writes are checked in Python with the
+embedded store's rules, order and messages, against kinds read in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -84,12 +92,17 @@ from graph.store import (
 
 #: Rows per UNWIND statement; a ``bulk_import`` batch is committed as one transaction.
 CHUNK = 10_000
-_STREAM_PAGE = 10_000
+_PAGE = 10_000  # nodes per ``stream`` read
 _INDEX_WAIT_SECONDS = 300
 _TRIGRAM = 3
 _SYMMETRIC = sorted(t.value for t, rule in REL_RULES.items() if rule.symmetric)
 _DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
 _DRIVER_MAJOR = int(neo4j.__version__.split(".")[0])
+_RETRY_SECONDS = 5.0
+_CONNECT_SECONDS = 5.0
+_ACQUIRE_SECONDS = 10.0
+_SCHEMES = frozenset({"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"})
+_MIN_SCRUB = 4  # shorter passwords cannot be told apart from ordinary words
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -100,9 +113,10 @@ Tx = AsyncManagedTransaction
 class Neo4jStore:
     """``GraphStore`` over Neo4j 5. Open with :meth:`open`."""
 
-    def __init__(self, driver: AsyncDriver, uri: str, database: str) -> None:
+    def __init__(self, driver: AsyncDriver, uri: str, database: str, password: str = "") -> None:
         self._driver = driver
         self._where = _safe_uri(uri)
+        self._scrub = _scrubber(uri, password)
         self._database = database
         self._bookmarks = AsyncGraphDatabase.bookmark_manager()
         self._closed = False
@@ -118,11 +132,17 @@ class Neo4jStore:
         Creating the constraint and indexes is idempotent. Raises StoreUnavailable
         when the server cannot be reached, refuses the login or lacks the database.
         """
+        where, scrub = _safe_uri(uri), _scrubber(uri, password)
+        if urlsplit(uri).scheme not in _SCHEMES:
+            raise StoreUnavailable(
+                f"{where} is not a Neo4j URI: use neo4j://, neo4j+s:// or bolt:// "
+                "(+s or +ssc for TLS)"
+            )
         try:
             driver = _driver(uri, user, password)
         except (DriverError, ValueError) as exc:
-            raise StoreUnavailable(f"{_safe_uri(uri)} is not a usable Neo4j URI: {exc}") from exc
-        store = cls(driver, uri, database)
+            raise StoreUnavailable(scrub(f"{where} is not a usable Neo4j URI: {exc}")) from exc
+        store = cls(driver, uri, database, password)
         try:
             with store._translated():
                 await driver.verify_connectivity()
@@ -166,7 +186,7 @@ class Neo4jStore:
         try:
             yield
         except (Neo4jError, DriverError, UnsupportedServerProduct) as exc:
-            raise _translate(exc, self._where, self._database) from exc
+            raise _translate(exc, self._where, self._database, self._scrub) from exc
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -183,11 +203,8 @@ class Neo4jStore:
     ) -> dict[NodeId, list[Neighbour]]:
         wanted = _type_names(types)
         rows = await self._read(_neighbours, list(dict.fromkeys(ids)), wanted, Direction(direction))
-        found: dict[NodeId, list[tuple[tuple[str, str, bool], Neighbour]]] = {i: [] for i in ids}
-        for row in rows:
-            key = (row["type"], row["other"], not row["outgoing"])  # outgoing first, as embedded
-            found[row["id"]].append((key, _neighbour(row)))
-        return {i: [nb for _, nb in sorted(found[i], key=lambda f: f[0])] for i in found}
+        found: dict[str, list[Neighbour]] = {row["id"]: _neighbours_of(row) for row in rows}
+        return {i: found.get(i, []) for i in ids}
 
     async def list_nodes(self, flt: NodeFilter, *, first: int, after: str | None = None) -> Page:
         check_page_size(first)
@@ -219,20 +236,16 @@ class Neo4jStore:
 
     async def _stream(self) -> AsyncIterator[Node | Relationship]:
         after = ""
-        while rows := await self._read(
-            _records, cypher.STREAM_NODES, after=after, limit=_STREAM_PAGE
-        ):
-            for row in rows:
-                yield _node(row)
-            after = rows[-1]["id"]
+        while nodes := await self._read(_collected, cypher.STREAM_NODES, after=after, limit=_PAGE):
+            for node_id, kind, props in nodes:
+                yield node_from_record(kind, node_id, props)
+            after = nodes[-1][0]
         after = ""
-        while rows := await self._read(
-            _records, cypher.STREAM_RELS, after=after, limit=_STREAM_PAGE
-        ):
-            for row in rows:
-                for rtype, target, props in row["rels"]:
-                    yield Relationship.trusted(RelType(rtype), row["source"], target, props)
-            after = rows[-1]["source"]
+        while sources := await self._read(_collected, cypher.STREAM_RELS, after=after, limit=_PAGE):
+            for source, rels in sources:
+                for rtype, target, props in rels:
+                    yield Relationship.trusted(RelType(rtype), source, target, props)
+            after = sources[-1][0]
 
     # --- writes ----------------------------------------------------------------------------
 
@@ -283,13 +296,21 @@ async def _records(tx: Tx, query: LiteralString, /, **params: Any) -> list[Recor
     return [record async for record in result]
 
 
+async def _collected(tx: Tx, query: LiteralString, /, **params: Any) -> list[Any]:
+    """The one list a ``RETURN collect(...)`` statement returns."""
+    record = await (await tx.run(query, params)).single(strict=True)
+    items: list[Any] = record[0]
+    return items
+
+
 async def _kinds(tx: Tx, ids: Collection[str]) -> dict[str, NodeKind]:
     rows = await _records(tx, cypher.NODE_KINDS, ids=list(ids))
     return {row["id"]: NodeKind(row["kind"]) for row in rows}
 
 
 async def _get_nodes(tx: Tx, ids: Sequence[str]) -> dict[str, Node]:
-    return {row["id"]: _node(row) for row in await _records(tx, cypher.GET_NODES, ids=ids)}
+    found = await _collected(tx, cypher.GET_NODES, ids=ids)
+    return {node_id: node_from_record(kind, node_id, props) for node_id, kind, props in found}
 
 
 async def _neighbours(
@@ -309,19 +330,22 @@ async def _neighbours(
 async def _list_nodes(tx: Tx, flt: NodeFilter, first: int, last: str | None) -> Page:
     await _require_filter_nodes(tx, flt)
     anchor, params = _list_params(flt)
-    rows = await _records(tx, cypher.LIST_PAGE[anchor], **params, after=last or "", limit=first + 1)
+    found = await _collected(
+        tx, cypher.LIST_PAGE[anchor], **params, after=last or "", limit=first + 1
+    )
+    found.sort(key=lambda item: item[0])  # ids are ASCII: Cypher's order is Python's
     if _is_plain(flt):
         kinds = {str(k) for k in flt.kinds}
         counts = await _records(tx, cypher.COUNT_KINDS)
         total = sum(row["c"] for row in counts if row["kind"] in kinds)
     else:
         total = (await _records(tx, cypher.LIST_COUNT[anchor], **params))[0]["total"]
-    items = [_node(row) for row in rows[:first]]
+    items = [node_from_record(kind, node_id, props) for node_id, kind, props in found[:first]]
     return Page(
         items=items,
         total=total,
         end_cursor=encode_cursor(items[-1].id) if items else None,
-        has_next=len(rows) > first,
+        has_next=len(found) > first,
     )
 
 
@@ -520,12 +544,13 @@ async def _expand(tx: Tx, side: _Search, types: list[str] | None) -> set[str]:
     rows = await _records(tx, cypher.EXPAND, ids=list(frontier), types=types)
     new: set[str] = set()
     for row in rows:
-        other = row["other"]
-        if other in new:
-            side.parents[other].add(row["node"])
-        elif not side.seen(other):
-            new.add(other)
-            side.parents[other] = {row["node"]}
+        node = row["node"]
+        for other in row["others"]:
+            if other in new:
+                side.parents[other].add(node)
+            elif not side.seen(other):
+                new.add(other)
+                side.parents[other] = {node}
     side.layers.append(new)
     return new
 
@@ -588,15 +613,16 @@ async def _path_of(tx: Tx, ids: list[str], wanted: list[str] | None) -> Path:
 # --- small helpers --------------------------------------------------------------------------------
 
 
-def _node(row: Record) -> Node:
-    return node_from_record(row["kind"], row["id"], row["props"])
-
-
-def _neighbour(row: Record) -> Neighbour:
-    rtype, here, other = RelType(row["type"]), row["id"], row["other"]
-    source, target = (here, other) if row["outgoing"] else (other, here)
-    rel = Relationship.trusted(rtype, source, target, row["rel_props"])
-    return Neighbour(rel, node_from_record(row["kind"], other, row["props"]))
+def _neighbours_of(row: Record) -> list[Neighbour]:
+    """One id's neighbours by type, then other id; outgoing before incoming, as embedded."""
+    here, found = row["id"], row["found"]
+    found.sort(key=lambda f: (f[0], f[3], not f[1]))
+    out = []
+    for rtype, outgoing, rel_props, other, kind, props in found:
+        source, target = (here, other) if outgoing else (other, here)
+        rel = Relationship.trusted(RelType(rtype), source, target, rel_props)
+        out.append(Neighbour(rel, node_from_record(kind, other, props)))
+    return out
 
 
 def _node_row(node: Node) -> dict[str, Any]:
@@ -636,7 +662,7 @@ def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
 def _driver(uri: str, user: str, password: str) -> AsyncDriver:
     # Fail fast while the server is away: a request should hear "store unavailable" in
     # seconds, not wait out the driver's default 30 s of retries and 60 s of pool waits.
-    common = {
+    common: dict[str, Any] = {
         "auth": (user, password),
         "max_transaction_retry_time": _RETRY_SECONDS,
         "connection_timeout": _CONNECT_SECONDS,
@@ -645,17 +671,12 @@ def _driver(uri: str, user: str, password: str) -> AsyncDriver:
     # "label/type/property does not exist" warnings are noise for a store whose statements
     # name every kind and type; driver 6 renamed the setting.
     if _DRIVER_MAJOR >= 6:
-        return AsyncGraphDatabase.driver(  # type: ignore[call-overload]
+        return AsyncGraphDatabase.driver(
             uri, notifications_disabled_classifications=["UNRECOGNIZED"], **common
         )
-    return AsyncGraphDatabase.driver(  # type: ignore[call-overload]
+    return AsyncGraphDatabase.driver(
         uri, notifications_disabled_categories=["UNRECOGNIZED"], **common
     )
-
-
-_RETRY_SECONDS = 5.0
-_CONNECT_SECONDS = 5.0
-_ACQUIRE_SECONDS = 10.0
 
 
 def _safe_uri(uri: str) -> str:
@@ -668,23 +689,41 @@ def _safe_uri(uri: str) -> str:
     return urlunsplit(parts._replace(netloc=host))
 
 
-def _translate(exc: Exception, where: str, database: str) -> GraphError:
+def _scrubber(uri: str, password: str) -> Callable[[str], str]:
+    """A function that takes the URI's user info and the password out of a message."""
+    safe = _safe_uri(uri)
+
+    def scrub(text: str) -> str:
+        if uri != safe:
+            text = text.replace(uri, safe)
+        if len(password) >= _MIN_SCRUB:
+            text = text.replace(password, "***")
+        return text
+
+    return scrub
+
+
+def _translate(
+    exc: Exception, where: str, database: str, scrub: Callable[[str], str]
+) -> GraphError:
+    """The :mod:`graph.errors` exception for a driver or server error."""
+    detail = scrub((exc.message if isinstance(exc, Neo4jError) else None) or str(exc))
     if isinstance(exc, AuthError):
         return StoreUnavailable(
             f"the Neo4j store at {where} refused the login; check the user name and password "
-            f"({exc.message})"
+            f"({detail})"
         )
     if isinstance(exc, ConstraintError):
-        return Conflict(f"already exists ({exc.message})", field="id")
+        return Conflict(f"already exists ({detail})", field="id")
     if isinstance(exc, IncompleteCommit):
         return StoreUnavailable(
             f"the connection to the Neo4j store at {where} broke while committing; "
-            f"the write may or may not have been stored: {exc}"
+            f"the write may or may not have been stored: {detail}"
         )
     if isinstance(exc, Neo4jError) and exc.code == _DATABASE_NOT_FOUND:
         return StoreUnavailable(f"the Neo4j store at {where} has no database {database!r}")
     if isinstance(exc, Forbidden):
-        return StoreUnavailable(f"the Neo4j store at {where} does not allow this: {exc.message}")
+        return StoreUnavailable(f"the Neo4j store at {where} does not allow this: {detail}")
     if isinstance(exc, Neo4jError) and not isinstance(exc, TransientError | DatabaseError):
-        return GraphError(f"the Neo4j store at {where} rejected a query: {exc.code}: {exc.message}")
-    return StoreUnavailable(f"the Neo4j store at {where} is unavailable: {exc}")
+        return GraphError(f"the Neo4j store at {where} rejected a query: {exc.code}: {detail}")
+    return StoreUnavailable(f"the Neo4j store at {where} is unavailable: {detail}")

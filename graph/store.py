@@ -71,6 +71,18 @@ class NodeFilter:
     visibility: frozenset[Visibility] | None = None
 
     def __post_init__(self) -> None:
+        # accept plain strings too, so every store compares enums with enums
+        object.__setattr__(self, "kinds", frozenset(NodeKind(k) for k in self.kinds))
+        if self.stage is not None:
+            object.__setattr__(self, "stage", InitiativeStage(self.stage))
+        if self.visibility is not None:
+            if not self.visibility:
+                raise InvalidInput(
+                    "name at least one visibility, or none at all", field="visibility"
+                )
+            object.__setattr__(
+                self, "visibility", frozenset(Visibility(v) for v in self.visibility)
+            )
         if not self.kinds:
             raise InvalidInput("name at least one kind", field="kind")
         if self.stage is not None and self.kinds != {NodeKind.INITIATIVE}:
