@@ -426,6 +426,7 @@ class _Builder:
         sub = rng.choices(subs, [4 if s == "local_business" else 1 for s in subs])[0]
         pattern, legal = _ENT_NAMES[sub]
         name = pattern.format(w=wname, n=rng.choice(self.last_names), trade=rng.choice(_TRADES))
+        name = name[0].upper() + name[1:]  # "van Luxemburg Hoveniers" starts a sentence
         models = [RevenueModel.SALES, RevenueModel.PAID_ASSIGNMENTS]
         if sub != "local_business":
             pool = list(RevenueModel)
