@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -42,6 +43,10 @@ def create_app(
                 await seed_store(st, actors=settings.seed_actors, seed=settings.seed)
             app.state.store = st
             app.state.index = await build_index(st.stream())
+            # The graph and the index are millions of long-lived objects: move them out of
+            # the cyclic collector's sight, or its full passes stall every request.
+            gc.collect()
+            gc.freeze()
             if on_ready is not None:
                 on_ready()
             yield

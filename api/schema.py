@@ -12,8 +12,10 @@ from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 from strawberry.types import ExecutionContext
 
@@ -270,6 +272,8 @@ def build_schema() -> strawberry.Schema:
         # factories, so every request gets fresh extensions; `**_` accepts the
         # `execution_context=` that older strawberry releases pass to them
         extensions=[
+            lambda **_: ParserCache(maxsize=1024),
+            lambda **_: ValidationCache(maxsize=1024),
             lambda **_: QueryDepthLimiter(max_depth=12),
             lambda **_: MaxAliasesLimiter(max_alias_count=30),
             lambda **_: MaxTokensLimiter(max_token_count=4000),
