@@ -21,7 +21,7 @@ import itertools
 import json
 import os
 import sqlite3
-from collections import Counter
+from collections import ChainMap, Counter
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from pathlib import Path as FsPath
 from typing import Any, TypeVar
@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import networkx as nx
 from sortedcontainers import SortedList
 
-from graph.errors import Conflict, InvalidInput, NotFound, StoreUnavailable
+from graph.errors import InvalidInput, NotFound, StoreUnavailable
 from graph.model import (
     ACTOR_KINDS,
     REL_RULES,
@@ -39,7 +39,6 @@ from graph.model import (
     NodeKind,
     Relationship,
     RelType,
-    check_endpoints,
     node_from_record,
     node_props,
     search_text,
@@ -55,7 +54,9 @@ from graph.store import (
     Path,
     Progress,
     check_hops,
+    check_node_writes,
     check_page_size,
+    check_rel_writes,
     decode_cursor,
     encode_cursor,
     skill_types_for,
@@ -515,20 +516,7 @@ class EmbeddedStore:
     # --- writes ---------------------------------------------------------------------
 
     def _check_nodes(self, nodes: Sequence[Node], create_only: bool) -> None:
-        seen: set[str] = set()
-        for node in nodes:
-            if node.id in seen:
-                raise InvalidInput(f"{node.id!r} appears twice in one write", field="id")
-            seen.add(node.id)
-            existing = self._kind_of(node.id)
-            if existing is None:
-                continue
-            if create_only:
-                raise Conflict(f"{node.id!r} already exists", field="id")
-            if existing is not node.node_kind:
-                raise Conflict(
-                    f"{node.id!r} is a {existing}; it cannot become a {node.node_kind}", field="id"
-                )
+        check_node_writes(nodes, create_only, self._kinds)
 
     def _check_rels(
         self,
@@ -536,26 +524,10 @@ class EmbeddedStore:
         create_only: bool,
         pending: dict[NodeId, NodeKind] | None = None,
     ) -> None:
-        pending = pending or {}
-        seen: set[tuple[str, str, str]] = set()
-        for rel in rels:
-            if create_only:
-                if rel.key in seen:
-                    raise Conflict(
-                        f"{rel.type} {rel.source} -> {rel.target} appears twice", field="target"
-                    )
-                seen.add(rel.key)
-            skind = pending.get(rel.source) or self._kind_of(rel.source)
-            if skind is None:
-                raise NotFound(f"there is no node with id {rel.source!r}", field="source")
-            tkind = pending.get(rel.target) or self._kind_of(rel.target)
-            if tkind is None:
-                raise NotFound(f"there is no node with id {rel.target!r}", field="target")
-            check_endpoints(rel, skind, tkind)
-            if create_only and self._has_rel(rel):
-                raise Conflict(
-                    f"{rel.source!r} -{rel.type}-> {rel.target!r} already exists", field="target"
-                )
+        kinds: ChainMap[str, NodeKind] = ChainMap(
+            {str(k): v for k, v in (pending or {}).items()}, self._kinds
+        )
+        check_rel_writes(rels, create_only, kinds, _StoredKeys(self))
 
     async def upsert(
         self,
@@ -647,6 +619,20 @@ class EmbeddedStore:
                 progress(done_nodes, done_rels)
             await asyncio.sleep(0)
         return done_nodes, done_rels
+
+
+class _StoredKeys:
+    """``key in _StoredKeys(store)``: is this relationship in the in-memory graph?"""
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self._succ: dict[str, dict[str, dict[str, Any]]] = store._g._succ
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, tuple) or len(key) != 3:
+            return False
+        rtype, source, target = key
+        data = self._succ.get(source, {}).get(target)
+        return data is not None and rtype in data
 
 
 def _is_actor(kind: NodeKind) -> bool:

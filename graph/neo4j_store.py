@@ -31,7 +31,6 @@ from collections.abc import (
     Collection,
     Iterable,
     Iterator,
-    Mapping,
     Sequence,
 )
 from dataclasses import dataclass, field
@@ -69,7 +68,6 @@ from graph.model import (
     NodeKind,
     Relationship,
     RelType,
-    check_endpoints,
     node_from_record,
     node_props,
     search_text,
@@ -83,7 +81,9 @@ from graph.store import (
     Path,
     Progress,
     check_hops,
+    check_node_writes,
     check_page_size,
+    check_rel_writes,
     decode_cursor,
     encode_cursor,
     skill_types_for,
@@ -408,9 +408,9 @@ async def _upsert(tx: Tx, nodes: list[Node], rels: list[Relationship], create_on
     if create_only and rels:
         rows = await _records(tx, cypher.EXISTING_RELS, rels=[_rel_key(r) for r in rels])
         existing = {(row["type"], row["source"], row["target"]) for row in rows}
-    _check_nodes(nodes, create_only, kinds)
+    check_node_writes(nodes, create_only, kinds)
     pending: dict[str, NodeKind] = {n.id: n.node_kind for n in nodes}
-    _check_rels(rels, create_only, kinds | pending, existing)
+    check_rel_writes(rels, create_only, kinds | pending, existing)
     if not await _write_nodes(tx, nodes, create_only):
         raise Conflict("a node of another kind was written meanwhile", field="id")
     if not await _write_rels(tx, rels, create_only):
@@ -450,14 +450,14 @@ async def _write_rels(tx: Tx, rels: Sequence[Relationship], create_only: bool) -
 
 async def _import_nodes(tx: Tx, batch: list[Node]) -> None:
     if len({n.id for n in batch}) < len(batch) or not await _write_nodes(tx, batch, False):
-        _check_nodes(batch, False, await _kinds(tx, {n.id for n in batch}))
+        check_node_writes(batch, False, await _kinds(tx, {n.id for n in batch}))
         raise Conflict("a node changed its kind meanwhile", field="id")
 
 
 async def _import_rels(tx: Tx, batch: list[Relationship]) -> None:
     if not await _write_rels(tx, batch, False):
         ends = {r.source for r in batch} | {r.target for r in batch}
-        _check_rels(batch, False, await _kinds(tx, ends), set())
+        check_rel_writes(batch, False, await _kinds(tx, ends), set())
         raise NotFound("a node was deleted meanwhile", field="source")
 
 
@@ -469,53 +469,6 @@ async def _delete_actor(tx: Tx, actor_id: NodeId) -> None:
     if kind not in ACTOR_KINDS:
         raise InvalidInput(f"{actor_id!r} is a {kind}, not an actor", field="id")
     await (await tx.run(cypher.DELETE_NODE, {"id": actor_id})).consume()
-
-
-# --- checks (the same rules, order and messages as the embedded store) -------------------------
-
-
-def _check_nodes(nodes: Sequence[Node], create_only: bool, kinds: Mapping[str, NodeKind]) -> None:
-    seen: set[str] = set()
-    for node in nodes:
-        if node.id in seen:
-            raise InvalidInput(f"{node.id!r} appears twice in one write", field="id")
-        seen.add(node.id)
-        existing = kinds.get(node.id)
-        if existing is None:
-            continue
-        if create_only:
-            raise Conflict(f"{node.id!r} already exists", field="id")
-        if existing is not node.node_kind:
-            raise Conflict(
-                f"{node.id!r} is a {existing}; it cannot become a {node.node_kind}", field="id"
-            )
-
-
-def _check_rels(
-    rels: Sequence[Relationship],
-    create_only: bool,
-    kinds: Mapping[str, NodeKind],
-    existing: Collection[tuple[str, str, str]],
-) -> None:
-    seen: set[tuple[str, str, str]] = set()
-    for rel in rels:
-        if create_only:
-            if rel.key in seen:
-                raise Conflict(
-                    f"{rel.type} {rel.source} -> {rel.target} appears twice", field="target"
-                )
-            seen.add(rel.key)
-        skind = kinds.get(rel.source)
-        if skind is None:
-            raise NotFound(f"there is no node with id {rel.source!r}", field="source")
-        tkind = kinds.get(rel.target)
-        if tkind is None:
-            raise NotFound(f"there is no node with id {rel.target!r}", field="target")
-        check_endpoints(rel, skind, tkind)
-        if create_only and rel.key in existing:
-            raise Conflict(
-                f"{rel.source!r} -{rel.type}-> {rel.target!r} already exists", field="target"
-            )
 
 
 # --- shortest path --------------------------------------------------------------------------------

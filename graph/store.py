@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-from graph.errors import InvalidInput
+from graph.errors import Conflict, InvalidInput, NotFound
 from graph.model import (
     ACTOR_KINDS,
     InitiativeStage,
@@ -38,6 +38,7 @@ from graph.model import (
     Relationship,
     RelType,
     Visibility,
+    check_endpoints,
 )
 
 MAX_PAGE = 500
@@ -250,3 +251,55 @@ def skill_types_for(flt: NodeFilter) -> tuple[RelType, ...]:
 
 def theme_types_for(flt: NodeFilter) -> tuple[RelType, ...]:
     return INITIATIVE_THEME_TYPES if flt.for_initiatives else ACTOR_THEME_TYPES
+
+
+def check_node_writes(
+    nodes: Sequence[Node], create_only: bool, kinds: Mapping[str, NodeKind]
+) -> None:
+    """The rules every store applies to the nodes of one write, given the stored kinds."""
+    seen: set[str] = set()
+    for node in nodes:
+        if node.id in seen:
+            raise InvalidInput(f"{node.id!r} appears twice in one write", field="id")
+        seen.add(node.id)
+        existing = kinds.get(node.id)
+        if existing is None:
+            continue
+        if create_only:
+            raise Conflict(f"{node.id!r} already exists", field="id")
+        if existing is not node.node_kind:
+            raise Conflict(
+                f"{node.id!r} is a {existing}; it cannot become a {node.node_kind}", field="id"
+            )
+
+
+def check_rel_writes(
+    rels: Sequence[Relationship],
+    create_only: bool,
+    kinds: Mapping[str, NodeKind],
+    existing: Container[tuple[str, str, str]],
+) -> None:
+    """The rules every store applies to the relationships of one write.
+
+    ``kinds`` must include the nodes of the same write; ``existing`` answers whether a
+    relationship key is stored already (only asked with ``create_only``).
+    """
+    seen: set[tuple[str, str, str]] = set()
+    for rel in rels:
+        if create_only:
+            if rel.key in seen:
+                raise Conflict(
+                    f"{rel.type} {rel.source} -> {rel.target} appears twice", field="target"
+                )
+            seen.add(rel.key)
+        skind = kinds.get(rel.source)
+        if skind is None:
+            raise NotFound(f"there is no node with id {rel.source!r}", field="source")
+        tkind = kinds.get(rel.target)
+        if tkind is None:
+            raise NotFound(f"there is no node with id {rel.target!r}", field="target")
+        check_endpoints(rel, skind, tkind)
+        if create_only and rel.key in existing:
+            raise Conflict(
+                f"{rel.source!r} -{rel.type}-> {rel.target!r} already exists", field="target"
+            )
