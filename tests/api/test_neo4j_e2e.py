@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -176,3 +177,39 @@ def test_store_outage_is_a_clear_error_and_recovers_without_restart(
         assert "Traceback" not in server.output()
     finally:
         server.stop()
+
+
+def test_copy_to_neo4j_and_back(private_neo4j: PrivateNeo4j, tmp_path: Path) -> None:
+    import asyncio
+
+    import neo4j
+
+    async def wipe() -> None:
+        creds = private_neo4j.credentials()
+        auth = (creds["WIJKNET_NEO4J_USER"], creds["WIJKNET_NEO4J_PASSWORD"])
+        async with neo4j.AsyncGraphDatabase.driver(private_neo4j.uri, auth=auth) as driver:
+            await driver.execute_query("MATCH (n) DETACH DELETE n")
+
+    asyncio.run(wipe())
+    env = {**os.environ, **private_neo4j.credentials()}
+
+    def wijknet(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "api.cli", *args],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=ROOT,
+            env=env,
+        )
+
+    source, back = tmp_path / "source.db", tmp_path / "back.db"
+    assert wijknet("seed", "--actors", "300", "--db", str(source)).returncode == 0
+    there = wijknet("copy", "--from", str(source), "--to", private_neo4j.uri)
+    assert there.returncode == 0, there.stderr
+    assert "counts per kind and type match" in there.stderr
+    home = wijknet("copy", "--from", private_neo4j.uri, "--to", str(back))
+    assert home.returncode == 0, home.stderr
+    a = wijknet("stats", "--db", str(source)).stdout.splitlines()
+    b = wijknet("stats", "--db", str(back)).stdout.splitlines()
+    assert [r for r in a if r.startswith("│")] == [r for r in b if r.startswith("│")]
