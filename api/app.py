@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -26,6 +27,17 @@ from seed_data import seed_store
 log = logging.getLogger("wijknet")
 
 
+async def _refresh_index(app: Starlette, store: GraphStore, every: float) -> None:
+    """Rebuild the matching index from the store every ``every`` seconds, so that API
+    workers sharing one Neo4j also see each other's writes."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            app.state.index = await build_index(store.stream())
+        except GraphError as exc:
+            log.warning("could not refresh the matching index: %s", exc)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -47,9 +59,16 @@ def create_app(
             # the cyclic collector's sight, or its full passes stall every request.
             gc.collect()
             gc.freeze()
+            refresher = (
+                asyncio.create_task(_refresh_index(app, st, settings.index_refresh))
+                if settings.index_refresh
+                else None
+            )
             if on_ready is not None:
                 on_ready()
             yield
+            if refresher is not None:
+                refresher.cancel()
         finally:
             if store is None:
                 await st.close()

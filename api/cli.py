@@ -73,6 +73,13 @@ def _parser() -> argparse.ArgumentParser:
         help="actors to generate when the store is empty (default 3000; 0: none)",
     )
     serve.add_argument(
+        "--index-refresh",
+        type=int,
+        metavar="SECONDS",
+        help="rebuild the matching index from the store this often (several workers on one "
+        "Neo4j; default 0: only at start, then kept current by this worker's own writes)",
+    )
+    serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
     _store_args(serve)
@@ -217,6 +224,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
         seed_actors=getattr(args, "seed_actors", None),
+        index_refresh=getattr(args, "index_refresh", None),
         seed=getattr(args, "seed", None),
     )
 

@@ -45,6 +45,7 @@ class Settings:
     seed_actors: int = DEFAULT_SEED_ACTORS
     seed: int = 42
     graphiql: bool = True
+    index_refresh: int = 0  # seconds between rebuilds of the matching index; 0: never
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -62,6 +63,7 @@ class Settings:
             seed_actors=_int(environ, "WIJKNET_SEED_ACTORS", DEFAULT_SEED_ACTORS, 0, 2_000_000),
             seed=_int(environ, "WIJKNET_SEED", 42, 0, 2**31),
             graphiql=flag in ("true", "1", "yes"),
+            index_refresh=_int(environ, "WIJKNET_INDEX_REFRESH", 0, 0, 86_400),
         )
 
     def with_overrides(self, **values: Any) -> Settings:
