@@ -55,7 +55,8 @@ def sees_in_full(viewer: Viewer, node: Node) -> bool:
 
 
 def text_search_visibility(viewer: Viewer) -> frozenset[Visibility]:
-    """Searching by text may only find what the viewer can read the text of."""
+    """Searching by text may only find what the viewer can read the text of
+    (actors and initiatives alike; see :func:`sees_in_full`)."""
     return frozenset({Visibility.PUBLIC})
 
 

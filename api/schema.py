@@ -134,7 +134,7 @@ class Query(MatchingQuery, NetworkQuery):
             theme=m.NodeId(theme) if theme else None,
             text=text or None,
             stage=stage,
-            visibility=frozenset({m.Visibility.PUBLIC}) if text else None,
+            visibility=access.text_search_visibility(info.context.viewer) if text else None,
         )
         page = await info.context.store.list_nodes(flt, first=first, after=after)
         return connection(page, [t.wrap(n, info) for n in page.items], after=after)  # type: ignore[misc]

@@ -95,6 +95,14 @@ _UPSERT_REL = (
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
+def _node_row(node: Node) -> tuple[str, str, str]:
+    return (node.id, node.node_kind._value_, _dumps(node_props(node)))
+
+
+def _rel_row(rel: Relationship) -> tuple[str, str, str, str]:
+    return (rel.source, rel.type._value_, rel.target, _dumps(rel.props) if rel.props else "{}")
+
+
 def _rel(rtype: str, source: str, target: str, props: dict[str, Any]) -> Relationship:
     """A Relationship from trusted, already validated parts (skips validation)."""
     rel = object.__new__(Relationship)
@@ -257,10 +265,6 @@ class EmbeddedStore:
         if rtype not in data:
             self._rel_counts[rtype] += 1
         data[rtype] = dict(rel.props) if rel.props else _EMPTY
-
-    def _has_rel(self, rel: Relationship) -> bool:
-        data = self._g._succ.get(rel.source, _EMPTY).get(rel.target)
-        return data is not None and rel.type._value_ in data
 
     def _check_writable(self) -> None:
         if self._closed:
@@ -542,8 +546,8 @@ class EmbeddedStore:
             self._check_nodes(nodes, create_only)
             self._check_rels(rels, create_only, {n.id: n.node_kind for n in nodes})
             statements: list[tuple[str, list[tuple[str, ...]]]] = [
-                (_UPSERT_NODE, [(n.id, n.node_kind.value, _dumps(node_props(n))) for n in nodes]),
-                (_UPSERT_REL, [(r.source, r.type.value, r.target, _dumps(r.props)) for r in rels]),
+                (_UPSERT_NODE, [_node_row(n) for n in nodes]),
+                (_UPSERT_REL, [_rel_row(r) for r in rels]),
             ]
             await asyncio.to_thread(self._commit, statements)
             for node in nodes:
@@ -591,7 +595,7 @@ class EmbeddedStore:
             async with self._write_lock:
                 self._check_writable()
                 self._check_nodes(batch, create_only=False)
-                rows = [(n.id, n.node_kind._value_, _dumps(node_props(n))) for n in batch]
+                rows = [_node_row(n) for n in batch]
                 self._commit([(_UPSERT_NODE, rows)])
                 for node in batch:
                     if self._loaded:
@@ -606,10 +610,7 @@ class EmbeddedStore:
             async with self._write_lock:
                 self._check_writable()
                 self._check_rels(rbatch, create_only=False)
-                rrows = [
-                    (r.source, r.type._value_, r.target, _dumps(r.props) if r.props else "{}")
-                    for r in rbatch
-                ]
+                rrows = [_rel_row(r) for r in rbatch]
                 self._commit([(_UPSERT_REL, rrows)])
                 if self._loaded:
                     for rel in rbatch:

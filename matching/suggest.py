@@ -24,7 +24,7 @@ Only those candidates are scored.
 
 from __future__ import annotations
 
-import heapq
+import itertools
 from array import array
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
@@ -320,14 +320,15 @@ def _near(
     cap: int,
 ) -> Iterable[int]:
     """Up to ``cap`` entries of ``inverted[(key, area)]``, nearest areas first."""
-    taken = 0
-    for ring in rings or [[]]:
-        for area in index.at(ring):
-            for j in inverted.get((key, area), ()):
-                yield j
-                taken += 1
-                if taken >= cap:
-                    return
+    return itertools.islice(
+        (
+            j
+            for ring in rings or [[]]
+            for area in index.at(ring)
+            for j in inverted.get((key, area), ())
+        ),
+        cap,
+    )
 
 
 def _gather(found: dict[int, list[int]], ids: Iterable[int]) -> None:
@@ -420,7 +421,7 @@ def score_candidates(
         parts = _score(index, t, j, links)
         scored.append((parts.total(), j, parts, links))
     ids = index.ids
-    return heapq.nsmallest(len(scored), scored, key=lambda x: (-x[0], ids[x[1]]))
+    return sorted(scored, key=lambda x: (-x[0], ids[x[1]]))
 
 
 def suggest_partners(

@@ -243,7 +243,6 @@ class _Builder:
         self.ents_in: dict[NodeId, list[NodeId]] = defaultdict(list)
         self.gemeente: dict[NodeId, NodeId] = {}
         self.holders: dict[tuple[NodeId, NodeId], list[NodeId]] = defaultdict(list)
-        self.place_of: dict[NodeId, NodeId] = {}
         self._cum_cache: dict[int, tuple[list[NodeId], list[float]]] = {}
         self._themed_pool: dict[frozenset[NodeId], list[NodeId]] = {}
         self.theme_cum: dict[NodeId, list[float]] = {}
@@ -349,7 +348,6 @@ class _Builder:
                 leaf = rng.choice(self.leaves[muni])
                 wijk = self.wijk_of[leaf]
                 aid = NodeId(f"{prefix}-{i:07d}")
-                self.place_of[aid] = leaf
                 node = self._actor(kind, aid, muni, wijk)
                 self.out.nodes.append(node)
                 self.rel(
