@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
-from api.access import ANONYMOUS, Viewer
+from api.policy import ANONYMOUS, Viewer
 from graph.model import Node, NodeId, Relationship, RelType
 from graph.store import Direction, GraphStore, Neighbour
 from matching import MatchIndex

@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.asgi import GraphQL
 
-from api.access import ANONYMOUS
 from api.context import Context
+from api.policy import ANONYMOUS
 
 STATIC_DIR = Path(__file__).parent / "static"
 GRAPHIQL_DIR = STATIC_DIR / "graphiql"

@@ -1,6 +1,6 @@
 """The network map: GraphQL ``network``, the map page at ``/`` and downloads.
 
-What a viewer sees follows :mod:`api.access`: an actor or initiative that is
+What a viewer sees follows :mod:`api.policy`: an actor or initiative that is
 not public appears as "Bewoner in Moerwijk" (kind and wijk, no themes), and a
 tie is drawn only when at least one of its ends is public, as the public
 side's own fields already show it. Analytics run over the whole network.
@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 
-from api import access
+from api import policy
 from api import types as t
 from api.graphiql import STATIC_DIR
 from api.settings import Settings
@@ -56,10 +56,10 @@ def public_view(
         where = index.names[area] if area >= 0 else None
         kind = index.node_kind(i)
         if kind is m.NodeKind.INITIATIVE:
-            labels.append(access.redacted_initiative_name(where))
+            labels.append(policy.redacted_initiative_name(where))
         else:
             actor = m.Actor(id=m.NodeId(index.ids[i]), kind=m.ActorKind(kind.value), name="-")
-            labels.append(access.redacted_name(actor, where, lang))
+            labels.append(policy.redacted_name(actor, where, lang))
     return labels, shown
 
 

@@ -19,7 +19,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
-from api import access
+from api import policy
 from api import types as t
 from api.matching import MatchingQuery
 from api.mutations import Mutation
@@ -102,7 +102,7 @@ class Query(MatchingQuery, NetworkQuery):
             skill=m.NodeId(skill) if skill else None,
             theme=m.NodeId(theme) if theme else None,
             text=text or None,
-            visibility=access.text_search_visibility(info.context.viewer) if text else None,
+            visibility=policy.text_search_visibility(info.context.viewer) if text else None,
         )
         page = await info.context.store.list_nodes(flt, first=first, after=after)
         return connection(page, [t.wrap(n, info) for n in page.items], after=after)  # type: ignore[misc]
@@ -134,7 +134,7 @@ class Query(MatchingQuery, NetworkQuery):
             theme=m.NodeId(theme) if theme else None,
             text=text or None,
             stage=stage,
-            visibility=access.text_search_visibility(info.context.viewer) if text else None,
+            visibility=policy.text_search_visibility(info.context.viewer) if text else None,
         )
         page = await info.context.store.list_nodes(flt, first=first, after=after)
         return connection(page, [t.wrap(n, info) for n in page.items], after=after)  # type: ignore[misc]

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from api import access
+from api import policy
 from api.context import Context
 from api.relay import Connection, connection
 from graph import model as m
@@ -69,7 +69,7 @@ class Actor(Node):
         if self._show():
             return self._node.name
         place = await _home(info, self._node.id, coarse=True)
-        return access.redacted_name(self._node, place.name if place else None, info.context.lang)
+        return policy.redacted_name(self._node, place.name if place else None, info.context.lang)
 
     @strawberry.field
     def description(self) -> str | None:
@@ -217,7 +217,7 @@ class Initiative(Node):
         if not self.redacted:
             return self._node.name
         place = await _home(info, self._node.id, coarse=True)
-        return access.redacted_initiative_name(place.name if place else None)
+        return policy.redacted_initiative_name(place.name if place else None)
 
     @strawberry.field
     def description(self) -> str | None:
@@ -458,7 +458,7 @@ _ACTOR_TYPES: dict[m.ActorKind, type[Actor]] = {
 def wrap(node: m.Node, info: Ctx) -> Node:
     """The GraphQL object for a domain node, as the viewer may see it."""
     if isinstance(node, m.Actor):
-        full = access.sees_in_full(info.context.viewer, node)
+        full = policy.sees_in_full(info.context.viewer, node)
         return _ACTOR_TYPES[node.kind](
             _node=node,
             id=strawberry.ID(node.id),
@@ -468,7 +468,7 @@ def wrap(node: m.Node, info: Ctx) -> Node:
             matchable=node.matchable,
         )
     if isinstance(node, m.Initiative):
-        full = access.sees_in_full(info.context.viewer, node)
+        full = policy.sees_in_full(info.context.viewer, node)
         return Initiative(
             _node=node, id=strawberry.ID(node.id), stage=node.stage, redacted=not full
         )

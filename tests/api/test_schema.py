@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from api.access import Viewer
 from api.context import Context
+from api.policy import Viewer
 from api.schema import schema
 from graph.embedded import EmbeddedStore
 from graph.store import GraphStore

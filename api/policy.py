@@ -1,4 +1,5 @@
-"""Who may see what. Every resolver asks here; no other module decides.
+"""Who may see and do what. Every resolver, filter, count, path, suggestion,
+map, download and mutation asks here; no other module decides.
 
 An anonymous viewer sees public actors in full. Anyone else (``network`` or
 ``private`` visibility) appears only as "<kind> in <wijk>": no name, no contact,
@@ -31,13 +32,29 @@ KIND_LABEL_EN = {
 
 @dataclass(frozen=True, slots=True)
 class Viewer:
-    """Who is asking. Only anonymous viewers exist until sign-in lands."""
+    """Who is asking, as identity derived it from the request's cookie or token.
 
+    Attributes:
+        account_id: the signed-in account, None when anonymous.
+        actor_id: the actor (person) the account acts as, None when it has none.
+        is_admin: may do anything an admin may (grant, create bodies, ...).
+        staff_of: ids of bodies (enterprise, organisation, gemeente) it may act for.
+        officer_of: gemeente place codes (``GMxxxx``) it is an officer of; it sees
+            what policy needs (counts, kinds, places) of that gemeente's places.
+
+    Coordinating an initiative is not a grant: it follows from the graph
+    (an initiator, board or coordinator ``MEMBER_OF`` role).
+    """
+
+    account_id: str | None = None
     actor_id: str | None = None
+    is_admin: bool = False
+    staff_of: frozenset[str] = frozenset()
+    officer_of: frozenset[str] = frozenset()
 
     @property
     def anonymous(self) -> bool:
-        return self.actor_id is None
+        return self.account_id is None and self.actor_id is None
 
 
 ANONYMOUS = Viewer()
