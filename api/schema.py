@@ -8,15 +8,7 @@ from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension
 from strawberry.types import ExecutionContext
 
 from api import policy
@@ -26,6 +18,7 @@ from api.mutations import Mutation
 from api.network import NetworkQuery
 from api.relay import Connection, connection
 from api.types import DEFAULT_PAGE
+from api.validation import Limits
 from graph import model as m
 from graph.errors import GraphError
 from graph.store import MAX_PAGE, NodeFilter
@@ -270,13 +263,11 @@ def build_schema() -> strawberry.Schema:
             t.Municipality,
         ],
         # factories, so every request gets fresh extensions; `**_` accepts the
-        # `execution_context=` that older strawberry releases pass to them
+        # `execution_context=` that older strawberry releases pass to them. The limits'
+        # rules are built once (api.validation), so validation is cached across requests.
         extensions=[
             lambda **_: ParserCache(maxsize=1024),
-            lambda **_: ValidationCache(maxsize=1024),
-            lambda **_: QueryDepthLimiter(max_depth=12),
-            lambda **_: MaxAliasesLimiter(max_alias_count=30),
-            lambda **_: MaxTokensLimiter(max_token_count=4000),
+            Limits,
             GraphErrorCodes,
             lambda **_: MaskErrors(
                 should_mask_error=_mask,

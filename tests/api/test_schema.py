@@ -12,6 +12,7 @@ import pytest
 from api.context import Context
 from api.policy import Viewer
 from api.schema import schema
+from api.validation import validation_cache
 from graph.embedded import EmbeddedStore
 from graph.store import GraphStore
 from seed_data import seed_store
@@ -177,3 +178,22 @@ async def test_enterprise_and_place_fields(tiny_store: EmbeddedStore) -> None:
         "actors": {"totalCount": 4},
         "initiatives": {"totalCount": 2},
     }
+
+
+async def test_validation_runs_once_per_distinct_query(tiny_store: EmbeddedStore) -> None:
+    validation_cache.clear()
+    query = "{ stats { nodeCount } }"
+    for _ in range(5):
+        await execute(tiny_store, query)
+    assert (validation_cache.misses, validation_cache.hits) == (1, 4)
+    # the limits still apply to a cached document, and its errors are cached too
+    deep = "{ actors { edges { node { " + "knows { " * 14 + "id" + " }" * 14 + " } } } }"
+    for _ in range(2):
+        result = await schema.execute(deep, context_value=Context(store=tiny_store))
+        assert result.errors
+        assert "depth" in result.errors[0].message
+    assert (validation_cache.misses, validation_cache.hits) == (2, 5)
+    many = "{ " + " ".join(f"a{i}: __typename" for i in range(1500)) + " }"
+    result = await schema.execute(many, context_value=Context(store=tiny_store))
+    assert result.errors
+    assert "tokens" in result.errors[0].message
