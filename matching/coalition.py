@@ -108,7 +108,7 @@ def suggest_coalition(
     t = resolve(index, initiative_or_draft)
     open_ = requirements(index, t)
     total = sum(open_.values())
-    pool = score_candidates(index, t)[:POOL]
+    pool = score_candidates(index, t, limit=POOL)
     offers = {j: _offers(index, j, open_) for _, j, _, _ in pool}
     remaining = dict(open_)
     chosen: list[tuple[int, float, set[Requirement]]] = []

@@ -91,7 +91,7 @@ class _Hidden:
 
 
 def rank_wijknet(index: MatchIndex, t: Target, rng: random.Random) -> list[int]:
-    return [j for _, j, _, _ in score_candidates(index, t)[:CUTOFF]]
+    return [j for _, j, _, _ in score_candidates(index, t, limit=CUTOFF)]
 
 
 class Baselines:

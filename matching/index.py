@@ -30,6 +30,7 @@ from graph.model import (
     RelType,
     Visibility,
 )
+from matching.ranker import Ranker
 
 KIND_CODE = {k: i for i, k in enumerate(NodeKind)}
 CODE_KIND = list(NodeKind)
@@ -94,10 +95,16 @@ class MatchIndex:
         self.theme_at: dict[tuple[int, int], array[int]] = {}
         self.actors_at: dict[int, array[int]] = {}
         self.staff_at: dict[int, array[int]] = {}  # professionals, organisations, gemeenten
+        # network-wide, in arrival order: for initiatives and drafts without a place
+        self.skill_holders: dict[int, array[int]] = {}
+        self.theme_holders: dict[int, array[int]] = {}  # INTERESTED_IN
+        self.about: dict[int, array[int]] = {}  # theme -> initiatives ABOUT it
         self.skill_count: dict[int, int] = defaultdict(int)
+        self._rarity: dict[int, float] = {}
         self.helpers: set[int] = set()  # bodies that fund or host (SUPPORTS funding/space)
         self.actor_count = 0
         self.version = 0  # bumped on every write applied; caches compare against it
+        self.ranker: Ranker | None = None  # a trained ranker; hand weights without one
 
     # --- nodes ---------------------------------------------------------------------
 
@@ -130,6 +137,7 @@ class MatchIndex:
                 self.subtype[i] = node.subtype
             if fresh:
                 self.actor_count += 1
+                self._rarity.clear()
         elif isinstance(node, Initiative):
             self.public[i] = 1 if node.visibility is Visibility.PUBLIC else 0
         elif isinstance(node, Place):
@@ -205,6 +213,8 @@ class MatchIndex:
             if lst is None or t not in lst:
                 _add(self.skills, s, t)
                 self.skill_count[t] += 1
+                self._rarity.pop(t, None)
+                self.skill_holders.setdefault(t, array("i")).append(s)
                 home = self.home[s]
                 if home >= 0:
                     self.skill_at.setdefault((t, home), array("i")).append(s)
@@ -212,6 +222,10 @@ class MatchIndex:
             lst = self.themes[s]
             if lst is None or t not in lst:
                 _add(self.themes, s, t)
+                if rtype is R.INTERESTED_IN:
+                    self.theme_holders.setdefault(t, array("i")).append(s)
+                else:
+                    self.about.setdefault(t, array("i")).append(s)
                 home = self.home[s]
                 if rtype is R.INTERESTED_IN and home >= 0:
                     self.theme_at.setdefault((t, home), array("i")).append(s)
@@ -293,7 +307,11 @@ class MatchIndex:
 
     def rarity(self, skill: int) -> float:
         """Inverse document frequency of a skill: rarer skills count more."""
-        return math.log((1 + self.actor_count) / (1 + self.skill_count.get(skill, 0))) + 1.0
+        r = self._rarity.get(skill)
+        if r is None:
+            n = self.skill_count.get(skill, 0)
+            r = self._rarity[skill] = math.log((1 + self.actor_count) / (1 + n)) + 1.0
+        return r
 
     def english(self, i: int) -> str:
         """English label of a skill, theme or instrument (the Dutch one otherwise)."""

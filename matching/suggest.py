@@ -24,32 +24,33 @@ Only those candidates are scored.
 
 from __future__ import annotations
 
-import itertools
-from array import array
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+import numpy as np
+
 from graph.errors import InvalidInput, NotFound
 from graph.model import ActorKind, NodeKind, PlaceLevel
+from matching import features
+from matching.candidates import Collector, Pool, gather
+from matching.features import FEATURES, REASON_OF
 from matching.index import KIND_CODE, MatchIndex
+from matching.ranker import Ranker
 
-PER_SKILL = 120
-PER_THEME = 120
-PER_MEMBER = 60
-PER_PAGERANK = 200
-PER_ROLE = 40
-CITYWIDE = 0.6  # proximity of a non-resident anywhere in the same gemeente
 MAX_K = 100
-ALPHA = 0.15  # restart probability of the local PageRank
-EPSILON = 2e-4  # push threshold: smaller is more exact and slower
-MAX_PUSHES = 3_000
 
-# Chosen by hold-out evaluation (a grid on a 5k city of seed 7, checked on 100k of seed 42).
-# The roles a team lacks do not predict who joins, so they shape coalitions and reasons,
-# not this ranking.
-WEIGHTS = {"skills": 0.05, "proximity": 0.10, "warmth": 0.75, "theme": 0.10, "role": 0.0}
-_PROXIMITY = {"buurt": 1.0, "wijk": 0.85, "adjacent": 0.6, "district": 0.4, "municipality": 0.25}
+# Hand weights, used when no trained ranker is loaded. Warmth (local PageRank) and
+# network (Adamic-Adar over shared groups) carry the network; the roles a team lacks
+# shape coalitions and reasons, not this ranking.
+WEIGHTS = {
+    "skills": 0.05,
+    "proximity": 0.10,
+    "warmth": 0.75,
+    "network": 0.02,
+    "theme": 0.10,
+    "role": 0.0,
+}
 
 _RES = KIND_CODE[NodeKind.RESIDENT]
 _ZZP = KIND_CODE[NodeKind.FREELANCER]
@@ -99,6 +100,7 @@ class ScoreParts:
     skills: float = 0.0
     proximity: float = 0.0
     warmth: float = 0.0
+    network: float = 0.0
     theme: float = 0.0
     role: float = 0.0
 
@@ -138,7 +140,6 @@ class Target:
     home: int
     covered: set[int] = field(default_factory=set)
     roles: set[Role] = field(default_factory=set)
-    warmth: dict[int, float] = field(default_factory=dict)  # filled by `candidates`
 
 
 def roles_of(index: MatchIndex, i: int) -> set[Role]:
@@ -207,221 +208,143 @@ def _expect(index: MatchIndex, node_id: str, code: int, field: str, what: str) -
     return i
 
 
-# --- candidates ----------------------------------------------------------------------
+# --- candidates and scores ----------------------------------------------------------
 
 
-def _social(index: MatchIndex, u: int) -> list[int]:
-    """Neighbours in the social graph: ties, and groups (for actors) or members (for groups)."""
-    if index.kind[u] == _INI:
-        return list(index.members.get(u, ()))
-    out = list(index.ties[u] or ())
-    out += index.groups[u] or ()
-    if index.kind[u] == _ENT:
-        out += index.members.get(u, ())
-    return out
+_STAFF_ROLES = frozenset({Role.PROFESSIONAL, Role.MUNICIPAL, Role.FUNDER_HOST})
 
 
-def local_pagerank(
-    index: MatchIndex, seeds: Collection[int], *, alpha: float = ALPHA, eps: float = EPSILON
-) -> dict[int, float]:
-    """Personalised PageRank from ``seeds`` over the social graph, by local push.
-
-    Forward push (Andersen, Chung & Lang 2006) touches only nodes whose residual
-    exceeds ``eps`` times their degree, so the work is bounded by the
-    neighbourhood of the seeds, not by the size of the graph.
-    """
-    residual = dict.fromkeys(seeds, 1.0 / max(1, len(seeds)))
-    rank: dict[int, float] = {}
-    nbrs_of: dict[int, list[int]] = {}
-    degree: dict[int, int] = {}
-    ties, groups = index.ties, index.groups
-    queue = list(seeds)
-    pushes = 0
-    while queue and pushes < MAX_PUSHES:
-        u = queue.pop()
-        ru = residual[u]
-        nbrs = nbrs_of.get(u)
-        if nbrs is None:
-            nbrs = nbrs_of[u] = _social(index, u)
-        if ru < eps * (len(nbrs) or 1):
-            continue
-        pushes += 1
-        rank[u] = rank.get(u, 0.0) + alpha * ru
-        residual[u] = 0.0
-        if not nbrs:
-            continue
-        share = (1.0 - alpha) * ru / len(nbrs)
-        for v in nbrs:
-            before = residual.get(v, 0.0)
-            after = residual[v] = before + share
-            d = degree.get(v)
-            if d is None:
-                d = degree[v] = max(1, len(ties[v] or ()) + len(groups[v] or ()))
-            threshold = eps * d
-            if before < threshold <= after:
-                queue.append(v)
-    return rank
+class _Default:
+    pass
 
 
-def candidates(index: MatchIndex, t: Target) -> dict[int, list[int]]:
-    """Candidate positions, each with its warm links: members it knows directly, and
-    ``-(group+1)`` markers for groups it shares with members (co-membership).
-
-    Also fills ``t.warmth``: a local personalised PageRank from the members.
-    """
-    found: dict[int, list[int]] = {}
-    seeds = [*t.members, *([t.initiative] if t.initiative >= 0 else [])]
-    ranks = local_pagerank(index, seeds) if seeds else {}
-    people = sorted(
-        (j for j in ranks if j not in t.members and index.is_actor(j)), key=lambda j: -ranks[j]
-    )[:PER_PAGERANK]
-    top = ranks[people[0]] if people else 1.0
-    t.warmth = {j: min(1.0, ranks[j] / top) for j in people}
-    _gather(found, people)
-    rings = index.areas_near(t.home) if t.home >= 0 else []
-    for skill in t.needs:
-        _gather(found, _near(index, index.skill_at, skill, rings, PER_SKILL))
-    for theme in t.themes:
-        _gather(found, _near(index, index.theme_at, theme, rings, PER_THEME))
-    for m in t.members:
-        for j in (index.ties[m] or ())[:PER_MEMBER]:
-            found.setdefault(j, []).append(m)
-        for g in (index.groups[m] or ())[:8]:
-            if g == t.initiative:
-                continue
-            for j in list(index.members.get(g, {}))[:PER_MEMBER]:
-                if j != m:
-                    found.setdefault(j, []).append(-(g + 1))
-    missing = {Role.PROFESSIONAL, Role.MUNICIPAL, Role.FUNDER_HOST} - t.roles
-    if missing and rings:
-        taken = 0
-        for j in _near_all(index, index.staff_at, rings):
-            if roles_of(index, j) & missing:
-                found.setdefault(j, [])
-                taken += 1
-                if taken >= PER_ROLE:
-                    break
-    return found
+INDEX_MODEL = _Default()  # score with the index's ranker when it has one
 
 
-def _near_all(
-    index: MatchIndex, by_place: dict[int, array[int]], rings: list[list[int]]
-) -> Iterable[int]:
-    for ring in rings:
-        for area in index.at(ring):
-            yield from by_place.get(area, ())
+@dataclass(slots=True)
+class Scored:
+    """The candidates of a target, their feature rows and scores (best first)."""
+
+    cands: list[int]
+    x: np.ndarray
+    scores: np.ndarray
+    pool: Pool
+    model: Ranker | None
 
 
-def _near(
+def rank(
     index: MatchIndex,
-    inverted: dict[tuple[int, int], array[int]],
-    key: int,
-    rings: list[list[int]],
-    cap: int,
-) -> Iterable[int]:
-    """Up to ``cap`` entries of ``inverted[(key, area)]``, nearest areas first."""
-    return itertools.islice(
-        (
-            j
-            for ring in rings or [[]]
-            for area in index.at(ring)
-            for j in inverted.get((key, area), ())
-        ),
-        cap,
+    t: Target,
+    *,
+    kinds: Iterable[ActorKind] | None = None,
+    model: Ranker | _Default | None = INDEX_MODEL,
+) -> Scored:
+    """Gather, featurise and score every eligible candidate of ``t``."""
+    codes = {KIND_CODE[NodeKind(k.value)] for k in kinds} if kinds else None
+    collector = Collector(index, t.members, codes)
+    missing = _STAFF_ROLES - t.roles
+    pool = gather(
+        index,
+        initiative=t.initiative,
+        members=t.members,
+        needs=t.needs,
+        themes=t.themes,
+        home=t.home,
+        eligible=collector,
+        staff=(lambda j: bool(roles_of(index, j) & missing)) if missing else None,
+    )
+    cands = [j for j in pool.found if collector(j)]
+    team_roles = t.roles
+    x = features.matrix(
+        index,
+        pool,
+        cands,
+        home=t.home,
+        themes=t.themes,
+        weights=features.skill_weights(index, t.needs, t.covered),
+        team_size=len(t.members),
+        lacks_role=lambda j: bool(roles_of(index, j) - team_roles),
+    )
+    chosen = index.ranker if isinstance(model, _Default) else model
+    scores = chosen.score(x, FEATURES) if chosen is not None else _hand(x)
+    return Scored(cands, x, scores, pool, chosen)
+
+
+def _parts(x: np.ndarray) -> np.ndarray:
+    """Hand score parts per row, in the order of :data:`WEIGHTS`."""
+    c = features.COLUMN
+    theme = np.minimum(1.0, 0.6 * x[:, c["theme_interest"]] + 0.4 * (x[:, c["theme_groups"]] > 0))
+    return np.stack(
+        [
+            x[:, c["skill_coverage"]],
+            x[:, c["proximity"]],
+            x[:, c["pagerank_rel"]],
+            x[:, c["adamic_adar_rel"]],
+            theme,
+            x[:, c["lacks_role"]],
+        ],
+        axis=1,
     )
 
 
-def _gather(found: dict[int, list[int]], ids: Iterable[int]) -> None:
-    for j in ids:
-        found.setdefault(j, [])
-
-
-# --- scoring --------------------------------------------------------------------------
-
-
-def _proximity(index: MatchIndex, t: Target, j: int) -> tuple[float, str]:
-    a, b = t.home, index.home[j]
-    if a < 0 or b < 0:
-        return 0.0, ""
-    if a == b and index.level.get(a) is PlaceLevel.BUURT:
-        return _PROXIMITY["buurt"], "buurt"
-    wa, wb = index.area(a), index.area(b)
-    if wa == wb:
-        return _PROXIMITY["wijk"], "wijk"
-    if wb in index.adjacent.get(wa, ()):
-        return _PROXIMITY["adjacent"], "adjacent"
-    for level, name in (
-        (PlaceLevel.DISTRICT, "district"),
-        (PlaceLevel.MUNICIPALITY, "municipality"),
-    ):
-        up = index.up(wa, level)
-        if up >= 0 and up == index.up(wb, level):
-            return _PROXIMITY[name], name
-    return 0.0, ""
-
-
-def _reach(index: MatchIndex, t: Target, j: int) -> float:
-    """Proximity as it matters for this kind: residents act in their own buurt and wijk,
-    while ZZP'ers, professionals and bodies work across their gemeente."""
-    score, ring = _proximity(index, t, j)
-    if ring == "municipality" and index.kind[j] != _RES:
-        return CITYWIDE
-    return score
-
-
-def _score(index: MatchIndex, t: Target, j: int, links: list[int]) -> ScoreParts:
-    skills = index.skills[j] or ()
-    if t.needs:
-        total = 0.0
-        got = 0.0
-        for s, urgency in t.needs.items():
-            w = index.rarity(s) * urgency * (0.35 if s in t.covered else 1.0)
-            total += w
-            if s in skills:
-                got += w
-        skill_part = got / total if total else 0.0
-    else:
-        skill_part = 0.0
-    warmth = t.warmth.get(j, 0.0)
-    themes = index.themes[j] or ()
-    theme = 0.6 if any(x in t.themes for x in themes) else 0.0
-    if theme < 1.0:
-        for g in index.groups[j] or ():
-            if any(x in t.themes for x in index.themes[g] or ()):
-                theme = min(1.0, theme + 0.4)
-                break
-    role = 1.0 if roles_of(index, j) - t.roles else 0.0
-    return ScoreParts(
-        skills=skill_part,
-        proximity=_reach(index, t, j),
-        warmth=warmth,
-        theme=theme,
-        role=role,
-    )
-
-
-def _eligible(index: MatchIndex, t: Target, j: int, kinds: Collection[int] | None) -> bool:
-    return (
-        index.matchable[j] == 1
-        and j not in t.members
-        and index.is_actor(j)
-        and (kinds is None or index.kind[j] in kinds)
-    )
+def _hand(x: np.ndarray) -> np.ndarray:
+    return np.asarray(_parts(x) @ np.array([WEIGHTS[k] for k in WEIGHTS]), dtype=float)
 
 
 def score_candidates(
-    index: MatchIndex, t: Target, *, kinds: Iterable[ActorKind] | None = None
+    index: MatchIndex,
+    t: Target,
+    *,
+    kinds: Iterable[ActorKind] | None = None,
+    limit: int | None = None,
+    model: Ranker | _Default | None = INDEX_MODEL,
 ) -> list[tuple[float, int, ScoreParts, list[int]]]:
-    """Every eligible candidate with its score, best first (ties: smaller id first)."""
-    codes = {KIND_CODE[NodeKind(k.value)] for k in kinds} if kinds else None
-    scored = []
-    for j, links in candidates(index, t).items():
-        if not _eligible(index, t, j, codes):
-            continue
-        parts = _score(index, t, j, links)
-        scored.append((parts.total(), j, parts, links))
+    """Eligible candidates with score, parts and warm links, best first (ties: smaller
+    id first); the first ``limit`` of them when given."""
+    scored = rank(index, t, kinds=kinds, model=model)
+    return _top(index, scored, limit)
+
+
+def _top(
+    index: MatchIndex, scored: Scored, limit: int | None
+) -> list[tuple[float, int, ScoreParts, list[int]]]:
     ids = index.ids
-    return sorted(scored, key=lambda x: (-x[0], ids[x[1]]))
+    order = sorted(
+        range(len(scored.cands)), key=lambda r: (-scored.scores[r], ids[scored.cands[r]])
+    )
+    if limit is not None:
+        order = order[:limit]
+    parts = _parts(scored.x[order]) if order else np.zeros((0, len(WEIGHTS)))
+    found = scored.pool.found
+    return [
+        (
+            float(scored.scores[r]),
+            scored.cands[r],
+            ScoreParts(*(float(v) for v in p)),
+            found.get(scored.cands[r], []),
+        )
+        for r, p in zip(order, parts, strict=True)
+    ]
+
+
+def lifts(scored: Scored, rows: list[int]) -> list[dict[str, float]]:
+    """Per row, how much each reason's features lift the model's score: the score with
+    them minus the score with them set to zero."""
+    model = scored.model
+    if model is None or not rows:
+        return [{} for _ in rows]
+    codes = sorted(set(REASON_OF.values()))
+    base = scored.x[rows]
+    variants = [base]
+    for code in codes:
+        v = base.copy()
+        v[:, [features.COLUMN[f] for f, c in REASON_OF.items() if c == code]] = 0.0
+        variants.append(v)
+    s = model.score(np.vstack(variants), FEATURES).reshape(len(variants), len(rows))
+    return [
+        {code: float(s[0, r] - s[i + 1, r]) for i, code in enumerate(codes)}
+        for r in range(len(rows))
+    ]
 
 
 def suggest_partners(
@@ -438,8 +361,14 @@ def suggest_partners(
     if not 1 <= k <= MAX_K:
         raise InvalidInput(f"must be between 1 and {MAX_K}", field="first")
     t = resolve(index, initiative_or_draft)
-    best = score_candidates(index, t, kinds=kinds)[:k]
-    return [explain(index, t, j, score, parts, links) for score, j, parts, links in best]
+    scored = rank(index, t, kinds=kinds)
+    best = _top(index, scored, k)
+    pos = {j: r for r, j in enumerate(scored.cands)}
+    lifted = lifts(scored, [pos[j] for _, j, _, _ in best])
+    return [
+        explain(index, t, j, score, parts, links, lift)
+        for (score, j, parts, links), lift in zip(best, lifted, strict=True)
+    ]
 
 
 # --- explanations ----------------------------------------------------------------------
@@ -450,9 +379,17 @@ def _who(index: MatchIndex, m: int) -> str | None:
 
 
 def explain(
-    index: MatchIndex, t: Target, j: int, score: float, parts: ScoreParts, links: list[int]
+    index: MatchIndex,
+    t: Target,
+    j: int,
+    score: float,
+    parts: ScoreParts,
+    links: list[int],
+    lift: dict[str, float] | None = None,
 ) -> Suggestion:
-    """Reasons and the warm path for one scored candidate."""
+    """Reasons and the warm path for one scored candidate. With ``lift`` (how much each
+    reason's features raised a trained ranker's score), reasons that lowered it are
+    left out and the rest come strongest first."""
     reasons: list[Reason] = []
     path: tuple[str, ...] = ()
     ini = (index.ids[t.initiative],) if t.initiative >= 0 else ()
@@ -496,7 +433,7 @@ def explain(
             )
         )
         path = (index.ids[j], index.ids[g], *((index.ids[m],) if m >= 0 else ()), *ini)
-    _, ring = _proximity(index, t, j)
+    ring = features.ring(index, t.home, j)
     if ring:
         reasons.append(_place_reason(index, t, j, ring))
     themes = [x for x in index.themes[j] or () if x in t.themes]
@@ -513,6 +450,9 @@ def explain(
                 "ROLE", f"is {nl}, wat het team nog mist", f"is {en}, which the team still lacks"
             )
         )
+    if lift:
+        kept = [r for r in reasons if lift.get(r.code, 0.0) >= 0.0] or reasons
+        reasons = sorted(kept, key=lambda r: -lift.get(r.code, 0.0))
     return Suggestion(
         actor=index.ids[j],
         score=round(score, 4),

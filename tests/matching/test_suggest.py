@@ -257,7 +257,8 @@ def test_a_draft_initiative() -> None:
         ],
     )
     draft = Draft(themes=("energy",), place="W2", needs=("solar",))
-    assert ranking(idx, draft) == ["near", "far"]
+    # fatima, in another initiative about energy, comes after both skill holders
+    assert ranking(idx, draft) == ["near", "far", "fatima"]
     with_founder = Draft(needs=("solar",), founders=("near",))
     assert ranking(idx, with_founder) == ["far"]
 
@@ -314,3 +315,26 @@ def test_coalition_covers_needs_and_roles_and_names_what_is_missing() -> None:
     assert 0 < team.score < 1
     covers = {m.actor: {r.id for r in m.covers} for m in team.members}
     assert covers["subsidie"] == {"grants", "professional"}
+
+
+def test_without_a_place_skill_holders_come_from_the_whole_network() -> None:
+    nodes: list[Node] = [
+        Skill(id=NodeId("s"), name_nl="koken", name_en="cooking"),
+        Initiative(id=NodeId("ini"), name="Nowhere"),
+        *(person(f"h{i}", matchable=True) for i in range(3)),
+        person("nobody", matchable=True),
+    ]
+    rels = [rel(R.NEEDS, "ini", "s"), *(rel(R.HAS_SKILL, f"h{i}", "s") for i in range(3))]
+    found = ranking(build_index_sync(nodes, rels), "ini", k=3)
+    assert found == ["h0", "h1", "h2"]  # arrival order breaks the tie
+
+
+def test_never_an_empty_list_while_someone_is_eligible() -> None:
+    nodes: list[Node] = [
+        Initiative(id=NodeId("ini"), name="Alone"),
+        person("x", matchable=False),
+        person("y", matchable=True),
+    ]
+    index = build_index_sync(nodes, [])
+    assert ranking(index, "ini") == ["y"]
+    assert ranking(build_index_sync(nodes[:2], []), "ini") == []  # no one is matchable

@@ -1,0 +1,155 @@
+"""Features per (initiative, candidate): what the ranker reads and the reasons come from.
+
+One row per candidate, one column per name in :data:`FEATURES`. Every feature is
+something a person could be told ("you share two teams with its members"), so a
+suggestion stays explainable whichever model ranks it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from graph.model import NodeKind, PlaceLevel
+from matching.candidates import Pool
+from matching.index import KIND_CODE, MatchIndex
+
+FEATURES: tuple[str, ...] = (
+    "pagerank",  # local personalised PageRank from the members, times the number of seeds
+    "pagerank_rel",  # the same, relative to the best candidate's
+    "adamic_adar",  # shared groups, each weighted 1 / log(size), times members in it
+    "adamic_adar_rel",
+    "resource_allocation",  # shared groups, each weighted 1 / size
+    "shared_groups",  # groups shared with one or more members
+    "ties_to_members",  # members it knows (KNOWS, PARTNERS_WITH)
+    "skill_coverage",  # rarity-weighted share of the needed skills it offers
+    "theme_interest",  # interested in a theme of the initiative
+    "theme_groups",  # its groups about a theme of the initiative
+    "proximity",  # 1 same buurt ... 0 elsewhere or unknown
+    "lacks_role",  # fills a role the team lacks
+    "activity",  # groups it is in
+    "ties",  # people it knows
+    "team_size",  # members of the initiative (the same for every candidate)
+)
+COLUMN = {name: i for i, name in enumerate(FEATURES)}
+
+# The reason each feature speaks for, for explanations by lift.
+REASON_OF = {
+    "pagerank": "KNOWS_MEMBER",
+    "pagerank_rel": "KNOWS_MEMBER",
+    "ties_to_members": "KNOWS_MEMBER",
+    "adamic_adar": "CO_MEMBER",
+    "adamic_adar_rel": "CO_MEMBER",
+    "resource_allocation": "CO_MEMBER",
+    "shared_groups": "CO_MEMBER",
+    "skill_coverage": "SKILL",
+    "theme_interest": "THEME",
+    "theme_groups": "THEME",
+    "proximity": "PLACE",
+    "lacks_role": "ROLE",
+}
+
+PROXIMITY = {"buurt": 1.0, "wijk": 0.85, "adjacent": 0.6, "district": 0.4, "municipality": 0.25}
+CITYWIDE = 0.6  # proximity of a non-resident anywhere in the same gemeente
+_RES = KIND_CODE[NodeKind.RESIDENT]
+
+
+def ring(index: MatchIndex, home: int, j: int) -> str:
+    """How near actor ``j`` is to ``home``: buurt, wijk, adjacent, district,
+    municipality, or "" (elsewhere or unknown)."""
+    b = index.home[j]
+    if home < 0 or b < 0:
+        return ""
+    if home == b and index.level.get(home) is PlaceLevel.BUURT:
+        return "buurt"
+    wa, wb = index.area(home), index.area(b)
+    if wa == wb:
+        return "wijk"
+    if wb in index.adjacent.get(wa, ()):
+        return "adjacent"
+    for level, name in (
+        (PlaceLevel.DISTRICT, "district"),
+        (PlaceLevel.MUNICIPALITY, "municipality"),
+    ):
+        up = index.up(wa, level)
+        if up >= 0 and up == index.up(wb, level):
+            return name
+    return ""
+
+
+def reach(index: MatchIndex, home: int, j: int, near: str) -> float:
+    """Proximity as it matters for this kind: residents act in their own buurt and wijk,
+    while ZZP'ers, professionals and bodies work across their gemeente."""
+    if near == "municipality" and index.kind[j] != _RES:
+        return CITYWIDE
+    return PROXIMITY.get(near, 0.0)
+
+
+def skill_weights(
+    index: MatchIndex, needs: dict[int, float], covered: set[int]
+) -> dict[int, float]:
+    """How much each needed skill counts: rarer, more urgent, not yet in the team."""
+    return {
+        s: index.rarity(s) * urgency * (0.35 if s in covered else 1.0)
+        for s, urgency in needs.items()
+    }
+
+
+def matrix(
+    index: MatchIndex,
+    pool: Pool,
+    cands: Sequence[int],
+    *,
+    home: int,
+    themes: set[int],
+    weights: dict[int, float],
+    team_size: int,
+    lacks_role: Callable[[int], bool],
+) -> np.ndarray:
+    """The feature rows of ``cands`` (float64, ``len(cands)`` x ``len(FEATURES)``)."""
+    n = len(cands)
+    x = np.zeros((n, len(FEATURES)))
+    if not n:
+        return x
+    pr, aa, ra, sh, ti = pool.pagerank, pool.adamic_adar, pool.resource, pool.shared, pool.ties
+    x[:, 0] = np.fromiter((pr.get(j, 0.0) for j in cands), float, n) * pool.seeds
+    x[:, 2] = np.fromiter((aa.get(j, 0.0) for j in cands), float, n)
+    x[:, 4] = np.fromiter((ra.get(j, 0.0) for j in cands), float, n)
+    x[:, 5] = np.fromiter((sh.get(j, 0) for j in cands), float, n)
+    x[:, 6] = np.fromiter((ti.get(j, 0) for j in cands), float, n)
+    for col, rel in ((0, 1), (2, 3)):
+        top = x[:, col].max()
+        if top > 0:
+            x[:, rel] = x[:, col] / top
+    total = sum(weights.values())
+    skills, groups, own_themes, ties = index.skills, index.groups, index.themes, index.ties
+    near: dict[int, float] = {}
+    for r, j in enumerate(cands):
+        row = x[r]
+        if total:
+            has = skills[j]
+            if has:
+                row[7] = sum(w for s, w in weights.items() if s in has) / total
+        if themes:
+            mine = own_themes[j]
+            if mine and any(t in themes for t in mine):
+                row[8] = 1.0
+            count = 0
+            for g in groups[j] or ():
+                gt = own_themes[g]
+                if gt and any(t in themes for t in gt):
+                    count += 1
+            row[9] = count
+        if home >= 0:
+            h = index.home[j]
+            key = h if index.kind[j] == _RES else -2 - h
+            p = near.get(key)
+            if p is None:
+                p = near[key] = reach(index, home, j, ring(index, home, j))
+            row[10] = p
+        row[11] = 1.0 if lacks_role(j) else 0.0
+        row[12] = len(groups[j] or ())
+        row[13] = len(ties[j] or ())
+    x[:, 14] = team_size
+    return x
