@@ -1,0 +1,349 @@
+"""Accounts and who is who: sign-up, verification, sign-in, reset, sessions, tokens.
+
+Routes (:mod:`api.identity.routes`), GraphQL (:mod:`api.identity.graphql`) and the
+CLI call this; it calls the :class:`~api.identity.store.IdentityStore`, the mailer
+and, to create and erase a person's actor, the graph store.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+import secrets
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from hashlib import sha256
+
+from limits import parse
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from api.identity.mail import Mailer
+from api.identity.model import (
+    Account,
+    ApiToken,
+    CodePurpose,
+    Grant,
+    GrantKind,
+    Session,
+    digest,
+    new_id,
+    new_secret,
+    now,
+)
+from api.identity.passwords import check_strength, hash_password, verify_password
+from api.identity.store import IdentityError, IdentityStore
+from api.policy import ANONYMOUS, Viewer
+from graph import model as m
+from graph.store import GraphStore
+
+log = logging.getLogger("wijknet.identity")
+TOKEN_PREFIX = "wjk_"
+_EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
+
+
+class SignInRefused(IdentityError):
+    """Wrong e-mail or password, unverified or disabled account (one message for all)."""
+
+
+class RateLimited(IdentityError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityConfig:
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: str = ""
+    session_days: int = 14
+    token_days: int = 90
+    code_hours: int = 24
+    signin_limit: str = "5/minute"  # per e-mail address and client address
+    signin_limit_ip: str = "30/minute"  # per client address, any e-mail
+    secure_cookies: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Auth:
+    """Who a request comes from and how it proved it."""
+
+    account: Account | None = None
+    session: Session | None = None
+    via: str = "anonymous"  # "cookie", "token"
+    viewer: Viewer = ANONYMOUS
+
+
+def normalise_email(email: str) -> str:
+    value = (email or "").strip().lower()
+    if not _EMAIL_RE.match(value):
+        raise IdentityError("that is not an e-mail address")
+    return value
+
+
+def viewer_of(account: Account) -> Viewer:
+    """The Viewer an account acts as, with its grants."""
+    return Viewer(
+        account_id=account.id,
+        actor_id=account.actor_id,
+        is_admin=account.is_admin,
+        staff_of=frozenset(g.target for g in account.grants if g.kind is GrantKind.STAFF),
+        officer_of=frozenset(g.target for g in account.grants if g.kind is GrantKind.OFFICER),
+    )
+
+
+class Identity:
+    """The identity service of one running server (or one CLI command)."""
+
+    def __init__(self, store: IdentityStore, mailer: Mailer, config: IdentityConfig) -> None:
+        self.store = store
+        self.mailer = mailer
+        self.config = config
+        self._key = (config.secret_key or secrets.token_hex(32)).encode()
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._per_account = parse(config.signin_limit)
+        self._per_ip = parse(config.signin_limit_ip)
+
+    # --- signed cookie values -------------------------------------------------------
+
+    def sign(self, value: str) -> str:
+        mac = hmac.new(self._key, value.encode(), sha256).hexdigest()
+        return f"{value}.{mac}"
+
+    def unsign(self, signed: str | None) -> str | None:
+        if not signed or "." not in signed:
+            return None
+        value, mac = signed.rsplit(".", 1)
+        good = hmac.new(self._key, value.encode(), sha256).hexdigest()
+        return value if hmac.compare_digest(mac, good) else None
+
+    # --- accounts -------------------------------------------------------------------
+
+    async def create_account(
+        self,
+        email: str,
+        password: str,
+        *,
+        name: str = "",
+        verified: bool = False,
+        admin: bool = False,
+    ) -> Account:
+        email = normalise_email(email)
+        weak = check_strength(password)
+        if weak:
+            raise IdentityError(weak)
+        account = Account(
+            id=new_id("acc"),
+            email=email,
+            password_hash=await hash_password(password),
+            verified=verified,
+            name=name.strip(),
+            grants=(Grant(GrantKind.ADMIN),) if admin else (),
+        )
+        await self.store.add_account(account)
+        return account
+
+    async def sign_up(self, email: str, password: str, name: str) -> None:
+        """Create an unverified account and mail a verification link.
+
+        An address that has an account already gets a mail saying so instead, so the
+        answer never tells a stranger whether an address is registered.
+        """
+        email = normalise_email(email)
+        if not name.strip():
+            raise IdentityError("a name is required")
+        existing = await self.store.account_by_email(email)
+        if existing is not None:
+            await self.mailer.send(
+                email,
+                "wijknet: je hebt al een account",
+                "Iemand (jij?) wilde een wijknet-account maken met dit adres, maar dat bestaat "
+                f"al. Wachtwoord vergeten? {self.config.public_url}/auth/reset\n",
+            )
+            return
+        account = await self.create_account(email, password, name=name)
+        await self._mail_code(account, CodePurpose.VERIFY)
+
+    async def _mail_code(self, account: Account, purpose: CodePurpose) -> None:
+        code = new_secret()
+        hours = self.config.code_hours if purpose is CodePurpose.VERIFY else 1
+        await self.store.add_code(
+            digest(code), account.id, purpose, now() + timedelta(hours=hours)
+        )
+        base = self.config.public_url.rstrip("/")
+        if purpose is CodePurpose.VERIFY:
+            subject = "wijknet: bevestig je e-mailadres"
+            body = (
+                f"Welkom bij wijknet, {account.name}.\n\nBevestig je e-mailadres via deze "
+                f"link (geldig {hours} uur):\n\n{base}/auth/verify?code={code}\n"
+            )
+        else:
+            subject = "wijknet: nieuw wachtwoord"
+            body = (
+                "Kies een nieuw wachtwoord via deze link (geldig 1 uur):\n\n"
+                f"{base}/auth/reset/confirm?code={code}\n\nNiet aangevraagd? Negeer deze mail.\n"
+            )
+        await self.mailer.send(account.email, subject, body)
+
+    async def verify(self, code: str, graph: GraphStore) -> Account:
+        """Confirm an e-mail address; the account then gets its own (private) actor."""
+        account_id = await self.store.take_code(digest(code), CodePurpose.VERIFY)
+        account = await self.store.account(account_id) if account_id else None
+        if account is None:
+            raise IdentityError("this link is not valid (any more)")
+        actor_id = account.actor_id
+        if actor_id is None:
+            actor_id = await self.create_actor(graph, account.name or account.email.split("@")[0])
+        await self.store.update_account(account.id, verified=True, actor_id=actor_id, name="")
+        return replace(account, verified=True, actor_id=actor_id, name="")
+
+    @staticmethod
+    async def create_actor(graph: GraphStore, name: str) -> str:
+        """A new resident, private and not matchable (the person decides later)."""
+        actor = m.Actor(
+            id=m.NodeId(f"res-{secrets.token_hex(6)}"),
+            kind=m.ActorKind.RESIDENT,
+            name=name,
+        )
+        await graph.upsert([actor], create_only=True)
+        return actor.id
+
+    async def bind_actor(self, account_id: str, actor_id: str) -> None:
+        """Make ``actor_id`` the actor an account acts as (e.g. after registerActor)."""
+        await self.store.update_account(account_id, actor_id=actor_id)
+
+    async def set_disabled(self, account_id: str, disabled: bool) -> None:
+        await self.store.update_account(account_id, disabled=disabled)
+        if disabled:
+            for session in await self.store.sessions(account_id):
+                await self.store.delete_session(session.digest)
+
+    async def grant(self, account_id: str, grant: Grant, *, on: bool = True) -> None:
+        await self.store.set_grant(account_id, grant, on=on)
+
+    # --- signing in and out ---------------------------------------------------------
+
+    async def sign_in(self, email: str, password: str, client: str) -> Account:
+        """The account for these credentials; raises SignInRefused or RateLimited."""
+        key = (email or "").strip().lower()
+        ok_ip = await self._limiter.hit(self._per_ip, "signin-ip", client)
+        ok_acc = await self._limiter.hit(self._per_account, "signin", key, client)
+        if not (ok_ip and ok_acc):
+            raise RateLimited("too many sign-in attempts; wait a minute and try again")
+        account = await self.store.account_by_email(key)
+        good = await verify_password(account.password_hash if account else "", password)
+        if account is None or not good or not account.verified or account.disabled:
+            if account is not None and good and not account.verified:
+                raise SignInRefused("confirm your e-mail address first (see the mail we sent)")
+            raise SignInRefused("wrong e-mail address or password")
+        return account
+
+    async def start_session(self, account: Account, user_agent: str = "") -> tuple[str, Session]:
+        """A new session; returns the signed cookie value and the session."""
+        secret = new_secret()
+        session = Session(
+            digest=digest(secret),
+            account_id=account.id,
+            csrf=secrets.token_urlsafe(24),
+            created=now(),
+            expires=now() + timedelta(days=self.config.session_days),
+            user_agent=user_agent[:200],
+        )
+        await self.store.add_session(session)
+        return self.sign(secret), session
+
+    async def end_session(self, cookie: str | None) -> None:
+        secret = self.unsign(cookie)
+        if secret:
+            await self.store.delete_session(digest(secret))
+
+    async def request_reset(self, email: str) -> None:
+        """Mail a reset link if the address has an account (the answer is the same)."""
+        try:
+            key = normalise_email(email)
+        except IdentityError:
+            return
+        account = await self.store.account_by_email(key)
+        if account is not None and not account.disabled:
+            await self._mail_code(account, CodePurpose.RESET)
+
+    async def reset_password(self, code: str, password: str) -> Account:
+        weak = check_strength(password)
+        if weak:
+            raise IdentityError(weak)
+        account_id = await self.store.take_code(digest(code), CodePurpose.RESET)
+        account = await self.store.account(account_id) if account_id else None
+        if account is None:
+            raise IdentityError("this link is not valid (any more)")
+        await self.store.update_account(
+            account.id, password_hash=await hash_password(password), verified=True
+        )
+        for session in await self.store.sessions(account.id):
+            await self.store.delete_session(session.digest)
+        return account
+
+    # --- API tokens -----------------------------------------------------------------
+
+    async def create_token(
+        self, account_id: str, name: str, days: int | None = None
+    ) -> tuple[str, ApiToken]:
+        """A new bearer token; the secret is returned once and never stored."""
+        days = self.config.token_days if days is None else days
+        if not 1 <= days <= 3660:
+            raise IdentityError("a token lives between 1 and 3660 days")
+        secret = new_secret(TOKEN_PREFIX)
+        token = ApiToken(
+            id=new_id("tok"),
+            account_id=account_id,
+            name=(name or "token").strip()[:100],
+            digest=digest(secret),
+            created=now(),
+            expires=now() + timedelta(days=days),
+        )
+        await self.store.add_token(token)
+        return secret, token
+
+    async def revoke_token(self, account_id: str | None, token_id: str) -> bool:
+        """Revoke a token of ``account_id`` (any account's when None: the CLI)."""
+        owner_tokens = (
+            await self.store.tokens(account_id) if account_id is not None else None
+        )
+        if owner_tokens is not None and all(t.id != token_id for t in owner_tokens):
+            return False
+        await self.store.delete_token(token_id)
+        return True
+
+    # --- who is asking --------------------------------------------------------------
+
+    async def from_bearer(self, token: str) -> Auth:
+        found = await self.store.token(digest(token)) if token.startswith(TOKEN_PREFIX) else None
+        if found is None or found.expires <= now():
+            return Auth()
+        account = await self._usable(found.account_id)
+        if account is None:
+            return Auth()
+        at = now()
+        if found.last_used is None or at - found.last_used > timedelta(minutes=1):
+            await self.store.touch_token(found.id, at)
+        return Auth(account=account, via="token", viewer=viewer_of(account))
+
+    async def from_cookie(self, cookie: str | None) -> Auth:
+        secret = self.unsign(cookie)
+        session = await self.store.session(digest(secret)) if secret else None
+        if session is None:
+            return Auth()
+        if session.expires <= now():
+            await self.store.delete_session(session.digest)
+            return Auth()
+        account = await self._usable(session.account_id)
+        if account is None:
+            return Auth()
+        return Auth(account=account, session=session, via="cookie", viewer=viewer_of(account))
+
+    async def _usable(self, account_id: str) -> Account | None:
+        account = await self.store.account(account_id)
+        if account is None or account.disabled or not account.verified:
+            return None
+        return account
+
+    def expires_in_days(self, when: datetime) -> float:
+        return (when - now()).total_seconds() / 86400
