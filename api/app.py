@@ -16,6 +16,8 @@ from starlette.staticfiles import StaticFiles
 
 from api import network
 from api.graphiql import GRAPHIQL_DIR, WijknetGraphQL
+from api.identity import open_identity
+from api.identity import routes as identity_routes
 from api.schema import schema
 from api.settings import Settings
 from api.stores import open_store
@@ -49,6 +51,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         st = store if store is not None else await open_store(settings)
+        identity = await open_identity(settings)
+        app.state.identity = identity
         try:
             if settings.seed_actors and (await st.stats()).node_count == 0:
                 log.info("empty store: seeding %d synthetic actors", settings.seed_actors)
@@ -70,6 +74,7 @@ def create_app(
             if refresher is not None:
                 refresher.cancel()
         finally:
+            await identity.store.close()
             if store is None:
                 await st.close()
 
@@ -85,6 +90,7 @@ def create_app(
     graphql = WijknetGraphQL(schema, graphql_ide="graphiql" if settings.graphiql else None)
     routes = [
         *network.routes(),  # the map page at /, its assets, /network/{place}.{format}
+        *identity_routes.routes(),  # sign-up, sign-in, /me, tokens, OIDC
         Route("/healthz", health),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Mount("/static/graphiql", StaticFiles(directory=GRAPHIQL_DIR), name="graphiql"),

@@ -205,6 +205,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     _store_args(exp)
 
+    from api.identity.cli import add_commands
+
+    add_commands(sub, _store_args)
+
     stats = sub.add_parser(
         "stats",
         help="count nodes and relationships",
@@ -218,9 +222,9 @@ def _settings(args: argparse.Namespace) -> Settings:
     base = Settings.from_env(os.environ)
     return base.with_overrides(
         store=getattr(args, "store", None),
-        neo4j_user=args.neo4j_user,
-        neo4j_password=args.neo4j_password,
-        neo4j_database=args.neo4j_database,
+        neo4j_user=getattr(args, "neo4j_user", None),
+        neo4j_password=getattr(args, "neo4j_password", None),
+        neo4j_database=getattr(args, "neo4j_database", None),
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
         seed_actors=getattr(args, "seed_actors", None),
@@ -531,6 +535,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_evaluate(settings, args))
         if args.command == "copy":
             return asyncio.run(_copy(settings, args))
+        if args.command in ("user", "grant", "token"):
+            from api.identity.cli import run
+
+            return asyncio.run(run(settings, args))
         return asyncio.run(_stats(settings))
     except (GraphError, SettingsError) as exc:
         console.print(f"[red]wijknet: {escape(str(exc))}[/]")

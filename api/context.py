@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from strawberry.dataloader import DataLoader
 
@@ -13,6 +14,9 @@ from graph.model import Node, NodeId, Relationship, RelType
 from graph.store import Direction, GraphStore, Neighbour
 from matching import MatchIndex
 from matching.analytics import note_write
+
+if TYPE_CHECKING:
+    from api.identity import Auth, Identity
 
 NeighbourKey = tuple[str, tuple[RelType, ...], Direction]
 
@@ -51,6 +55,8 @@ class Context:
     viewer: Viewer = ANONYMOUS
     lang: str = "nl"
     index: MatchIndex | None = None
+    identity: Identity | None = None  # None outside a server (schema tests)
+    auth: Auth | None = None  # how the request proved who it is (see api.identity.web)
     nodes: DataLoader[str, Node | None] = field(init=False)
     neighbours_loader: DataLoader[NeighbourKey, list[Neighbour]] = field(init=False)
 

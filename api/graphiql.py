@@ -9,7 +9,7 @@ from starlette.responses import HTMLResponse, Response
 from strawberry.asgi import GraphQL
 
 from api.context import Context
-from api.policy import ANONYMOUS
+from api.identity.web import authenticate
 
 STATIC_DIR = Path(__file__).parent / "static"
 GRAPHIQL_DIR = STATIC_DIR / "graphiql"
@@ -20,10 +20,13 @@ class WijknetGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Request, response: Response | None) -> Context:  # type: ignore[override]
         lang = request.query_params.get("lang") or request.headers.get("accept-language", "nl")
+        auth = await authenticate(request)
         return Context(
             store=request.app.state.store,
             index=getattr(request.app.state, "index", None),
-            viewer=ANONYMOUS,
+            viewer=auth.viewer,
+            identity=request.app.state.identity,
+            auth=auth,
             lang="en" if lang.lower().startswith("en") else "nl",
         )
 

@@ -30,6 +30,8 @@ class ErrorCode(Enum):
     NOT_FOUND = "NOT_FOUND"
     CONFLICT = "CONFLICT"
     STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
 
 
 @strawberry.type(description="Why a mutation did not happen. `field` names the input at fault.")

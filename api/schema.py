@@ -13,6 +13,8 @@ from strawberry.types import ExecutionContext
 
 from api import policy
 from api import types as t
+from api.identity.audit import AuditMutations
+from api.identity.graphql import IdentityMutation, IdentityQuery
 from api.matching import MatchingQuery
 from api.mutations import Mutation
 from api.network import NetworkQuery
@@ -62,7 +64,7 @@ class Stats:
 
 
 @strawberry.type
-class Query(MatchingQuery, NetworkQuery):
+class Query(MatchingQuery, NetworkQuery, IdentityQuery):
     @strawberry.field(description="Any node by id.")
     async def node(self, info: t.Ctx, id: strawberry.ID) -> t.Node | None:
         found = await info.context.nodes.load(str(id))
@@ -250,10 +252,15 @@ class WijknetSchema(strawberry.Schema):
         super().process_errors(unexpected, execution_context)
 
 
+@strawberry.type(name="Mutation")
+class RootMutation(Mutation, IdentityMutation):
+    """The graph's mutations and identity's (tokens, eraseMe)."""
+
+
 def build_schema() -> strawberry.Schema:
     return WijknetSchema(
         query=Query,
-        mutation=Mutation,
+        mutation=RootMutation,
         types=[
             t.Resident,
             t.Freelancer,
@@ -269,6 +276,7 @@ def build_schema() -> strawberry.Schema:
             lambda **_: ParserCache(maxsize=1024),
             Limits,
             GraphErrorCodes,
+            AuditMutations,
             lambda **_: MaskErrors(
                 should_mask_error=_mask,
                 error_message="Unexpected error on the server; it has been logged.",

@@ -28,6 +28,22 @@ def _int(environ: Mapping[str, str], key: str, default: int, lo: int, hi: int) -
     return value
 
 
+def _bool(environ: Mapping[str, str], key: str, default: bool) -> bool:
+    raw = environ.get(key, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("true", "false", "1", "0", "yes", "no"):
+        raise SettingsError(f"{key} must be true or false, got {raw!r}")
+    return raw in ("true", "1", "yes")
+
+
+def _choice(environ: Mapping[str, str], key: str, default: str, allowed: tuple[str, ...]) -> str:
+    raw = environ.get(key, "").strip().lower() or default
+    if raw not in allowed:
+        raise SettingsError(f"{key} must be one of {', '.join(allowed)}, got {raw!r}")
+    return raw
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Where the graph lives and how the server listens.
@@ -46,6 +62,20 @@ class Settings:
     seed: int = 42
     graphiql: bool = True
     index_refresh: int = 0  # seconds between rebuilds of the matching index; 0: never
+    identity_db: str = ""  # accounts, sessions, tokens; "" : beside the embedded store
+    secret_key: str = ""  # signs session cookies; "" : one is made and kept in identity_db
+    public_url: str = ""  # where people reach wijknet (links in mails); "" : http://HOST:PORT
+    secure_cookies: bool = False  # always mark the session cookie Secure (behind TLS)
+    smtp_host: str = ""  # "" : mails are written to the log
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # starttls, tls (implicit, port 465) or none
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_from: str = "wijknet <noreply@localhost>"
+    oidc_issuer: str = ""  # "" : no OpenID Connect sign-in
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_name: str = "je organisatie"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -64,11 +94,41 @@ class Settings:
             seed=_int(environ, "WIJKNET_SEED", 42, 0, 2**31),
             graphiql=flag in ("true", "1", "yes"),
             index_refresh=_int(environ, "WIJKNET_INDEX_REFRESH", 0, 0, 86_400),
+            identity_db=environ.get("WIJKNET_IDENTITY_DB", ""),
+            secret_key=environ.get("WIJKNET_SECRET_KEY", ""),
+            public_url=environ.get("WIJKNET_PUBLIC_URL", "").rstrip("/"),
+            secure_cookies=_bool(environ, "WIJKNET_SECURE_COOKIES", False),
+            smtp_host=environ.get("WIJKNET_SMTP_HOST", ""),
+            smtp_port=_int(environ, "WIJKNET_SMTP_PORT", 587, 1, 65535),
+            smtp_security=_choice(
+                environ, "WIJKNET_SMTP_SECURITY", "starttls", ("starttls", "tls", "none")
+            ),
+            smtp_user=environ.get("WIJKNET_SMTP_USER", ""),
+            smtp_password=environ.get("WIJKNET_SMTP_PASSWORD", ""),
+            mail_from=environ.get("WIJKNET_MAIL_FROM", "wijknet <noreply@localhost>"),
+            oidc_issuer=environ.get("WIJKNET_OIDC_ISSUER", "").rstrip("/"),
+            oidc_client_id=environ.get("WIJKNET_OIDC_CLIENT_ID", ""),
+            oidc_client_secret=environ.get("WIJKNET_OIDC_CLIENT_SECRET", ""),
+            oidc_name=environ.get("WIJKNET_OIDC_NAME", "je organisatie"),
         )
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with the values that are not None replaced (command-line flags)."""
         return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+    @property
+    def identity_path(self) -> str:
+        """The SQLite file of accounts, sessions and tokens."""
+        if self.identity_db:
+            return self.identity_db
+        if self.uses_neo4j:
+            return "wijknet-identity.db"
+        base = self.store[:-3] if self.store.endswith(".db") else self.store
+        return f"{base}.identity.db"
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     @property
     def uses_neo4j(self) -> bool:

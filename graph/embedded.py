@@ -555,6 +555,10 @@ class EmbeddedStore:
             for rel in rels:
                 self._link_mem(rel)
 
+    def _checkpoint(self) -> None:
+        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        self._conn.commit()
+
     async def delete_actor(self, actor_id: NodeId) -> None:
         async with self._write_lock:
             self._check_writable()
@@ -574,6 +578,8 @@ class EmbeddedStore:
                     ("DELETE FROM nodes WHERE id = ?", [(actor_id,)]),
                 ],
             )
+            # the WAL still holds the old pages: copy them home and cut the WAL to 0 bytes
+            await asyncio.to_thread(self._checkpoint)
             for _, t, _ in keys:
                 self._rel_counts[t] -= 1
             self._g.remove_node(actor_id)
@@ -651,6 +657,8 @@ def _connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(target, uri=uri, check_same_thread=False, isolation_level="DEFERRED")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
+        # deleted rows are overwritten with zeros (erasure on request must leave no bytes)
+        conn.execute("PRAGMA secure_delete = ON")
         conn.execute("PRAGMA busy_timeout = 5000")
     except sqlite3.DatabaseError as exc:
         raise StoreUnavailable(f"cannot open {target} as a wijknet database: {exc}") from exc

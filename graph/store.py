@@ -163,7 +163,8 @@ class GraphStore(Protocol):
         ...
 
     async def delete_actor(self, actor_id: NodeId) -> None:
-        """Delete an actor and every relationship it has."""
+        """Delete an actor and every relationship it has; no byte of it stays in the files
+        of an embedded store (secure_delete, WAL truncated), see the README for Neo4j."""
         ...
 
     async def list_nodes(self, flt: NodeFilter, *, first: int, after: str | None = None) -> Page:

@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Any
 
-from api.identity.model import Account
+from api.identity.model import Account, AuditEntry
 from api.identity.store import IdentityStore
 from graph import model as m
 from graph.store import Direction, GraphStore
@@ -74,8 +74,8 @@ async def my_data(account: Account, store: IdentityStore, graph: GraphStore) -> 
     }
 
 
-async def _audit_of(store: IdentityStore, account: Account) -> list[Any]:
-    out = []
+async def _audit_of(store: IdentityStore, account: Account) -> list[AuditEntry]:
+    out: list[AuditEntry] = []
     after = 0
     while True:
         page = await store.audit_log(after=after, limit=500)

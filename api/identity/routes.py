@@ -55,8 +55,14 @@ async def _input(request: Request) -> dict[str, str]:
 
 
 def _answer(
-    request: Request, *, title: str, body: str = "", data: dict[str, Any] | None = None,
-    message: str = "", error: str = "", status: int = 200,
+    request: Request,
+    *,
+    title: str,
+    body: str = "",
+    data: dict[str, Any] | None = None,
+    message: str = "",
+    error: str = "",
+    status: int = 200,
 ) -> Response:
     if _wants_json(request):
         payload = data if data is not None else {}
@@ -65,9 +71,7 @@ def _answer(
         elif message:
             payload = {"message": message, **payload}
         return JSONResponse(payload, status_code=status)
-    return HTMLResponse(
-        pages.page(title, body, message=message, error=error), status_code=status
-    )
+    return HTMLResponse(pages.page(title, body, message=message, error=error), status_code=status)
 
 
 def _post(handler: Handler) -> Handler:
@@ -157,9 +161,7 @@ async def verify(request: Request) -> Response:
         )
     except IdentityError as exc:
         return _answer(request, title="Bevestigen", error=str(exc), status=400)
-    cookie, session = await identity.start_session(
-        account, request.headers.get("user-agent", "")
-    )
+    cookie, session = await identity.start_session(account, request.headers.get("user-agent", ""))
     response: Response
     if _wants_json(request):
         response = JSONResponse({"account": account.id, "csrf": session.csrf})
@@ -176,9 +178,7 @@ async def signin(request: Request) -> Response:
     account = await identity.sign_in(
         data.get("email", ""), data.get("password", ""), client_address(request)
     )
-    cookie, session = await identity.start_session(
-        account, request.headers.get("user-agent", "")
-    )
+    cookie, session = await identity.start_session(account, request.headers.get("user-agent", ""))
     response: Response
     if _wants_json(request):
         response = JSONResponse({"account": account.id, "csrf": session.csrf})
@@ -317,4 +317,67 @@ def routes() -> list[Route]:
         Route("/me/data.json", data_download, methods=["GET"]),
         Route("/me/erase", erase_me, methods=["POST"]),
         Route("/me/visibility", set_visibility, methods=["POST"]),
+        *token_routes(),
+    ]
+
+
+# --- API tokens over HTTP (the GraphQL fields createToken / myTokens / revokeToken too) --
+
+
+async def tokens_list(request: Request) -> Response:
+    auth = await authenticate(request)
+    if auth.account is None:
+        return JSONResponse({"error": "sign in first"}, status_code=401)
+    tokens = await identity_of(request).store.tokens(auth.account.id)
+    return JSONResponse(
+        {
+            "tokens": [
+                {
+                    "id": t.id,
+                    "name": t.name,
+                    "created": t.created.isoformat(),
+                    "expires": t.expires.isoformat(),
+                    "lastUsed": t.last_used.isoformat() if t.last_used else None,
+                }
+                for t in tokens
+            ]
+        }
+    )
+
+
+@_post
+async def tokens_create(request: Request) -> Response:
+    auth = await _signed_in(request, csrf=True)
+    if auth.account is None:
+        return JSONResponse({"error": "sign in first"}, status_code=401)
+    data = await _input(request)
+    days = data.get("days")
+    try:
+        n_days = int(days) if days else None
+    except ValueError:
+        raise IdentityError("days is a whole number") from None
+    secret, token = await identity_of(request).create_token(
+        auth.account.id, data.get("name", ""), n_days
+    )
+    return JSONResponse(
+        {"id": token.id, "token": secret, "expires": token.expires.isoformat()}, status_code=201
+    )
+
+
+@_post
+async def tokens_revoke(request: Request) -> Response:
+    auth = await _signed_in(request, csrf=True)
+    if auth.account is None:
+        return JSONResponse({"error": "sign in first"}, status_code=401)
+    token_id = request.path_params["token_id"]
+    if not await identity_of(request).revoke_token(auth.account.id, token_id):
+        return JSONResponse({"error": "you have no such token"}, status_code=404)
+    return JSONResponse({"revoked": token_id})
+
+
+def token_routes() -> list[Route]:
+    return [
+        Route("/auth/tokens", tokens_list, methods=["GET"]),
+        Route("/auth/tokens", tokens_create, methods=["POST"]),
+        Route("/auth/tokens/{token_id}/revoke", tokens_revoke, methods=["POST"]),
     ]

@@ -64,6 +64,16 @@ class IdentityConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class OidcConfig:
+    """An external OpenID Connect provider (a gemeente's or organisation's IdP)."""
+
+    issuer: str
+    client_id: str
+    client_secret: str
+    name: str = "je organisatie"
+
+
+@dataclass(frozen=True, slots=True)
 class Auth:
     """Who a request comes from and how it proved it."""
 
@@ -94,10 +104,17 @@ def viewer_of(account: Account) -> Viewer:
 class Identity:
     """The identity service of one running server (or one CLI command)."""
 
-    def __init__(self, store: IdentityStore, mailer: Mailer, config: IdentityConfig) -> None:
+    def __init__(
+        self,
+        store: IdentityStore,
+        mailer: Mailer,
+        config: IdentityConfig,
+        oidc: OidcConfig | None = None,
+    ) -> None:
         self.store = store
         self.mailer = mailer
         self.config = config
+        self.oidc = oidc
         self._key = (config.secret_key or secrets.token_hex(32)).encode()
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._per_account = parse(config.signin_limit)
@@ -166,9 +183,7 @@ class Identity:
     async def _mail_code(self, account: Account, purpose: CodePurpose) -> None:
         code = new_secret()
         hours = self.config.code_hours if purpose is CodePurpose.VERIFY else 1
-        await self.store.add_code(
-            digest(code), account.id, purpose, now() + timedelta(hours=hours)
-        )
+        await self.store.add_code(digest(code), account.id, purpose, now() + timedelta(hours=hours))
         base = self.config.public_url.rstrip("/")
         if purpose is CodePurpose.VERIFY:
             subject = "wijknet: bevestig je e-mailadres"
@@ -304,9 +319,7 @@ class Identity:
 
     async def revoke_token(self, account_id: str | None, token_id: str) -> bool:
         """Revoke a token of ``account_id`` (any account's when None: the CLI)."""
-        owner_tokens = (
-            await self.store.tokens(account_id) if account_id is not None else None
-        )
+        owner_tokens = await self.store.tokens(account_id) if account_id is not None else None
         if owner_tokens is not None and all(t.id != token_id for t in owner_tokens):
             return False
         await self.store.delete_token(token_id)

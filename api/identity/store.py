@@ -10,6 +10,7 @@ Both deployments keep identity in SQLite: beside the embedded store's file
 from __future__ import annotations
 
 import asyncio
+import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -74,6 +75,10 @@ class IdentityStore(Protocol):
     async def audit_log(self, *, after: int = 0, limit: int = 100) -> list[AuditEntry]: ...
     async def redact_audit(self, ids: Sequence[str], strings: Sequence[str]) -> int: ...
 
+    async def secret_key(self) -> str:
+        """The key that signs session cookies: made once, then kept."""
+        ...
+
     async def scrub(self) -> None:
         """Make deleted data unrecoverable from the files (after an erasure)."""
         ...
@@ -82,6 +87,7 @@ class IdentityStore(Protocol):
 
 
 _SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS accounts (
     id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
     verified INTEGER NOT NULL, disabled INTEGER NOT NULL, actor_id TEXT, name TEXT NOT NULL,
@@ -434,6 +440,15 @@ class SqliteIdentityStore:
                 )
                 touched += 1
             return touched
+
+        return await self._run(work)
+
+    async def secret_key(self) -> str:
+        def work(conn: sqlite3.Connection) -> str:
+            fresh = secrets.token_hex(32)
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('secret_key', ?)", (fresh,))
+            row = conn.execute("SELECT value FROM meta WHERE key = 'secret_key'").fetchone()
+            return str(row[0])
 
         return await self._run(work)
 

@@ -26,6 +26,11 @@ class Server:
     proc: subprocess.Popen[bytes]
     port: int
     log: Path
+    identity_db: Path  # the server's accounts file (tests/identity_helpers.py writes to it)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def url(self) -> str:
@@ -59,7 +64,14 @@ def start_server(
     """Run ``wijknet serve`` on a free port and wait until /healthz answers."""
     port = port or free_port()
     log = log_dir / f"serve-{port}-{time.monotonic_ns()}.log"
-    full_env = {**os.environ, "WIJKNET_SEED_ACTORS": str(seed_actors), **(env or {})}
+    identity_db = log_dir / f"identity-{port}-{time.monotonic_ns()}.db"
+    full_env = {
+        **os.environ,
+        "WIJKNET_SEED_ACTORS": str(seed_actors),
+        "WIJKNET_IDENTITY_DB": str(identity_db),
+        **(env or {}),
+    }
+    identity_db = Path(full_env["WIJKNET_IDENTITY_DB"])
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
@@ -79,7 +91,7 @@ def start_server(
             env=full_env,
             cwd=Path(__file__).resolve().parents[2],
         )
-    server = Server(proc, port, log)
+    server = Server(proc, port, log, identity_db)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

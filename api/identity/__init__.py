@@ -1,0 +1,66 @@
+"""Identity: accounts, sessions, API tokens, mail, OpenID Connect, who is who.
+
+:func:`open_identity` builds the service a server or CLI command uses from the
+settings; :mod:`api.identity.web` derives the Viewer of each request.
+"""
+
+from __future__ import annotations
+
+from api.identity.mail import Mailer, SmtpConfig
+from api.identity.model import Account, ApiToken, AuditEntry, Grant, GrantKind, Session
+from api.identity.service import Auth, Identity, IdentityConfig, OidcConfig, viewer_of
+from api.identity.store import IdentityError, IdentityStore, SqliteIdentityStore
+from api.settings import Settings
+
+__all__ = [
+    "Account",
+    "ApiToken",
+    "AuditEntry",
+    "Auth",
+    "Grant",
+    "GrantKind",
+    "Identity",
+    "IdentityConfig",
+    "IdentityError",
+    "IdentityStore",
+    "Mailer",
+    "OidcConfig",
+    "Session",
+    "SmtpConfig",
+    "SqliteIdentityStore",
+    "open_identity",
+    "viewer_of",
+]
+
+
+async def open_identity(settings: Settings) -> Identity:
+    """The identity service over the configured SQLite file, mailer and OIDC provider."""
+    store = await SqliteIdentityStore.open(settings.identity_path)
+    smtp = (
+        SmtpConfig(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            security=settings.smtp_security,
+            user=settings.smtp_user,
+            password=settings.smtp_password,
+            sender=settings.mail_from,
+        )
+        if settings.smtp_host
+        else None
+    )
+    oidc = (
+        OidcConfig(
+            issuer=settings.oidc_issuer,
+            client_id=settings.oidc_client_id,
+            client_secret=settings.oidc_client_secret,
+            name=settings.oidc_name,
+        )
+        if settings.oidc_issuer
+        else None
+    )
+    config = IdentityConfig(
+        public_url=settings.base_url,
+        secret_key=settings.secret_key or await store.secret_key(),
+        secure_cookies=settings.secure_cookies or settings.base_url.startswith("https://"),
+    )
+    return Identity(store, Mailer(smtp, settings.mail_from), config, oidc)

@@ -1,0 +1,109 @@
+"""Bearer tokens over real HTTP: who a request is, forged credentials, listing, revoking."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import httpx
+from gql import GraphQLRequest, gql
+
+from tests.api.server import Server
+from tests.identity_helpers import gql_session, make_account
+
+ME = gql("{ me { id email actorId isAdmin grants { kind target } signedInWith } }")
+
+
+async def _me(server: Server, headers: dict[str, str] | None = None, **kw: object) -> object:
+    async with httpx.AsyncClient(headers=headers, **kw) as http:  # type: ignore[arg-type]
+        r = await http.post(server.url, json={"query": "{ me { id actorId } }"})
+        assert r.status_code == 200, r.text
+        return r.json()["data"]["me"]
+
+
+async def test_a_token_makes_the_request_its_account(server: Server) -> None:
+    creds = await make_account(server, actor="res-0000001", staff_of=["GM0518"], admin=False)
+    async with gql_session(server, creds.token) as session:
+        me = (await session.execute(ME))["me"]
+    assert me == {
+        "id": creds.account_id,
+        "email": creds.email,
+        "actorId": "res-0000001",
+        "isAdmin": False,
+        "grants": [{"kind": "staff", "target": "GM0518"}],
+        "signedInWith": "token",
+    }
+    async with gql_session(server) as session:
+        assert (await session.execute(ME))["me"] is None
+
+
+async def test_forged_credentials_change_nothing(server: Server) -> None:
+    creds = await make_account(server, actor="res-0000002")
+    forged = [
+        {"Authorization": "Bearer wjk_" + "A" * 43},
+        {"Authorization": f"Bearer {creds.token[:-2]}xx"},
+        {"Authorization": f"Basic {creds.token}"},
+        {"Authorization": creds.token},
+        {"X-Account": creds.account_id, "X-Actor": "res-0000002"},
+        {"Cookie": f"wijknet_session={creds.token}"},
+        {"Cookie": "wijknet_session=abc.0000"},
+    ]
+    for headers in forged:
+        assert await _me(server, headers) is None, headers
+    assert await _me(server, creds.headers) == {"id": creds.account_id, "actorId": "res-0000002"}
+
+
+async def test_tokens_are_listed_created_and_revoked_by_their_owner(server: Server) -> None:
+    owner = await make_account(server, actor="res-0000003")
+    other = await make_account(server, actor="res-0000004")
+    async with gql_session(server, owner.token) as session:
+        made = await session.execute(
+            gql(
+                'mutation { createToken(name: "script", days: 7) { __typename '
+                "... on CreateTokenSuccess { secret token { id name expires } } } }"
+            )
+        )
+        created = made["createToken"]
+        assert created["__typename"] == "CreateTokenSuccess"
+        listed = await session.execute(gql("{ myTokens { id name } }"))
+        names = sorted(t["name"] for t in listed["myTokens"])
+        assert names == ["script", "test"]
+        assert all("secret" not in t for t in listed["myTokens"])
+    new_token = created["secret"]
+    assert await _me(server, {"Authorization": f"Bearer {new_token}"}) is not None
+
+    # another account cannot revoke it, and is told only that it has no such token
+    revoke_q = "mutation($id: ID!) { revokeToken(id: $id) { __typename ... on Error { code } } }"
+
+    def revoke(token_id: str) -> GraphQLRequest:
+        return GraphQLRequest(revoke_q, variable_values={"id": token_id})
+
+    async with gql_session(server, other.token) as session:
+        answer = await session.execute(revoke(created["token"]["id"]))
+        assert answer["revokeToken"] == {"__typename": "Error", "code": "NOT_FOUND"}
+    assert await _me(server, {"Authorization": f"Bearer {new_token}"}) is not None
+
+    async with gql_session(server, owner.token) as session:
+        answer = await session.execute(revoke(created["token"]["id"]))
+        assert answer["revokeToken"] == {"__typename": "Done"}
+    assert await _me(server, {"Authorization": f"Bearer {new_token}"}) is None
+    # anonymous: UNAUTHENTICATED
+    async with gql_session(server) as session:
+        answer = await session.execute(revoke("tok-x"))
+        assert answer["revokeToken"] == {"__typename": "Error", "code": "UNAUTHENTICATED"}
+
+
+async def test_tokens_are_stored_hashed_and_expire(server: Server) -> None:
+    creds = await make_account(server, actor="res-0000005")
+    raw = server.identity_db.read_bytes() + (
+        server.identity_db.with_name(server.identity_db.name + "-wal").read_bytes()
+        if server.identity_db.with_name(server.identity_db.name + "-wal").exists()
+        else b""
+    )
+    assert creds.token.encode() not in raw
+    assert await _me(server, creds.headers) is not None
+    with sqlite3.connect(server.identity_db) as conn:
+        conn.execute(
+            "UPDATE tokens SET expires = '2000-01-01T00:00:00+00:00' WHERE account_id = ?",
+            (creds.account_id,),
+        )
+    assert await _me(server, creds.headers) is None
