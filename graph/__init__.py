@@ -1,7 +1,16 @@
 """The graph layer: domain model, the ``GraphStore`` port and its adapters."""
 
 from graph.errors import Conflict, GraphError, InvalidInput, NotFound, StoreUnavailable
-from graph.store import Direction, GraphStats, GraphStore, Neighbour, NodeFilter, Page, Path
+from graph.store import (
+    Direction,
+    GraphStats,
+    GraphStore,
+    Neighbour,
+    NodeFilter,
+    Page,
+    Path,
+    Sight,
+)
 
 __all__ = [
     "Conflict",
@@ -15,5 +24,6 @@ __all__ = [
     "NotFound",
     "Page",
     "Path",
+    "Sight",
     "StoreUnavailable",
 ]

@@ -59,6 +59,8 @@ REL_TYPES: Final[Mapping[RelType, LiteralString]] = {
     RelType.NEEDS: "NEEDS",
     RelType.ABOUT: "ABOUT",
     RelType.USES: "USES",
+    RelType.REQUESTS: "REQUESTS",
+    RelType.INVITES: "INVITES",
 }
 if {k: k.value for k in NodeKind} != LABELS or {t: t.value for t in RelType} != REL_TYPES:
     raise RuntimeError("graph.cypher's allow-list no longer matches NodeKind / RelType")
@@ -119,7 +121,9 @@ RETURN id, collect([type(r), startNode(r) = n, properties(r), m.id, m.kind,
 EXPAND: Final = """
 UNWIND $ids AS id
 MATCH (:Node {id: id})-[r]-(m:Node)
-WHERE $types IS NULL OR type(r) IN $types
+WHERE ($types IS NULL OR type(r) IN $types)
+  AND ($sight_vis IS NULL OR m.visibility IS NULL OR m.visibility IN $sight_vis
+       OR m.id IN $sight_ids)
 RETURN id AS node, collect(DISTINCT m.id) AS others
 """
 #: Every relationship (of ``$types``) between each pair ``[a, b]``, either direction.
@@ -179,6 +183,8 @@ _ANCHORS: Final[Mapping[Anchor, LiteralString]] = {
 _FILTERS: Final = (
     "n.kind IN $kinds "
     "AND ($visibility IS NULL OR n.visibility IN $visibility) "
+    "AND ($sight_vis IS NULL OR n.visibility IS NULL OR n.visibility IN $sight_vis "
+    "OR n.id IN $sight_ids) "
     "AND ($stage IS NULL OR n.stage = $stage) "
     "AND all(word IN $words WHERE n.search_text CONTAINS word) "
     "AND ($place IS NULL OR EXISTS { MATCH (n)-[:" + _LOCATED + "]->(:Node)"
@@ -305,3 +311,11 @@ CREATE_RELS: Final[Mapping[RelType, LiteralString]] = {
 
 NODE_KIND: Final = "MATCH (n:Node {id: $id}) RETURN n.kind AS kind"
 DELETE_NODE: Final = "MATCH (n:Node {id: $id}) DETACH DELETE n"
+#: Relationships by key (``{type, source, target}``); what is gone already is skipped.
+DELETE_RELS: Final = """
+UNWIND $rels AS rel
+MATCH (:Node {id: rel.source})-[r]->(:Node {id: rel.target})
+WHERE type(r) = rel.type
+DELETE r
+"""
+DELETE_NODES: Final = "UNWIND $ids AS id MATCH (n:Node {id: id}) DETACH DELETE n"

@@ -53,6 +53,7 @@ from graph.store import (
     Page,
     Path,
     Progress,
+    Sight,
     check_hops,
     check_node_writes,
     check_page_size,
@@ -366,7 +367,13 @@ class EmbeddedStore:
             self._require(flt.theme, NodeKind.THEME, "theme")
             narrow(self._in_via(flt.theme, theme_types_for(flt)))
 
-        plain = candidates is None and not flt.text and not flt.stage and not flt.visibility
+        plain = (
+            candidates is None
+            and not flt.text
+            and not flt.stage
+            and not flt.visibility
+            and flt.sight is None
+        )
         if plain:
             return self._page_by_kind(flt.kinds, first, last)
 
@@ -383,6 +390,8 @@ class EmbeddedStore:
                 continue
             visibility = getattr(node, "visibility", None)
             if flt.visibility is not None and visibility not in flt.visibility:
+                continue
+            if flt.sight is not None and not flt.sight.admits(node):
                 continue
             stage = node.stage if isinstance(node, Initiative) else None
             if flt.stage is not None and stage is not flt.stage:
@@ -421,16 +430,19 @@ class EmbeddedStore:
         *,
         max_hops: int,
         types: Sequence[RelType] | None = None,
+        sight: Sight | None = None,
     ) -> Path | None:
         check_hops(max_hops)
         self._ensure_loaded()
         for nid, name in ((source, "from"), (target, "to")):
             if nid not in self._g._node:
                 raise NotFound(f"there is no node with id {nid!r}", field=name)
+        if sight is not None and not all(sight.admits(self._node(n)) for n in (source, target)):
+            return None
         if source == target:
             return Path(nodes=[self._node(source)], rels=[])
         wanted = frozenset(RelType(t).value for t in types) if types is not None else None
-        dist = self._distances_from(target, max_hops, wanted, stop_at=source)
+        dist = self._distances_from(target, max_hops, wanted, stop_at=source, sight=sight)
         if source not in dist:
             return None
         nodes, rels = [source], []
@@ -461,9 +473,19 @@ class EmbeddedStore:
                     yield other, _rel(rtype, other, node_id, props)
 
     def _distances_from(
-        self, start: str, max_hops: int, wanted: frozenset[str] | None, *, stop_at: str
+        self,
+        start: str,
+        max_hops: int,
+        wanted: frozenset[str] | None,
+        *,
+        stop_at: str,
+        sight: Sight | None = None,
     ) -> dict[str, int]:
-        """Breadth-first distances from ``start``, finishing the layer that reaches ``stop_at``."""
+        """Breadth-first distances from ``start``, finishing the layer that reaches ``stop_at``.
+
+        Nodes that ``sight`` does not admit are not stepped on.
+        """
+        nodes = self._g._node
         dist = {start: 0}
         frontier = [start]
         for depth in range(1, max_hops + 1):
@@ -474,6 +496,8 @@ class EmbeddedStore:
                         if other in dist:
                             continue
                         if wanted is not None and not any(t in wanted for t in data):
+                            continue
+                        if sight is not None and not sight.admits(nodes[other]["n"]):
                             continue
                         dist[other] = depth
                         nxt.append(other)
@@ -585,6 +609,39 @@ class EmbeddedStore:
             self._g.remove_node(actor_id)
             self._by_kind[kind].remove(actor_id)
             del self._kinds[actor_id]
+
+    async def delete(self, rels: Sequence[Relationship] = (), nodes: Sequence[NodeId] = ()) -> None:
+        async with self._write_lock:
+            self._check_writable()
+            self._ensure_loaded()
+            succ, pred = self._g._succ, self._g._pred
+            keys = {
+                (r.source, r.type.value, r.target)
+                for r in rels
+                if r.type.value in succ.get(r.source, {}).get(r.target, {})
+            }
+            gone = [n for n in dict.fromkeys(nodes) if n in self._g._node]
+            for nid in gone:
+                keys.update((nid, t, dst) for dst, data in succ[nid].items() for t in data)
+                keys.update((src, t, nid) for src, data in pred[nid].items() for t in data)
+            await asyncio.to_thread(
+                self._commit,
+                [
+                    ("DELETE FROM rels WHERE src = ? AND type = ? AND dst = ?", sorted(keys)),
+                    ("DELETE FROM nodes WHERE id = ?", [(n,) for n in gone]),
+                ],
+            )
+            for src, t, dst in keys:
+                data = succ[src][dst]
+                del data[t]
+                self._rel_counts[t] -= 1
+                if not data:
+                    del succ[src][dst]
+                    del pred[dst][src]
+            for nid in gone:
+                kind = self._kinds.pop(nid)
+                self._g.remove_node(nid)
+                self._by_kind[kind].remove(nid)
 
     async def bulk_import(
         self,

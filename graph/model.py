@@ -120,6 +120,8 @@ class RelType(StrEnum):
     NEEDS = "NEEDS"
     ABOUT = "ABOUT"
     USES = "USES"
+    REQUESTS = "REQUESTS"
+    INVITES = "INVITES"
 
 
 class MemberRole(StrEnum):
@@ -544,7 +546,22 @@ REL_RULES: Mapping[RelType, RelRule] = {
     ),
     RelType.ABOUT: RelRule(frozenset({NodeKind.INITIATIVE}), frozenset({NodeKind.THEME})),
     RelType.USES: RelRule(frozenset({NodeKind.INITIATIVE}), frozenset({NodeKind.INSTRUMENT})),
+    # pending requests: to join a group (MEMBER_OF with `role`) or to know an actor
+    # (KNOWS); both sides' ids are the ones of the tie that accepting makes
+    RelType.REQUESTS: RelRule(
+        ACTOR_KINDS,
+        ACTOR_KINDS | {NodeKind.INITIATIVE, NodeKind.ENTERPRISE},
+        {"role": _check_role, "since": _check_since},
+    ),
+    # a pending invitation from a group to an actor, to join it as `role`
+    RelType.INVITES: RelRule(
+        frozenset({NodeKind.INITIATIVE, NodeKind.ENTERPRISE}),
+        ACTOR_KINDS,
+        {"role": _check_role, "since": _check_since},
+    ),
 }
+#: Relationships that are pending requests, not ties: private to their two sides.
+REQUEST_TYPES: frozenset[RelType] = frozenset({RelType.REQUESTS, RelType.INVITES})
 
 
 @dataclass(frozen=True, slots=True)

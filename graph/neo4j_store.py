@@ -80,6 +80,7 @@ from graph.store import (
     Page,
     Path,
     Progress,
+    Sight,
     check_hops,
     check_node_writes,
     check_page_size,
@@ -218,9 +219,10 @@ class Neo4jStore:
         *,
         max_hops: int,
         types: Sequence[RelType] | None = None,
+        sight: Sight | None = None,
     ) -> Path | None:
         check_hops(max_hops)
-        return await self._read(_shortest_path, source, target, max_hops, types)
+        return await self._read(_shortest_path, source, target, max_hops, types, sight)
 
     async def stats(self) -> GraphStats:
         rows = await self._read(_records, cypher.STATS)
@@ -263,6 +265,12 @@ class Neo4jStore:
 
     async def delete_actor(self, actor_id: NodeId) -> None:
         await self._write(_delete_actor, actor_id)
+
+    async def delete(self, rels: Sequence[Relationship] = (), nodes: Sequence[NodeId] = ()) -> None:
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
+        if rels or nodes:
+            await self._write(_delete, [_rel_key(r) for r in rels], list(dict.fromkeys(nodes)))
 
     async def bulk_import(
         self,
@@ -370,7 +378,9 @@ async def _require_filter_nodes(tx: Tx, flt: NodeFilter) -> None:
 def _is_plain(flt: NodeFilter) -> bool:
     """True when only ``kinds`` narrows the list (as the embedded store decides it)."""
     related = flt.place is not None or flt.skill is not None or flt.theme is not None
-    return not related and not flt.text and not flt.stage and not flt.visibility
+    return (
+        not related and not flt.text and not flt.stage and not flt.visibility and flt.sight is None
+    )
 
 
 def _list_params(flt: NodeFilter) -> tuple[cypher.Anchor, dict[str, Any]]:
@@ -381,6 +391,7 @@ def _list_params(flt: NodeFilter) -> tuple[cypher.Anchor, dict[str, Any]]:
         "kinds": [str(k) for k in flt.kinds],
         # as embedded: an empty visibility set filters only when another filter is set
         "visibility": None if plain or flt.visibility is None else [str(v) for v in flt.visibility],
+        **_sight_params(flt.sight),
         "stage": InitiativeStage(flt.stage).value if flt.stage else None,
         "words": words,
         "place": flt.place,
@@ -399,6 +410,12 @@ def _list_params(flt: NodeFilter) -> tuple[cypher.Anchor, dict[str, Any]]:
         params["anchor"] = longest
         return cypher.Anchor.TEXT, params
     return cypher.Anchor.KINDS, params
+
+
+def _sight_params(sight: Sight | None) -> dict[str, Any]:
+    if sight is None:
+        return {"sight_vis": None, "sight_ids": []}
+    return {"sight_vis": [str(v) for v in sight.visibility], "sight_ids": sorted(sight.ids)}
 
 
 async def _upsert(tx: Tx, nodes: list[Node], rels: list[Relationship], create_only: bool) -> None:
@@ -471,6 +488,13 @@ async def _delete_actor(tx: Tx, actor_id: NodeId) -> None:
     await (await tx.run(cypher.DELETE_NODE, {"id": actor_id})).consume()
 
 
+async def _delete(tx: Tx, rels: list[dict[str, str]], ids: list[str]) -> None:
+    if rels:
+        await (await tx.run(cypher.DELETE_RELS, {"rels": rels})).consume()
+    if ids:
+        await (await tx.run(cypher.DELETE_NODES, {"ids": ids})).consume()
+
+
 # --- shortest path --------------------------------------------------------------------------------
 
 
@@ -492,9 +516,11 @@ class _Search:
         return good[::-1]
 
 
-async def _expand(tx: Tx, side: _Search, types: list[str] | None) -> set[str]:
+async def _expand(
+    tx: Tx, side: _Search, types: list[str] | None, sight: dict[str, Any]
+) -> set[str]:
     frontier = side.layers[-1]
-    rows = await _records(tx, cypher.EXPAND, ids=list(frontier), types=types)
+    rows = await _records(tx, cypher.EXPAND, ids=list(frontier), types=types, **sight)
     new: set[str] = set()
     for row in rows:
         node = row["node"]
@@ -509,20 +535,28 @@ async def _expand(tx: Tx, side: _Search, types: list[str] | None) -> set[str]:
 
 
 async def _shortest_path(
-    tx: Tx, source: NodeId, target: NodeId, max_hops: int, types: Sequence[RelType] | None
+    tx: Tx,
+    source: NodeId,
+    target: NodeId,
+    max_hops: int,
+    types: Sequence[RelType] | None,
+    sight: Sight | None,
 ) -> Path | None:
     """Bidirectional breadth-first search, then the smallest path as embedded picks it."""
     ends = await _get_nodes(tx, [source, target])
     for nid, name in ((source, "from"), (target, "to")):
         if nid not in ends:
             raise NotFound(f"there is no node with id {nid!r}", field=name)
+    if sight is not None and not all(sight.admits(n) for n in ends.values()):
+        return None
+    seen = _sight_params(sight)
     if source == target:
         return Path(nodes=[ends[source]], rels=[])
     wanted = _type_names(types)
     fwd, back = _Search([{source}]), _Search([{target}])
     for _ in range(max_hops):
         side = fwd if len(fwd.layers[-1]) <= len(back.layers[-1]) else back
-        if not await _expand(tx, side, wanted):
+        if not await _expand(tx, side, wanted, seen):
             return None
         meet = fwd.layers[-1] & back.layers[-1]
         if meet:

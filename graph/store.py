@@ -13,7 +13,7 @@ Semantics every adapter keeps, so results are identical across stores:
   ``HAS_SKILL``/``OFFERS`` and initiatives through ``NEEDS``; ``theme``
   matches actors through ``INTERESTED_IN`` and initiatives through ``ABOUT``.
   ``text`` matches when every word occurs (case-insensitively) in the name or
-  description.
+  description. ``sight`` keeps only the actors and initiatives it admits.
 * Neighbour lists are ordered by relationship type, then by the other node's id.
 * ``shortest_path`` ignores direction and, among the shortest paths, returns
   the one whose sequence of node ids is smallest.
@@ -60,6 +60,22 @@ class Direction(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Sight:
+    """Which actors and initiatives someone may see in full: those whose visibility
+    is in ``visibility`` and, whatever their visibility, those in ``ids``.
+
+    Nodes without a visibility (places, skills, themes, instruments) are always seen.
+    """
+
+    visibility: frozenset[Visibility] = frozenset({Visibility.PUBLIC})
+    ids: frozenset[str] = frozenset()
+
+    def admits(self, node: Node) -> bool:
+        visibility = getattr(node, "visibility", None)
+        return visibility is None or visibility in self.visibility or node.id in self.ids
+
+
+@dataclass(frozen=True, slots=True)
 class NodeFilter:
     """Which nodes ``list_nodes`` returns; every field set narrows the result."""
 
@@ -70,6 +86,7 @@ class NodeFilter:
     text: str | None = None
     stage: InitiativeStage | None = None
     visibility: frozenset[Visibility] | None = None
+    sight: Sight | None = None
 
     def __post_init__(self) -> None:
         # accept plain strings too, so every store compares enums with enums
@@ -167,6 +184,13 @@ class GraphStore(Protocol):
         of an embedded store (secure_delete, WAL truncated), see the README for Neo4j."""
         ...
 
+    async def delete(self, rels: Sequence[Relationship] = (), nodes: Sequence[NodeId] = ()) -> None:
+        """Delete relationships (by type, source, target) and nodes with all their
+        relationships, in one transaction. What is already gone is skipped, so a
+        retried delete does no harm.
+        """
+        ...
+
     async def list_nodes(self, flt: NodeFilter, *, first: int, after: str | None = None) -> Page:
         """Nodes matching ``flt`` in id order, at most ``first`` after the cursor."""
         ...
@@ -188,8 +212,12 @@ class GraphStore(Protocol):
         *,
         max_hops: int,
         types: Sequence[RelType] | None = None,
+        sight: Sight | None = None,
     ) -> Path | None:
-        """The shortest undirected path of at most ``max_hops`` relationships, or None."""
+        """The shortest undirected path of at most ``max_hops`` relationships, or None.
+
+        With ``sight``, the path steps only through nodes it admits (the two ends included).
+        """
         ...
 
     async def bulk_import(

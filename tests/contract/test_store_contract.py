@@ -19,7 +19,7 @@ from graph.model import (
     RelType,
     Visibility,
 )
-from graph.store import MAX_PAGE, Direction, GraphStore, NodeFilter, encode_cursor
+from graph.store import MAX_PAGE, Direction, GraphStore, NodeFilter, Sight, encode_cursor
 from tests.contract import tiny
 
 R = RelType
@@ -487,3 +487,92 @@ async def test_stats_count_per_kind_and_type(store: GraphStore) -> None:
     assert stats.nodes["Place"] == 5
     assert stats.relationships["KNOWS"] == 3
     assert stats.relationships["PART_OF"] == 4
+
+
+# --- what a viewer may see (Sight) ------------------------------------------------------------
+
+
+async def test_sight_keeps_public_nodes_and_named_ids(store: GraphStore) -> None:
+    await load(store)
+    residents = frozenset({NodeKind.RESIDENT})
+    assert await ids(store, NodeFilter(kinds=residents, sight=Sight())) == ["dora"]
+    own = Sight(ids=frozenset({"ann"}))
+    assert await ids(store, NodeFilter(kinds=residents, sight=own)) == ["ann", "dora"]
+    page = await store.list_nodes(
+        NodeFilter(kinds=residents, skill=N("solar"), sight=Sight()), first=10
+    )
+    assert (page.items, page.total) == ([], 0)
+    places = await ids(store, NodeFilter(kinds=frozenset({NodeKind.PLACE}), sight=Sight()))
+    assert "BU1" in places  # nodes without a visibility are always seen
+
+
+async def test_shortest_path_steps_only_where_sight_admits(store: GraphStore) -> None:
+    await load(store)
+    seen = Sight(ids=frozenset({"bob", "cas"}))
+    path = await store.shortest_path(N("bob"), N("dora"), max_hops=4, types=[R.KNOWS], sight=seen)
+    assert path is not None and [n.id for n in path.nodes] == ["bob", "cas", "dora"]
+    # ann is private: no path starts, ends or passes through her
+    assert await store.shortest_path(N("ann"), N("dora"), max_hops=4, sight=seen) is None
+    await store.upsert(rels=[Relationship(R.KNOWS, N("ann"), N("dora"))])
+    around = await store.shortest_path(N("dora"), N("ini1"), max_hops=2)
+    assert around is not None and [n.id for n in around.nodes] == ["dora", "ann", "ini1"]
+    assert await store.shortest_path(N("dora"), N("ini1"), max_hops=2, sight=Sight()) is None
+    wide = Sight(ids=frozenset({"bob", "cas", "ann"}))
+    assert await store.shortest_path(N("ann"), N("dora"), max_hops=4, sight=wide) is not None
+
+
+# --- deleting relationships and nodes -------------------------------------------------------
+
+
+async def test_delete_removes_relationships_and_nodes_at_once(store: GraphStore) -> None:
+    await load(store)
+    before = await store.stats()
+    knows = Relationship(R.KNOWS, N("cas"), N("bob"))  # stored as bob -> cas (symmetric)
+    member = Relationship(R.MEMBER_OF, N("bob"), N("ini1"))
+    await store.delete(rels=[knows, member], nodes=[N("ini2")])
+    assert await store.get_nodes([N("ini2")]) == {}
+    found = await store.neighbours([N("bob")], direction=Direction.BOTH)
+    assert {(n.rel.type, n.node.id) for n in found[N("bob")]} == {
+        (R.KNOWS, "ann"),
+        (R.LIVES_IN, "WK1"),
+        *{
+            (r.type, r.target)
+            for r in tiny.rels()
+            if r.source == "bob" and r.type in (R.HAS_SKILL, R.OFFERS, R.INTERESTED_IN)
+        },
+    }
+    ini2_rels = [r for r in tiny.rels() if "ini2" in (r.source, r.target)]
+    after = await store.stats()
+    assert after.relationship_count == before.relationship_count - 2 - len(ini2_rels)
+    assert after.nodes.get("Initiative") == before.nodes["Initiative"] - 1
+
+
+async def test_delete_skips_what_is_gone(store: GraphStore) -> None:
+    await load(store)
+    before = await store.stats()
+    await store.delete(rels=[Relationship(R.KNOWS, N("ann"), N("dora"))], nodes=[N("nobody")])
+    assert (await store.stats()).relationship_count == before.relationship_count
+
+
+async def test_pending_requests_and_invitations_are_stored(store: GraphStore) -> None:
+    await load(store)
+    ask = Relationship(R.REQUESTS, N("dora"), N("ini1"), {"role": "member"})
+    know = Relationship(R.REQUESTS, N("dora"), N("ann"))
+    invite = Relationship(R.INVITES, N("ini2"), N("bob"), {"role": "volunteer"})
+    await store.upsert(rels=[ask, know, invite], create_only=True)
+    found = await store.neighbours([N("dora")], types=[R.REQUESTS])
+    assert [(n.node.id, dict(n.rel.props)) for n in found[N("dora")]] == [
+        ("ann", {}),
+        ("ini1", {"role": "member"}),
+    ]
+    found = await store.neighbours([N("bob")], types=[R.INVITES], direction=Direction.IN)
+    assert [n.node.id for n in found[N("bob")]] == ["ini2"]
+    with pytest.raises(Conflict):
+        await store.upsert(rels=[ask], create_only=True)
+    with pytest.raises(InvalidInput):
+        await store.upsert(rels=[Relationship(R.INVITES, N("bob"), N("ini2"))])
+    await store.delete(rels=[ask, invite])
+    found = await store.neighbours(
+        [N("ini1"), N("bob")], types=[R.REQUESTS, R.INVITES], direction=Direction.BOTH
+    )
+    assert found == {N("ini1"): [], N("bob"): []}
