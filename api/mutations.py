@@ -81,6 +81,14 @@ async def _expect(
     return found
 
 
+def _by_user(rels: list[m.Relationship]) -> list[m.Relationship]:
+    """Mark relationships made through the API as the user's (see ``m.rel_provenance``)."""
+    return [
+        m.Relationship.trusted(r.type, r.source, r.target, {**r.props, "provenance": "user"})
+        for r in rels
+    ]
+
+
 def _new_id(prefix: str) -> m.NodeId:
     return m.NodeId(f"{prefix}-{uuid.uuid4().hex[:12]}")
 
@@ -247,6 +255,7 @@ class Mutation:
                     unique = list(dict.fromkeys(ids or ()))
                     await _expect(store, unique, kinds, field, what)
                     rels += [m.Relationship(rtype, aid, m.NodeId(i)) for i in unique]
+                rels = _by_user(rels)
                 await store.upsert([actor], rels, create_only=True)
                 info.context.wrote([actor], rels)
         except _Refused as refused:
@@ -301,6 +310,7 @@ class Mutation:
                 instruments = list(dict.fromkeys(input.instruments or ()))
                 await _expect(store, instruments, _INSTRUMENT, "instruments", "instrument")
                 rels += [m.Relationship(R.USES, iid, m.NodeId(x)) for x in instruments]
+                rels = _by_user(rels)
                 await store.upsert([initiative], rels, create_only=True)
                 info.context.wrote([initiative], rels)
         except _Refused as refused:
@@ -332,6 +342,7 @@ class Mutation:
                     R.NEEDS, m.NodeId(str(initiative)), m.NodeId(str(skill)), props
                 )
                 try:
+                    (rel,) = _by_user([rel])
                     await store.upsert(rels=[rel], create_only=True)
                     info.context.wrote(rels=[rel])
                 except Conflict:
@@ -343,7 +354,12 @@ class Mutation:
         node = found[m.NodeId(str(initiative))]
         return AddNeedSuccess(
             initiative=t.wrap(node, info),  # type: ignore[arg-type]
-            need=t.Need(skill=t.Skill.of(skills[m.NodeId(str(skill))]), urgency=urgency, note=note),
+            need=t.Need(
+                skill=t.Skill.of(skills[m.NodeId(str(skill))]),
+                urgency=urgency,
+                note=note,
+                source=t.Source.of(m.Provenance.USER, ""),
+            ),
         )
 
     @strawberry.mutation(description="An actor joins an initiative (or an enterprise).")
@@ -373,6 +389,7 @@ class Mutation:
                     R.MEMBER_OF, m.NodeId(str(actor)), m.NodeId(str(initiative)), props
                 )
                 try:
+                    (rel,) = _by_user([rel])
                     await store.upsert(rels=[rel], create_only=True)
                     info.context.wrote(rels=[rel])
                 except Conflict:
@@ -385,6 +402,7 @@ class Mutation:
                 actor=t.wrap(actors[m.NodeId(str(actor))], info),  # type: ignore[arg-type]
                 role=role,
                 since=since,
+                source=t.Source.of(m.Provenance.USER, ""),
             ),
         )
 
@@ -425,6 +443,7 @@ class Mutation:
                     R(type.value), m.NodeId(str(source)), m.NodeId(str(target)), props
                 )
                 try:
+                    (rel,) = _by_user([rel])
                     await store.upsert(rels=[rel], create_only=True)
                     info.context.wrote(rels=[rel])
                 except Conflict:

@@ -155,6 +155,9 @@ class NetworkNode:
     inside: bool = strawberry.field(description="False for members and supporters from elsewhere.")
     x: float
     y: float
+    provenance: m.Provenance = strawberry.field(
+        description="Where it comes from; DEMO for made-up demo data."
+    )
 
 
 @strawberry.type
@@ -162,6 +165,22 @@ class NetworkEdge:
     source: strawberry.ID
     target: strawberry.ID
     relation: NetworkRelation
+    provenance: m.Provenance = strawberry.field(
+        description="Where the tie comes from; DEMO when either end is demo data."
+    )
+
+
+@strawberry.type(
+    description="How much of what a figure counts is made-up demo data: a share from 0 to 1 "
+    "per count (0 where there is nothing to count)."
+)
+class DemoShare:
+    actors: float
+    initiatives: float
+    ties: float
+    residents: float
+    residents_involved: float
+    any: bool = strawberry.field(description="True when any of the counts holds demo data.")
 
 
 @strawberry.type
@@ -235,6 +254,7 @@ class PlaceFigures:
     residents: int = strawberry.field(description="Residents registered there.")
     residents_involved: int = strawberry.field(description="Of those, in an initiative here.")
     share_involved: float
+    demo: DemoShare = strawberry.field(description="What share of each count is demo data.")
 
 
 @strawberry.type(description="The bottom-up network of a place (and theme), analysed.")
@@ -304,6 +324,7 @@ class _Builder:
             inside=bool(net.inside[k]),
             x=float(self.pos[k, 0]),
             y=float(self.pos[k, 1]),
+            provenance=index.source_of(i)[0],
         )
 
     def by_id(self, node_id: str) -> NetworkNode:
@@ -328,6 +349,10 @@ class _Builder:
             residents=f.residents,
             residents_involved=f.residents_involved,
             share_involved=f.share_involved,
+            demo=DemoShare(
+                **f.demo_share(),
+                any=bool(f.demo_actors or f.demo_initiatives or f.demo_ties or f.demo_residents),
+            ),
         )
 
     def build(self, max_nodes: int, max_edges: int) -> NetworkMap:
@@ -348,6 +373,9 @@ class _Builder:
                     source=strawberry.ID(ids[net.nodes[net.edges[r, 0]]]),
                     target=strawberry.ID(ids[net.nodes[net.edges[r, 1]]]),
                     relation=NetworkRelation(a.EDGE_TYPES[net.edge_type[r]]),
+                    provenance=self.index.tie_source(
+                        int(net.nodes[net.edges[r, 0]]), int(net.nodes[net.edges[r, 1]])
+                    )[0],
                 )
                 for r in sel.edges.tolist()
             ],

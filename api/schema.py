@@ -40,6 +40,7 @@ class PathStep:
     type: m.RelType
     source: strawberry.ID = strawberry.field(name="from")
     target: strawberry.ID = strawberry.field(name="to")
+    origin: t.Source = strawberry.field(name="source", description="Where this tie comes from.")
 
 
 @strawberry.type(description="How two nodes are connected: nodes in order and the ties between.")
@@ -181,12 +182,16 @@ class Query(MatchingQuery, NetworkQuery, IdentityQuery):
         )
         if found is None:
             return None
+        by_id = {n.id: n for n in found.nodes}
         return Path(
             length=len(found.rels),
             nodes=[t.wrap(n, info) for n in found.nodes],
             steps=[
                 PathStep(
-                    type=r.type, source=strawberry.ID(r.source), target=strawberry.ID(r.target)
+                    type=r.type,
+                    source=strawberry.ID(r.source),
+                    target=strawberry.ID(r.target),
+                    origin=t.Source.of_rel(r, by_id.get(r.source), by_id.get(r.target)),
                 )
                 for r in found.rels
             ],

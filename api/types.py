@@ -24,6 +24,12 @@ MemberRole = strawberry.enum(m.MemberRole)
 SupportHow = strawberry.enum(m.SupportHow)
 Urgency = strawberry.enum(m.Urgency)
 RelationshipType = strawberry.enum(m.RelType, name="RelationshipType")
+SourceKind = strawberry.enum(
+    m.Provenance,
+    name="SourceKind",
+    description="REFERENCE: curated public data; IMPORT: an imported file; USER: made through "
+    "the API; DEMO: invented by the demo generator (never a real person or body).",
+)
 
 Ctx = Info[Context, None]
 R = m.RelType
@@ -45,6 +51,27 @@ def _lang(info: Ctx, lang: Lang | None) -> str:
     return str(lang.value) if lang is not None else info.context.lang
 
 
+@strawberry.type(description="Where a node or relationship comes from.")
+class Source:
+    kind: m.Provenance
+    detail: str | None = strawberry.field(
+        description="The source it cites (reference), the file (import), the account (user)."
+    )
+    demo: bool = strawberry.field(description="True for made-up demo data.")
+
+    @staticmethod
+    def of(provenance: m.Provenance, detail: str) -> Source:
+        return Source(kind=provenance, detail=detail or None, demo=provenance is m.Provenance.DEMO)
+
+    @staticmethod
+    def of_node(node: m.Node) -> Source:
+        return Source.of(node.provenance, node.source)
+
+    @staticmethod
+    def of_rel(rel: m.Relationship, start: m.Node | None, end: m.Node | None) -> Source:
+        return Source.of(*m.rel_provenance(rel, start, end))
+
+
 @strawberry.interface(description="Anything with a global id.")
 class Node:
     id: strawberry.ID
@@ -63,6 +90,11 @@ class Actor(Node):
 
     def _show(self) -> bool:
         return not self.redacted
+
+    @strawberry.field(description="Where this actor comes from (the detail only when shown).")
+    def source(self) -> Source:
+        node = self._node
+        return Source.of(node.provenance, node.source if self._show() else "")
 
     @strawberry.field(description="Name, or '<kind> in <wijk>' when redacted.")
     async def name(self, info: Ctx) -> str:
@@ -107,7 +139,10 @@ class Actor(Node):
         found = await info.context.neighbours(self._node.id, [R.MEMBER_OF])
         return [
             Membership(
-                group=_group(n.node, info), role=_role(n.rel), since=n.rel.props.get("since")
+                group=_group(n.node, info),
+                role=_role(n.rel),
+                since=n.rel.props.get("since"),
+                source=Source.of_rel(n.rel, self._node, n.node),
             )
             for n in found
         ]
@@ -132,7 +167,12 @@ class Actor(Node):
             return []
         found = await info.context.neighbours(self._node.id, [R.SUPPORTS])
         return [
-            Support(group=_group(n.node, info), how=_how(n.rel), since=n.rel.props.get("since"))
+            Support(
+                group=_group(n.node, info),
+                how=_how(n.rel),
+                since=n.rel.props.get("since"),
+                source=Source.of_rel(n.rel, self._node, n.node),
+            )
             for n in found
         ]
 
@@ -187,11 +227,11 @@ class Enterprise(Body):
 
     @strawberry.field(description="Members and their roles.")
     async def members(self, info: Ctx) -> list[Member]:
-        return await _members(info, self._node.id)
+        return await _members(info, self._node)
 
     @strawberry.field(description="Who supports this enterprise, and how.")
     async def supporters(self, info: Ctx) -> list[Supporter]:
-        return await _supporters(info, self._node.id)
+        return await _supporters(info, self._node)
 
 
 @strawberry.type(description="Woningcorporatie, welzijnsorganisatie, fund, network organisation.")
@@ -227,6 +267,11 @@ class Initiative(Node):
     def started(self) -> str | None:
         return self._node.started or None
 
+    @strawberry.field(description="Where this initiative comes from.")
+    def source(self) -> Source:
+        node = self._node
+        return Source.of(node.provenance, "" if self.redacted else node.source)
+
     @strawberry.field
     async def place(self, info: Ctx) -> Place | None:
         node = await _home(info, self._node.id, coarse=False)
@@ -238,7 +283,7 @@ class Initiative(Node):
 
     @strawberry.field(description="Members and their roles.")
     async def members(self, info: Ctx) -> list[Member]:
-        return await _members(info, self._node.id)
+        return await _members(info, self._node)
 
     @strawberry.field(description="Skills this initiative looks for (NEEDS).")
     async def needs(self, info: Ctx) -> list[Need]:
@@ -248,13 +293,14 @@ class Initiative(Node):
                 skill=Skill.of(n.node),
                 urgency=m.Urgency(n.rel.props.get("urgency", "medium")),
                 note=n.rel.props.get("note"),
+                source=Source.of_rel(n.rel, self._node, n.node),
             )
             for n in found
         ]
 
     @strawberry.field(description="Who supports it, and how (funding, space, advice, contract).")
     async def supporters(self, info: Ctx) -> list[Supporter]:
-        return await _supporters(info, self._node.id)
+        return await _supporters(info, self._node)
 
     @strawberry.field(description="Partners (PARTNERS_WITH, both ways).")
     async def partners(self, info: Ctx) -> list[Node]:
@@ -291,8 +337,8 @@ class Place(Node):
         return self._node.cbs_code or None
 
     @strawberry.field(description="Where the name and code come from.")
-    def source(self) -> str | None:
-        return self._node.source or None
+    def source(self) -> Source:
+        return Source.of_node(self._node)
 
     @strawberry.field
     async def parent(self, info: Ctx) -> Place | None:
@@ -359,6 +405,10 @@ class Skill(Node):
     def category(self) -> str | None:
         return self._node.category or None
 
+    @strawberry.field(description="Where this skill comes from.")
+    def source(self) -> Source:
+        return Source.of_node(self._node)
+
 
 @strawberry.type(description="What an initiative is about: energy, care, green, food, ...")
 class Theme(Node):
@@ -376,6 +426,10 @@ class Theme(Node):
     @strawberry.field
     def name(self, info: Ctx, lang: Lang | None = None) -> str:
         return self._node.name_en if _lang(info, lang) == "en" else self._node.name_nl
+
+    @strawberry.field(description="Where this theme comes from.")
+    def source(self) -> Source:
+        return Source.of_node(self._node)
 
 
 @strawberry.type(description="Right to Challenge, maatschappelijk aanbesteden, wijkbudget, ...")
@@ -400,9 +454,9 @@ class Instrument(Node):
         text = self._node.description_en if _lang(info, lang) == "en" else self._node.description_nl
         return text or None
 
-    @strawberry.field
-    def source(self) -> str | None:
-        return self._node.source or None
+    @strawberry.field(description="Where this description comes from.")
+    def source(self) -> Source:
+        return Source.of_node(self._node)
 
 
 MemberGroup = Annotated[Initiative | Enterprise, strawberry.union("MemberGroup")]
@@ -413,6 +467,7 @@ class Membership:
     group: MemberGroup
     role: m.MemberRole | None
     since: str | None
+    source: Source
 
 
 @strawberry.type
@@ -420,6 +475,7 @@ class Member:
     actor: Actor
     role: m.MemberRole | None
     since: str | None
+    source: Source
 
 
 @strawberry.type
@@ -427,6 +483,7 @@ class Support:
     group: MemberGroup
     how: m.SupportHow | None
     since: str | None
+    source: Source
 
 
 @strawberry.type
@@ -434,6 +491,7 @@ class Supporter:
     actor: Actor
     how: m.SupportHow | None
     since: str | None
+    source: Source
 
 
 @strawberry.type
@@ -441,6 +499,7 @@ class Need:
     skill: Skill
     urgency: m.Urgency
     note: str | None
+    source: Source
 
 
 # --- conversion -----------------------------------------------------------------
@@ -508,18 +567,28 @@ async def _targets(
     return [cls.of(n.node) for n in found]
 
 
-async def _members(info: Ctx, group_id: str) -> list[Member]:
-    found = await info.context.neighbours(group_id, [R.MEMBER_OF], Direction.IN)
+async def _members(info: Ctx, group: m.Node) -> list[Member]:
+    found = await info.context.neighbours(group.id, [R.MEMBER_OF], Direction.IN)
     return [
-        Member(actor=wrap(n.node, info), role=_role(n.rel), since=n.rel.props.get("since"))  # type: ignore[arg-type]
+        Member(
+            actor=wrap(n.node, info),  # type: ignore[arg-type]
+            role=_role(n.rel),
+            since=n.rel.props.get("since"),
+            source=Source.of_rel(n.rel, n.node, group),
+        )
         for n in found
     ]
 
 
-async def _supporters(info: Ctx, group_id: str) -> list[Supporter]:
-    found = await info.context.neighbours(group_id, [R.SUPPORTS], Direction.IN)
+async def _supporters(info: Ctx, group: m.Node) -> list[Supporter]:
+    found = await info.context.neighbours(group.id, [R.SUPPORTS], Direction.IN)
     return [
-        Supporter(actor=wrap(n.node, info), how=_how(n.rel), since=n.rel.props.get("since"))  # type: ignore[arg-type]
+        Supporter(
+            actor=wrap(n.node, info),  # type: ignore[arg-type]
+            how=_how(n.rel),
+            since=n.rel.props.get("since"),
+            source=Source.of_rel(n.rel, n.node, group),
+        )
         for n in found
     ]
 

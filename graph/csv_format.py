@@ -40,6 +40,7 @@ from graph.model import (
     NodeKind,
     Place,
     PlaceLevel,
+    Provenance,
     Relationship,
     RelType,
     RevenueModel,
@@ -47,30 +48,41 @@ from graph.model import (
     Theme,
     Visibility,
     check_endpoints,
+    rel_provenance,
+    without_inherited_provenance,
 )
 
 E = TypeVar("E", bound=StrEnum)
 
 #: Every file of a dataset and its columns, in the order they are read and written.
 COLUMNS: Mapping[str, tuple[str, ...]] = {
-    "places.csv": ("code", "name", "level", "parent_code", "cbs_code", "verified", "source"),
-    "skills.csv": ("id", "name_nl", "name_en", "category"),
-    "themes.csv": ("id", "name_nl", "name_en", "description_nl", "description_en"),
-    "instruments.csv": ("id", "name_nl", "name_en", "description_nl", "description_en", "source"),
+    "places.csv": (
+        *("code", "name", "level", "parent_code", "cbs_code", "verified", "source"),
+        "provenance",
+    ),
+    "skills.csv": ("id", "name_nl", "name_en", "category", "source", "provenance"),
+    "themes.csv": (
+        *("id", "name_nl", "name_en", "description_nl", "description_en", "source"),
+        "provenance",
+    ),
+    "instruments.csv": (
+        *("id", "name_nl", "name_en", "description_nl", "description_en", "source"),
+        "provenance",
+    ),
     "actors.csv": (
         *("id", "kind", "name", "description", "email", "website", "visibility", "matchable"),
         *("profession", "subtype", "legal_form", "revenue_models", "place_code", "skills"),
-        *("offers", "interests", "source"),
+        *("offers", "interests", "source", "provenance"),
     ),
     "initiatives.csv": (
         *("id", "name", "description", "stage", "started", "visibility", "place_code"),
-        *("themes", "source"),
+        *("themes", "source", "provenance"),
     ),
-    "memberships.csv": ("actor_id", "initiative_id", "role", "since"),
-    "needs.csv": ("initiative_id", "skill_id", "urgency", "note"),
+    "memberships.csv": ("actor_id", "initiative_id", "role", "since", "source", "provenance"),
+    "needs.csv": ("initiative_id", "skill_id", "urgency", "note", "source", "provenance"),
     "relationships.csv": (
         *("type", "source_id", "target_id", "role", "how", "since", "weight", "urgency"),
-        "note",
+        *("note", "source", "provenance"),
     ),
 }
 #: Columns a file's header must have; the others may be left out.
@@ -153,6 +165,7 @@ class _Row:
     file: str
     line: int
     values: Mapping[str, str]
+    dataset: str = ""  # the folder's name, for the provenance of imported rows
 
     def get(self, column: str) -> str:
         value = self.values.get(column) or ""
@@ -249,7 +262,15 @@ class Parsed:
                 )
         if problems.count:
             raise ImportErrors(problems.items, problems.count)
-        return Dataset(nodes=list(self.nodes.values()), rels=[link.rel for link in rels.values()])
+        nodes = self.nodes
+        return Dataset(
+            nodes=list(nodes.values()),
+            rels=[
+                without_inherited_provenance(link.rel, nodes.get(s), nodes.get(t))
+                for link in rels.values()
+                for s, t in ((link.rel.source, link.rel.target),)
+            ],
+        )
 
     def _ends_ok(self, link: _Link, kinds: Mapping[NodeId, NodeKind], problems: _Problems) -> bool:
         rel, rule = link.rel, REL_RULES[link.rel.type]
@@ -357,14 +378,20 @@ class Parsed:
             self._link(row, RelType.ABOUT, (initiative.id, theme), ("id", "themes"))
 
     def _read_memberships(self, row: _Row) -> None:
-        columns = ("actor_id", "initiative_id")
-        ends = (row.get(columns[0]), row.get(columns[1]))
-        self._link(row, RelType.MEMBER_OF, ends, columns, _props(row, ("role", "since")))
+        self._read_link(row, RelType.MEMBER_OF, ("actor_id", "initiative_id"), ("role", "since"))
 
     def _read_needs(self, row: _Row) -> None:
-        columns = ("initiative_id", "skill_id")
-        ends = (row.get(columns[0]), row.get(columns[1]))
-        self._link(row, RelType.NEEDS, ends, columns, _props(row, ("urgency", "note")))
+        self._read_link(row, RelType.NEEDS, ("initiative_id", "skill_id"), ("urgency", "note"))
+
+    def _read_link(
+        self, row: _Row, rtype: RelType, columns: tuple[str, str], names: tuple[str, ...]
+    ) -> None:
+        try:
+            props = _props(row, names)
+        except InvalidInput as exc:
+            self._row_problem(row, exc)
+            return
+        self._link(row, rtype, (row.get(columns[0]), row.get(columns[1])), columns, props)
 
     def _read_relationships(self, row: _Row) -> None:
         try:
@@ -379,8 +406,10 @@ class Parsed:
 
 def _named(cls: type[Skill | Theme | Instrument]) -> Callable[[_Row], Node]:
     """A builder for a class whose fields are all text columns of the same name."""
-    fields = [f for f in cls.__dataclass_fields__ if f != "id"]
-    return lambda row: cls(id=NodeId(row.get("id")), **{f: row.get(f) for f in fields})
+    fields = [f for f in cls.__dataclass_fields__ if f not in ("id", "source", "provenance")]
+    return lambda row: cls(
+        id=NodeId(row.get("id")), **{f: row.get(f) for f in fields} | _origin(row)
+    )
 
 
 def _only_node(build: Callable[[_Row], Node]) -> Callable[[Parsed, _Row], object]:
@@ -451,7 +480,7 @@ def _rows(path: Path, parsed: Parsed) -> Iterator[_Row]:
                     parsed.problem(name, "has a value in a column without a name", line)
                 else:
                     row = {h: v for h, v in zip(header, values, strict=False) if h}
-                    yield _Row(name, line, row)
+                    yield _Row(name, line, row, path.parent.name)
     except UnicodeDecodeError:
         raw = path.read_bytes()
         try:
@@ -532,11 +561,27 @@ def _number(raw: str, column: str) -> float:
 
 
 def _props(row: _Row, columns: Iterable[str]) -> dict[str, Any]:
+    """The relationship properties of a row, with its provenance (see :func:`_origin`)."""
     out: dict[str, Any] = {}
     for column in columns:
         if value := row.get(column):
             out[column] = _number(value, column) if column == "weight" else value
+    origin = _origin(row)
+    out["provenance"] = origin["provenance"].value
+    if origin["source"]:
+        out["source"] = origin["source"]
     return out
+
+
+def _origin(row: _Row) -> dict[str, Any]:
+    """``provenance`` and ``source`` of a row: as written (an export read back), else
+    ``import`` from this file, keeping what the row's own ``source`` says."""
+    given = row.get("provenance")
+    if given:
+        return {"provenance": _choice(Provenance, given, "provenance"), "source": row.get("source")}
+    where = f"{row.dataset}/{row.file}" if row.dataset else row.file
+    own = row.get("source").strip()
+    return {"provenance": Provenance.IMPORT, "source": f"{where}: {own}" if own else where}
 
 
 def _place(row: _Row) -> Place:
@@ -546,7 +591,7 @@ def _place(row: _Row) -> Place:
         level=_choice(PlaceLevel, row.get("level"), "level"),
         cbs_code=row.get("cbs_code"),
         verified=bool(_bool(row.get("verified"), "verified")),
-        source=row.get("source"),
+        **_origin(row),
     )
 
 
@@ -571,7 +616,7 @@ def _actor(row: _Row) -> Actor:
         revenue_models=tuple(
             _choice(RevenueModel, m, "revenue_models") for m in row.items("revenue_models")
         ),
-        source=row.get("source"),
+        **_origin(row),
         **kwargs,
     )
 
@@ -587,7 +632,7 @@ def _initiative(row: _Row) -> Initiative:
         visibility=_choice(Visibility, visibility, "visibility")
         if visibility
         else Visibility.PUBLIC,
-        source=row.get("source"),
+        **_origin(row),
     )
 
 
@@ -623,21 +668,25 @@ def export_tables(
     Rows are sorted, so the same graph always gives the same files.
     """
     by_id = {n.id: n for n in nodes}
+    rels = [_with_provenance(rel, by_id) for rel in rels]
     one: dict[tuple[str, RelType], list[Relationship]] = {}
     lists: dict[tuple[str, str], list[str]] = {}
     tables: dict[str, list[list[str]]] = {name: [] for name in COLUMNS}
     rest: list[Relationship] = []
     for rel in rels:
-        if rel.type in (RelType.PART_OF, RelType.LIVES_IN, RelType.LOCATED_IN):
+        inherits = _inherits(rel, by_id)
+        if inherits and rel.type in (RelType.PART_OF, RelType.LIVES_IN, RelType.LOCATED_IN):
             one.setdefault((rel.source, rel.type), []).append(rel)
-        elif rel.type in _LIST_COLUMNS and not rel.props:
+        elif inherits and rel.type in _LIST_COLUMNS and not rel.own_props:
             lists.setdefault((rel.source, _LIST_COLUMNS[rel.type]), []).append(rel.target)
         elif rel.type is RelType.MEMBER_OF:
             tables["memberships.csv"].append(
-                [rel.source, rel.target, *_cells(rel, "role", "since")]
+                [rel.source, rel.target, *_cells(rel, "role", "since", *_ORIGIN)]
             )
         elif rel.type is RelType.NEEDS:
-            tables["needs.csv"].append([rel.source, rel.target, *_cells(rel, "urgency", "note")])
+            tables["needs.csv"].append(
+                [rel.source, rel.target, *_cells(rel, "urgency", "note", *_ORIGIN)]
+            )
         else:
             rest.append(rel)
     parent: dict[str, str] = {}
@@ -647,7 +696,7 @@ def export_tables(
         else:
             rest.extend(found)
     tables["relationships.csv"] = [
-        [r.type.value, r.source, r.target, *_cells(r, *_REL_PROPS)] for r in rest
+        [r.type.value, r.source, r.target, *_cells(r, *_REL_PROPS, *_ORIGIN)] for r in rest
     ]
     for node_id in sorted(by_id):
         node = by_id[node_id]
@@ -660,6 +709,29 @@ def export_tables(
         rows.sort()
         rows.insert(0, list(COLUMNS[name]))
     return tables
+
+
+_ORIGIN = ("source", "provenance")
+
+
+def _with_provenance(rel: Relationship, by_id: Mapping[NodeId, Node]) -> Relationship:
+    """``rel`` with its provenance written out (a bare one inherits it from its ends)."""
+    provenance, source = rel_provenance(rel, by_id.get(rel.source), by_id.get(rel.target))
+    props = {**rel.own_props, "provenance": provenance.value}
+    if source:
+        props["source"] = source
+    return Relationship.trusted(rel.type, rel.source, rel.target, props)
+
+
+def _inherits(rel: Relationship, by_id: Mapping[NodeId, Node]) -> bool:
+    """Whether ``rel`` may go into a column of its start node's row: read back bare, it
+    inherits the same provenance and source from that node."""
+    start = by_id.get(rel.source)
+    return (
+        start is not None
+        and rel.props.get("provenance") == start.provenance.value
+        and rel.props.get("source", "") == start.source
+    )
 
 
 def _node_row(node: Node, place: str) -> tuple[str, dict[str, str]]:

@@ -66,6 +66,27 @@ class Visibility(StrEnum):
     PRIVATE = "private"
 
 
+class Provenance(StrEnum):
+    """Where a node or relationship comes from.
+
+    ``reference``: curated public data (``source`` cites it); ``import``: a file
+    someone imported (``source`` names it); ``user``: made through the API
+    (``source`` names the account, where known); ``demo``: invented by the
+    demo generator, never a real person or body.
+    """
+
+    REFERENCE = "reference"
+    IMPORT = "import"
+    USER = "user"
+    DEMO = "demo"
+
+
+#: The ``source`` of demo data: the generator that made it up.
+DEMO_SOURCE = "seed_data.generate"
+#: Before provenance had a field of its own, generated nodes said ``source="synthetic"``.
+LEGACY_DEMO_SOURCE = "synthetic"
+
+
 class PlaceLevel(StrEnum):
     PROVINCE = "province"
     MUNICIPALITY = "municipality"
@@ -197,6 +218,11 @@ def _iso_date(value: object, field_name: str) -> None:
         ) from None
 
 
+def _provenance(node: Any) -> None:
+    object.__setattr__(node, "provenance", _enum(Provenance, node.provenance, "provenance"))
+    _text(node.source, "source", required=False, limit=1000)
+
+
 # --- nodes ---------------------------------------------------------------------
 
 _PROFESSION_KINDS = {ActorKind.FREELANCER, ActorKind.PROFESSIONAL}
@@ -225,8 +251,10 @@ class Actor:
     legal_form: LegalForm | None = None
     revenue_models: tuple[RevenueModel, ...] = ()
     source: str = ""
+    provenance: Provenance = Provenance.USER
 
     def __post_init__(self) -> None:
+        _provenance(self)
         check_id(self.id)
         kind = _enum(ActorKind, self.kind, "kind")
         object.__setattr__(self, "kind", kind)
@@ -285,8 +313,10 @@ class Initiative:
     started: str = ""
     visibility: Visibility = Visibility.PUBLIC
     source: str = ""
+    provenance: Provenance = Provenance.USER
 
     def __post_init__(self) -> None:
+        _provenance(self)
         check_id(self.id)
         _text(self.name, "name", required=True, limit=MAX_NAME)
         _text(self.description, "description", required=False, limit=MAX_TEXT)
@@ -317,8 +347,10 @@ class Place:
     cbs_code: str = ""
     verified: bool = False
     source: str = ""
+    provenance: Provenance = Provenance.USER
 
     def __post_init__(self) -> None:
+        _provenance(self)
         check_id(self.id, "code")
         _text(self.name, "name", required=True, limit=MAX_NAME)
         object.__setattr__(self, "level", _enum(PlaceLevel, self.level, "level"))
@@ -342,8 +374,11 @@ class Skill:
     name_nl: str
     name_en: str
     category: str = ""
+    source: str = ""
+    provenance: Provenance = Provenance.USER
 
     def __post_init__(self) -> None:
+        _provenance(self)
         check_id(self.id)
         _text(self.name_nl, "nameNl", required=True, limit=MAX_NAME)
         _text(self.name_en, "nameEn", required=True, limit=MAX_NAME)
@@ -366,8 +401,11 @@ class Theme:
     name_en: str
     description_nl: str = ""
     description_en: str = ""
+    source: str = ""
+    provenance: Provenance = Provenance.USER
 
     def __post_init__(self) -> None:
+        _provenance(self)
         check_id(self.id)
         _text(self.name_nl, "nameNl", required=True, limit=MAX_NAME)
         _text(self.name_en, "nameEn", required=True, limit=MAX_NAME)
@@ -391,8 +429,10 @@ class Instrument:
     description_nl: str = ""
     description_en: str = ""
     source: str = ""
+    provenance: Provenance = Provenance.USER
 
     def __post_init__(self) -> None:
+        _provenance(self)
         check_id(self.id)
         _text(self.name_nl, "nameNl", required=True, limit=MAX_NAME)
         _text(self.name_en, "nameEn", required=True, limit=MAX_NAME)
@@ -445,11 +485,20 @@ def node_from_record(kind: str, node_id: str, props: Mapping[str, Any]) -> Node:
     cls = _CLASS_OF[nkind]
     known = _FIELDS[cls]
     kwargs: dict[str, Any] = {k: v for k, v in props.items() if k in known}
+    if "provenance" not in kwargs:  # stored before provenance had a field of its own
+        kwargs["provenance"] = legacy_provenance(str(kwargs.get("source", "")))
     if "revenue_models" in kwargs:
         kwargs["revenue_models"] = tuple(kwargs["revenue_models"])
     if cls is Actor:
         kwargs["kind"] = ActorKind(nkind.value)
     return cls(id=NodeId(node_id), **kwargs)
+
+
+def legacy_provenance(source: str) -> Provenance:
+    """The provenance of a record stored without one: generated, sourced or made by a user."""
+    if source == LEGACY_DEMO_SOURCE:
+        return Provenance.DEMO
+    return Provenance.REFERENCE if source else Provenance.USER
 
 
 def search_text(node: Node) -> str:
@@ -490,6 +539,23 @@ def _check_weight(v: object) -> object:
 def _check_since(v: object) -> object:
     _iso_date(v, "since")
     return v
+
+
+def _check_provenance(v: object) -> object:
+    return _enum(Provenance, v, "provenance").value
+
+
+def _check_source(v: object) -> object:
+    _text(v, "source", required=False, limit=1000)
+    return v
+
+
+#: Properties every relationship type may carry: where it comes from. A relationship
+#: without them takes its provenance from its ends (:func:`rel_provenance`).
+COMMON_REL_PROPS: Mapping[str, Callable[[object], object]] = {
+    "provenance": _check_provenance,
+    "source": _check_source,
+}
 
 
 def _check_note(v: object) -> object:
@@ -594,7 +660,7 @@ class Relationship:
         for key, value in self.props.items():
             if value is None:
                 continue
-            check = rule.props.get(key)
+            check = rule.props.get(key) or COMMON_REL_PROPS.get(key)
             if check is None:
                 allowed = ", ".join(rule.props) or "none"
                 raise InvalidInput(
@@ -606,6 +672,11 @@ class Relationship:
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.type.value, self.source, self.target)
+
+    @property
+    def own_props(self) -> dict[str, Any]:
+        """The type's own properties, without ``provenance`` and ``source``."""
+        return {k: v for k, v in self.props.items() if k not in COMMON_REL_PROPS}
 
     @classmethod
     def trusted(
@@ -641,3 +712,42 @@ def check_endpoints(rel: Relationship, source_kind: NodeKind, target_kind: NodeK
             f"{rel.type} cannot point to a {target_kind} ({rel.target}); it points to: {allowed}",
             field="target",
         )
+
+
+def rel_provenance(
+    rel: Relationship, start: Node | None, end: Node | None
+) -> tuple[Provenance, str]:
+    """Where a relationship comes from: its own ``provenance`` (and ``source``) if it
+    has them; else ``demo`` when either end is demo data; else its start node's.
+
+    The demo generator and the reference loader leave relationships bare (a country
+    of demo ties would otherwise carry the same words millions of times); imports and
+    API writes stamp their own.
+
+    >>> a = Actor(id=NodeId("a"), kind=ActorKind.RESIDENT, name="A", provenance="demo")
+    >>> p = Place(id=NodeId("W"), name="W", level="neighbourhood", provenance="reference")
+    >>> rel_provenance(Relationship(RelType.LIVES_IN, a.id, p.id), a, p)
+    (<Provenance.DEMO: 'demo'>, '')
+    """
+    own = rel.props.get("provenance")
+    if own:
+        return Provenance(own), str(rel.props.get("source", ""))
+    for node in (start, end):
+        if node is not None and node.provenance is Provenance.DEMO:
+            return Provenance.DEMO, node.source
+    if start is not None:
+        return start.provenance, start.source
+    return Provenance.USER, ""
+
+
+def without_inherited_provenance(
+    rel: Relationship, start: Node | None, end: Node | None
+) -> Relationship:
+    """``rel`` without ``provenance`` and ``source`` when its ends would give it the same:
+    the one stored form of a relationship, whichever way it was written."""
+    if "provenance" not in rel.props or start is None or end is None:
+        return rel
+    bare = Relationship.trusted(rel.type, rel.source, rel.target, rel.own_props)
+    if rel_provenance(bare, start, end) != rel_provenance(rel, start, end):
+        return rel
+    return bare

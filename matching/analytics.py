@@ -37,7 +37,7 @@ import numpy as np
 
 from graph.errors import InvalidInput, NotFound
 from graph.model import Node, NodeKind, PlaceLevel, Relationship, RelType
-from matching.index import ACTOR_CODES, KIND_CODE, MatchIndex
+from matching.index import ACTOR_CODES, DEMO, KIND_CODE, MatchIndex
 
 SEED = 42
 EDGE_TYPES = ("tie", "member", "support", "employment")  # tie: KNOWS or PARTNERS_WITH
@@ -84,10 +84,31 @@ class Figures:
     density: float
     residents: int  # all residents registered there, whatever the theme
     residents_involved: int  # those in one of the network's initiatives or enterprises
+    # how many of each count are demo data (made up by the generator, not real)
+    demo_actors: int = 0
+    demo_initiatives: int = 0
+    demo_ties: int = 0
+    demo_residents: int = 0
+    demo_residents_involved: int = 0
 
     @property
     def share_involved(self) -> float:
         return self.residents_involved / self.residents if self.residents else 0.0
+
+    @property
+    def actor_count(self) -> int:
+        return sum(self.actors.values())
+
+    def demo_share(self) -> dict[str, float]:
+        """Per count, the share of it that is demo data (0 where there is nothing to count)."""
+        pairs = {
+            "actors": (self.demo_actors, self.actor_count),
+            "initiatives": (self.demo_initiatives, self.initiative_count),
+            "ties": (self.demo_ties, self.ties),
+            "residents": (self.demo_residents, self.residents),
+            "residents_involved": (self.demo_residents_involved, self.residents_involved),
+        }
+        return {k: (d / n if n else 0.0) for k, (d, n) in pairs.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -607,10 +628,15 @@ def _figures(
         ends = net.edges[member]
         in_group[ends[:, a][grp[ends[:, b]]]] = True
     residents = _resident_counts(index, place)
+    demo_residents = _resident_counts(index, place, demo_only=True)
     same = area[net.edges[:, 0]] == area[net.edges[:, 1]]
     both_inside = net.inside[net.edges[:, 0]] & net.inside[net.edges[:, 1]]
+    demo = np.frombuffer(bytes(index.provenance), dtype=np.uint8)[net.nodes] == DEMO
+    demo_edge = demo[net.edges[:, 0]] | demo[net.edges[:, 1]]  # a tie to demo data is demo
 
-    def figures(code: str, mask: np.ndarray, ties: int, residents_there: int) -> Figures:
+    def figures(
+        code: str, mask: np.ndarray, ties: np.ndarray, residents_there: tuple[int, int]
+    ) -> Figures:
         size = int(mask.sum())
         by_kind = Counter(_KIND_NAMES[k] for k in kind[mask & (kind != _INI)].tolist())
         by_theme: Counter[str] = Counter()
@@ -619,32 +645,44 @@ def _figures(
                 if theme < 0 or th == theme:
                     by_theme[index.ids[th]] += 1
         pairs = size * (size - 1) / 2
+        n_ties = int(ties.sum())
+        involved = mask & in_group & (kind == _RES)
         return Figures(
             place=code,
             actors=dict(sorted(by_kind.items())),
             initiatives=dict(sorted(by_theme.items())),
             initiative_count=int((mask & (kind == _INI)).sum()),
-            ties=ties,
-            density=ties / pairs if pairs else 0.0,
-            residents=residents_there,
-            residents_involved=int((mask & in_group & (kind == _RES)).sum()),
+            ties=n_ties,
+            density=n_ties / pairs if pairs else 0.0,
+            residents=residents_there[0],
+            residents_involved=int(involved.sum()),
+            demo_actors=int((mask & demo & (kind != _INI)).sum()),
+            demo_initiatives=int((mask & demo & (kind == _INI)).sum()),
+            demo_ties=int((ties & demo_edge).sum()),
+            demo_residents=residents_there[1],
+            demo_residents_involved=int((involved & demo).sum()),
         )
 
     per_area = []
     for a in areas:
         mask = net.inside & (area == a)
-        ties = int((same & both_inside & (area[net.edges[:, 0]] == a)).sum())
-        per_area.append(figures(index.ids[a], mask, ties, residents.get(a, 0)))
-    total = figures(index.ids[place], net.inside, int(both_inside.sum()), sum(residents.values()))
+        ties = same & both_inside & (area[net.edges[:, 0]] == a)
+        there = (residents.get(a, 0), demo_residents.get(a, 0))
+        per_area.append(figures(index.ids[a], mask, ties, there))
+    everywhere = (sum(residents.values()), sum(demo_residents.values()))
+    total = figures(index.ids[place], net.inside, both_inside, everywhere)
     return per_area, total
 
 
-def _resident_counts(index: MatchIndex, place: int) -> dict[int, int]:
+def _resident_counts(index: MatchIndex, place: int, *, demo_only: bool = False) -> dict[int, int]:
     out: Counter[int] = Counter()
+    prov = index.provenance
     for p in subtree(index, place):
         at = index.actors_at.get(p)
         if at is not None:
-            out[index.area(p)] += sum(1 for i in at if index.kind[i] == _RES)
+            out[index.area(p)] += sum(
+                1 for i in at if index.kind[i] == _RES and (not demo_only or prov[i] == DEMO)
+            )
     return out
 
 

@@ -3,7 +3,8 @@
 :func:`select` picks what is shown (at most so many nodes and edges, and only
 ties with at least one end the viewer may see), :func:`to_networkx` builds the
 graph with the attributes Gephi colours and sizes by (kind, community, broker,
-reach, place, theme, x, y), and :func:`write` writes GEXF, GraphML, a zip of
+reach, place, theme, x, y, and where each node and tie comes from: ``provenance``
+reference/import/user/demo and its ``source``), and :func:`write` writes GEXF, GraphML, a zip of
 CSV files, or JSON (networkx node-link data, the map page's format).
 """
 
@@ -45,7 +46,7 @@ NO_COMMUNITY = "#b0b0b0"
 # fmt: off
 _NODE_COLUMNS = (
     "Id", "Label", "kind", "community", "broker", "reach", "degree", "place", "place_name",
-    "theme", "themes", "inside", "redacted", "x", "y",
+    "theme", "themes", "inside", "redacted", "x", "y", "provenance", "source",
 )
 # fmt: on
 
@@ -200,6 +201,7 @@ def to_networkx(
         home = index.area(index.home[i]) if hidden else index.home[i]  # kind and wijk only
         themes = [] if hidden else sorted(index.ids[t] for t in index.themes[i] or ())
         main = net.theme if net.theme in themes else (themes[0] if themes else "")
+        provenance, source = index.source_of(i)
         g.add_node(
             index.ids[i],
             label=labels[k] if labels is not None else index.names[i],
@@ -219,11 +221,21 @@ def to_networkx(
             redacted=hidden,
             x=float(round(pos[k, 0], 3)),
             y=float(round(pos[k, 1], 3)),
+            provenance=provenance.value,
+            source="" if hidden else source,
         )
     ids = index.ids
     for row in sel.edges.tolist():
         a, b = net.edges[row]
-        g.add_edge(ids[net.nodes[a]], ids[net.nodes[b]], relation=EDGE_TYPES[net.edge_type[row]])
+        ia, ib = int(net.nodes[a]), int(net.nodes[b])
+        provenance, source = index.tie_source(ia, ib)
+        g.add_edge(
+            ids[ia],
+            ids[ib],
+            relation=EDGE_TYPES[net.edge_type[row]],
+            provenance=provenance.value,
+            source="" if redacted is not None and (redacted[a] or redacted[b]) else source,
+        )
     return g
 
 
@@ -267,9 +279,9 @@ def csv_tables(g: nx.Graph) -> dict[str, str]:
     for node, d in g.nodes(data=True):
         w.writerow([node, d["label"], *(_cell(d[c]) for c in _NODE_COLUMNS[2:])])
     w = csv.writer(edges, lineterminator="\n")
-    w.writerow(["Source", "Target", "Type", "relation"])
+    w.writerow(["Source", "Target", "Type", "relation", "provenance", "source"])
     for a, b, d in g.edges(data=True):
-        w.writerow([a, b, "Undirected", d["relation"]])
+        w.writerow([a, b, "Undirected", d["relation"], d["provenance"], d["source"]])
     return {"nodes.csv": nodes.getvalue(), "edges.csv": edges.getvalue()}
 
 

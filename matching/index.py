@@ -19,6 +19,7 @@ from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass
 
 from graph.model import (
+    DEMO_SOURCE,
     Actor,
     ActorKind,
     Initiative,
@@ -26,6 +27,7 @@ from graph.model import (
     NodeKind,
     Place,
     PlaceLevel,
+    Provenance,
     Relationship,
     RelType,
     Visibility,
@@ -33,6 +35,9 @@ from graph.model import (
 from matching.ranker import Ranker
 
 KIND_CODE = {k: i for i, k in enumerate(NodeKind)}
+PROVENANCES = list(Provenance)
+PROVENANCE_CODE = {p: i for i, p in enumerate(PROVENANCES)}
+DEMO = PROVENANCE_CODE[Provenance.DEMO]
 CODE_KIND = list(NodeKind)
 ACTOR_CODES = frozenset(KIND_CODE[NodeKind(k.value)] for k in ActorKind)
 STAFF_CODES = frozenset(
@@ -72,6 +77,11 @@ class MatchIndex:
         self.matchable = bytearray()
         self.public = bytearray()
         self.names: list[str] = []
+        self.provenance = bytearray()  # code into PROVENANCES, per node
+        self.sources: dict[int, str] = {}  # a node's source, where it is not demo data
+        # relationships whose provenance differs from what their ends give them
+        # (see graph.model.rel_provenance), by (min, max) position pair
+        self.tie_provenance: dict[tuple[int, int], tuple[int, str]] = {}
         self.names_en: dict[int, str] = {}
         self.subtype: dict[int, str] = {}
         self.home: array[int] = array("i")  # place position of an actor or initiative, -1 if none
@@ -120,6 +130,7 @@ class MatchIndex:
         self.matchable.append(0)
         self.public.append(0)
         self.names.append("")
+        self.provenance.append(PROVENANCE_CODE[Provenance.USER])
         self.home.append(-1)
         for lists in (self.ties, self.groups, self.skills, self.themes):
             lists.append(None)
@@ -130,6 +141,11 @@ class MatchIndex:
         fresh = node.id not in self.pos
         i = self._slot(node.id, code)
         self.names[i] = node.label
+        self.provenance[i] = PROVENANCE_CODE[node.provenance]
+        if node.source and node.provenance is not Provenance.DEMO:
+            self.sources[i] = node.source
+        else:
+            self.sources.pop(i, None)
         if isinstance(node, Actor):
             self.matchable[i] = 1 if node.matchable else 0
             self.public[i] = 1 if node.visibility is Visibility.PUBLIC else 0
@@ -144,6 +160,26 @@ class MatchIndex:
             self.level[i] = node.level
         else:
             self.names_en[i] = node.name_en
+
+    def is_demo(self, i: int) -> bool:
+        return self.provenance[i] == DEMO
+
+    def source_of(self, i: int) -> tuple[Provenance, str]:
+        """A node's provenance and source (the demo generator's for demo data)."""
+        code = self.provenance[i]
+        if code == DEMO:
+            return Provenance.DEMO, DEMO_SOURCE
+        return PROVENANCES[code], self.sources.get(i, "")
+
+    def tie_source(self, a: int, b: int) -> tuple[Provenance, str]:
+        """Where the tie between ``a`` and ``b`` comes from: its own provenance where it has
+        one, else demo when an end is demo, else its first end's (see ``rel_provenance``)."""
+        own = self.tie_provenance.get((a, b) if a < b else (b, a))
+        if own is not None:
+            return PROVENANCES[own[0]], own[1]
+        if self.provenance[b] == DEMO:
+            return self.source_of(b)
+        return self.source_of(a)
 
     def is_actor(self, i: int) -> bool:
         return self.kind[i] in ACTOR_CODES
@@ -202,6 +238,12 @@ class MatchIndex:
         if s is None or t is None:
             return
         rtype = rel.type
+        own = rel.props.get("provenance")
+        if own:
+            self.tie_provenance[(s, t) if s < t else (t, s)] = (
+                PROVENANCE_CODE[Provenance(own)],
+                str(rel.props.get("source", "")),
+            )
         if rtype is R.KNOWS or rtype is R.PARTNERS_WITH:
             _add(self.ties, s, t)
             _add(self.ties, t, s)

@@ -7,11 +7,13 @@ theme brings its typical partners (an energy coop with a woningcorporatie,
 ZZP installers and the gemeente; a care coop with a zorgaanbieder and a
 wijkprofessional; green maintenance contracted by the gemeente), team sizes
 have a long tail, KNOWS ties are mostly local and a share of people opt in to
-being matched. Every generated node says ``source="synthetic"``.
+being matched. Every generated node has ``provenance="demo"`` (its
+relationships inherit it: see :func:`graph.model.rel_provenance`).
 
-Synthetic relationships touch real organisations only where they are
-gemeenten (as contract partner or funder): the generator never claims that a
-named real enterprise or organisation works with invented people.
+Generated relationships never touch a real named body (a reference enterprise,
+organisation or gemeente): the gemeente contacts are invented professionals of an
+invented municipal department. They do point at real places, themes, skills and
+instruments.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from graph.model import (
     Node,
     NodeId,
     PlaceLevel,
+    Provenance,
     Relationship,
     RelType,
     RevenueModel,
@@ -313,23 +316,20 @@ class _Builder:
         return codes, weights
 
     def gemeenten(self, codes: list[NodeId]) -> None:
-        for org in self.ref.organisations:
-            place = self.ref.organisation_place.get(org.id)
-            if org.kind is ActorKind.MUNICIPALITY and place in self.leaves:
-                self.gemeente[place] = org.id
+        """A made-up municipal department per city: demo data never claims that the real
+        gemeente (a reference body) employs, funds or contracts invented people."""
         for code in codes:
-            if code in self.gemeente:
-                continue
             gid = NodeId(f"mun-{code}")
             name = self.ref.places[code].name
             self.out.nodes.append(
                 Actor(
                     id=gid,
                     kind=ActorKind.MUNICIPALITY,
-                    name=f"Gemeente {name}",
-                    subtype="municipality",
+                    name=f"Afdeling Wijken {name} (demo)",
+                    subtype="municipal_department",
                     source=SOURCE_SYNTHETIC,
-                    description="Gemeentelijk contact (gegenereerd)",
+                    provenance=Provenance.DEMO,
+                    description="Fictieve gemeentelijke afdeling (gegenereerd voorbeeld)",
                 )
             )
             self.rel(RelType.LOCATED_IN, gid, code)
@@ -384,6 +384,7 @@ class _Builder:
                 visibility=Visibility.PUBLIC if public else Visibility.PRIVATE,
                 matchable=rng.random() < (0.6 if public else 0.1),
                 source=SOURCE_SYNTHETIC,
+                provenance=Provenance.DEMO,
             )
         if kind is ActorKind.FREELANCER:
             self.freelancers_in[muni].append(aid)
@@ -394,6 +395,7 @@ class _Builder:
                 profession="ZZP'er",
                 matchable=rng.random() < 0.8,
                 source=SOURCE_SYNTHETIC,
+                provenance=Provenance.DEMO,
             )
         if kind is ActorKind.PROFESSIONAL:
             self.professionals_in[muni].append(aid)
@@ -404,6 +406,7 @@ class _Builder:
                 profession=rng.choice(_PROFESSIONS),
                 matchable=rng.random() < 0.7,
                 source=SOURCE_SYNTHETIC,
+                provenance=Provenance.DEMO,
             )
         if kind is ActorKind.ORGANISATION:
             subtypes = list(_ORG_SUBTYPES)
@@ -418,6 +421,7 @@ class _Builder:
                 legal_form=legal,
                 matchable=rng.random() < 0.8,
                 source=SOURCE_SYNTHETIC,
+                provenance=Provenance.DEMO,
                 description="Fictieve organisatie (gegenereerd voorbeeld)",
             )
         subs = list(_ENT_NAMES)
@@ -439,6 +443,7 @@ class _Builder:
             revenue_models=tuple(models),
             matchable=rng.random() < 0.8,
             source=SOURCE_SYNTHETIC,
+            provenance=Provenance.DEMO,
             description="Fictieve onderneming (gegenereerd voorbeeld)",
         )
 
@@ -506,6 +511,7 @@ class _Builder:
                     stage=stage,
                     started=str(year) if stage is not InitiativeStage.IDEA else "",
                     source=SOURCE_SYNTHETIC,
+                    provenance=Provenance.DEMO,
                     description="Gegenereerd voorbeeldinitiatief",
                 )
             )

@@ -7,12 +7,14 @@ row comes from. This module turns them into model nodes and relationships.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 from graph.errors import InvalidInput
 from graph.model import (
+    DEMO_SOURCE,
     Actor,
     ActorKind,
     Instrument,
@@ -21,6 +23,7 @@ from graph.model import (
     NodeId,
     Place,
     PlaceLevel,
+    Provenance,
     Relationship,
     RelType,
     RevenueModel,
@@ -28,7 +31,8 @@ from graph.model import (
     Theme,
 )
 
-SOURCE_SYNTHETIC = "synthetic"
+SOURCE_SYNTHETIC = DEMO_SOURCE
+N = TypeVar("N", Actor, Place, Theme, Skill, Instrument)
 
 
 @dataclass(slots=True)
@@ -131,6 +135,7 @@ def load_reference(folder: Path | None = None) -> Reference:
                     name_en=row["name_en"],
                     description_nl=row.get("description_nl", ""),
                     description_en=row.get("description_en", ""),
+                    source=row.get("source", ""),
                 )
             )
         except InvalidInput as exc:
@@ -143,6 +148,7 @@ def load_reference(folder: Path | None = None) -> Reference:
                 name_nl=row["name_nl"],
                 name_en=row["name_en"],
                 category=row.get("category", ""),
+                source=row.get("source", ""),
             )
         except InvalidInput as exc:
             raise _where("skills.csv", line, exc) from exc
@@ -203,4 +209,20 @@ def load_reference(folder: Path | None = None) -> Reference:
         if unknown:
             raise InvalidInput(f"organisations.csv line {line}: unknown themes {unknown}")
         ref.organisation_themes[org.id] = themes
+    _stamp(ref)
     return ref
+
+
+def _stamp(ref: Reference) -> None:
+    """Mark every node of the files as reference data; a row's ``source`` says where
+    it comes from (rows without one name their file)."""
+
+    def stamped(node: N, file: str) -> N:
+        source = node.source or f"seed_data/reference/{file}"
+        return replace(node, provenance=Provenance.REFERENCE, source=source)
+
+    ref.places = {k: stamped(p, "places.csv") for k, p in ref.places.items()}
+    ref.themes = [stamped(t, "themes.csv") for t in ref.themes]
+    ref.skills = [stamped(s, "skills.csv") for s in ref.skills]
+    ref.instruments = [stamped(i, "instruments.csv") for i in ref.instruments]
+    ref.organisations = [stamped(o, "organisations.csv") for o in ref.organisations]

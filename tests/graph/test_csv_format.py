@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -27,6 +29,7 @@ from graph.model import (
     NodeKind,
     Place,
     PlaceLevel,
+    Provenance,
     Relationship,
     RelType,
     RevenueModel,
@@ -34,6 +37,8 @@ from graph.model import (
     Theme,
     Visibility,
 )
+
+N = TypeVar("N", Actor, Initiative, Place, Skill, Theme)
 
 PLACES = (
     "code,name,level,parent_code\n"
@@ -50,6 +55,15 @@ def dataset(folder: Path, **files: str) -> Path:
     for name, text in files.items():
         (folder / f"{name}.csv").write_text(text, encoding="utf-8")
     return folder
+
+
+def imported(node: N, folder: Path, file: str) -> N:
+    """``node`` as an import from ``folder/file`` carries it: provenance and source."""
+    return replace(node, provenance=Provenance.IMPORT, source=f"{folder.name}/{file}")
+
+
+def origin(folder: Path, file: str) -> dict[str, str]:
+    return {"provenance": "import", "source": f"{folder.name}/{file}"}
 
 
 def problems(folder: Path, existing: dict[NodeId, NodeKind] | None = None) -> list[str]:
@@ -80,19 +94,25 @@ def test_a_valid_dataset_gives_nodes_and_relationships(tmp_path: Path) -> None:
     )
     data = load_dir(folder)
     nodes: dict[str, Node] = {n.id: n for n in data.nodes}
-    assert nodes["res-1"] == Actor(
-        id=NodeId("res-1"), kind=ActorKind.RESIDENT, name="Fatima", matchable=True
+    assert nodes["res-1"] == imported(
+        Actor(id=NodeId("res-1"), kind=ActorKind.RESIDENT, name="Fatima", matchable=True),
+        folder,
+        "actors.csv",
     )
     ent = nodes["ent-1"]
     assert isinstance(ent, Actor)
     assert ent.legal_form is LegalForm.BV
     assert ent.revenue_models == (RevenueModel.SALES, RevenueModel.FUNDS)
     assert (ent.visibility, ent.matchable) == (Visibility.PUBLIC, True)  # kind defaults
-    assert nodes["ini-1"] == Initiative(
-        id=NodeId("ini-1"), name="Kookclub", stage=InitiativeStage.RUNNING
+    assert nodes["ini-1"] == imported(
+        Initiative(id=NodeId("ini-1"), name="Kookclub", stage=InitiativeStage.RUNNING),
+        folder,
+        "initiatives.csv",
     )
-    assert nodes["skill-law"] == Skill(
-        id=NodeId("skill-law"), name_nl="Recht", name_en="Law", category=""
+    assert nodes["skill-law"] == imported(
+        Skill(id=NodeId("skill-law"), name_nl="Recht", name_en="Law", category=""),
+        folder,
+        "skills.csv",
     )
     assert {r.key: dict(r.props) for r in data.rels} == {
         ("PART_OF", "WK051830", "GM0518"): {},
@@ -104,10 +124,16 @@ def test_a_valid_dataset_gives_nodes_and_relationships(tmp_path: Path) -> None:
         ("OFFERS", "ent-1", "skill-cook"): {},
         ("LOCATED_IN", "ini-1", "WK051830"): {},
         ("ABOUT", "ini-1", "theme-food"): {},
-        ("MEMBER_OF", "res-1", "ini-1"): {"role": "initiator", "since": "2024"},
-        ("NEEDS", "ini-1", "skill-law"): {"urgency": "high"},
-        ("KNOWS", "ent-1", "res-1"): {"weight": 0.5},  # symmetric: one stored direction
-        ("SUPPORTS", "ent-1", "ini-1"): {"how": "space"},
+        # the relationships of their own files say so; the others inherit their row's
+        ("MEMBER_OF", "res-1", "ini-1"): {
+            "role": "initiator",
+            "since": "2024",
+            **origin(folder, "memberships.csv"),
+        },
+        ("NEEDS", "ini-1", "skill-law"): {"urgency": "high", **origin(folder, "needs.csv")},
+        # symmetric: one stored direction
+        ("KNOWS", "ent-1", "res-1"): {"weight": 0.5, **origin(folder, "relationships.csv")},
+        ("SUPPORTS", "ent-1", "ini-1"): {"how": "space", **origin(folder, "relationships.csv")},
     }
 
 
@@ -287,7 +313,7 @@ def test_a_relationship_twice_is_fine_unless_the_rows_disagree(tmp_path: Path) -
     actors = "id,kind,name\na1,Resident,Ann\na2,Resident,Bob\n"
     rels = "type,source_id,target_id,since\nKNOWS,a1,a2,2020\nKNOWS,a2,a1,2020\n"
     data = load_dir(dataset(tmp_path / "same", actors=actors, relationships=rels))
-    assert [(r.key, r.props) for r in data.rels] == [(("KNOWS", "a1", "a2"), {"since": "2020"})]
+    assert [(r.key, r.own_props) for r in data.rels] == [(("KNOWS", "a1", "a2"), {"since": "2020"})]
     rels += "KNOWS,a1,a2,2021\n"
     assert problems(dataset(tmp_path / "differ", actors=actors, relationships=rels)) == [
         "relationships.csv line 4: KNOWS a1 - a2 is also in relationships.csv line 2, "
@@ -329,7 +355,11 @@ def test_header_problems(tmp_path: Path, text: str, expected: str) -> None:
 def test_header_names_ignore_case_and_blanks_and_columns_may_be_left_out(tmp_path: Path) -> None:
     folder = dataset(tmp_path, skills=" ID , Name_NL,name_en \ns1,Koken,Cooking\n")
     assert load_dir(folder).nodes == [
-        Skill(id=NodeId("s1"), name_nl="Koken", name_en="Cooking", category="")
+        imported(
+            Skill(id=NodeId("s1"), name_nl="Koken", name_en="Cooking", category=""),
+            folder,
+            "skills.csv",
+        )
     ]
 
 
@@ -361,12 +391,16 @@ def test_a_value_in_a_column_without_a_name_is_a_problem(tmp_path: Path) -> None
 def test_text_is_kept_verbatim_and_other_values_are_stripped(tmp_path: Path) -> None:
     text = 'id,kind,name,description,visibility\n a1 ,Resident," Ann, ""A"" ",x\u00e9, NETWORK \n'
     (node,) = load_dir(dataset(tmp_path, actors=text)).nodes
-    assert node == Actor(
-        id=NodeId("a1"),
-        kind=ActorKind.RESIDENT,
-        name=' Ann, "A" ',
-        description="x\u00e9",
-        visibility=Visibility.NETWORK,
+    assert node == imported(
+        Actor(
+            id=NodeId("a1"),
+            kind=ActorKind.RESIDENT,
+            name=' Ann, "A" ',
+            description="x\u00e9",
+            visibility=Visibility.NETWORK,
+        ),
+        tmp_path,
+        "actors.csv",
     )
 
 
@@ -377,15 +411,19 @@ def test_text_is_kept_verbatim_and_other_values_are_stripped(tmp_path: Path) -> 
 def test_booleans(tmp_path: Path, raw: str, expected: bool) -> None:
     folder = dataset(tmp_path, places=f"code,name,level,verified\nGM1,Ergens,buurt,{raw}\n")
     (place,) = load_dir(folder).nodes
-    assert place == Place(
-        id=NodeId("GM1"), name="Ergens", level=PlaceLevel.BUURT, verified=expected
+    assert place == imported(
+        Place(id=NodeId("GM1"), name="Ergens", level=PlaceLevel.BUURT, verified=expected),
+        folder,
+        "places.csv",
     )
 
 
 def test_a_byte_order_mark_is_fine_and_other_encodings_are_not(tmp_path: Path) -> None:
     good = dataset(tmp_path / "bom")
     (good / "themes.csv").write_bytes(b"\xef\xbb\xbfid,name_nl,name_en\nt1,Gr\xc3\xb6en,Green\n")
-    assert load_dir(good).nodes == [Theme(id=NodeId("t1"), name_nl="Gr\u00f6en", name_en="Green")]
+    assert load_dir(good).nodes == [
+        imported(Theme(id=NodeId("t1"), name_nl="Gr\u00f6en", name_en="Green"), good, "themes.csv")
+    ]
     bad = dataset(tmp_path / "latin1")
     (bad / "themes.csv").write_bytes(b"id,name_nl,name_en\nt1,Groen,Green\nt2,Gr\xf6en,Green\n")
     assert problems(bad) == ["themes.csv line 3: is not UTF-8 text (save it as 'CSV UTF-8')"]

@@ -156,5 +156,6 @@ def test_records_round_trip() -> None:
         "matchable": True,
         "legal_form": "bv",
         "revenue_models": ["sales"],
+        "provenance": "user",
     }
     assert node_from_record("Enterprise", "e", props) == ent

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from graph.model import Actor, ActorKind, Initiative, PlaceLevel, RelType, Visibility
+from graph.model import (
+    Actor,
+    ActorKind,
+    Initiative,
+    PlaceLevel,
+    Provenance,
+    RelType,
+    Visibility,
+)
 from seed_data import generate, load_reference
 from seed_data.reference import SOURCE_SYNTHETIC, default_folder
 
@@ -105,3 +113,32 @@ def test_generated_relationships_are_valid(ref) -> None:  # type: ignore[no-unty
     for r in gen.rels:  # re-validate what the generator built without checks
         again = Relationship(r.type, r.source, r.target, dict(r.props))
         assert again.key == r.key and again.props == r.props
+
+
+def test_every_reference_node_says_so(ref) -> None:  # type: ignore[no-untyped-def]
+    for node in ref.nodes():
+        assert node.provenance is Provenance.REFERENCE, node.id
+        assert node.source.strip(), node.id
+
+
+def test_demo_data_never_attaches_to_a_real_body(ref) -> None:  # type: ignore[no-untyped-def]
+    gen = generate(ref, actors=3000, seed=5)
+    assert all(n.provenance is Provenance.DEMO for n in gen.nodes)
+    generated = {n.id for n in gen.nodes}
+    bodies = {o.id for o in ref.organisations}  # reference enterprises, organisations, gemeenten
+    assert any(o.kind is ActorKind.MUNICIPALITY for o in ref.organisations)
+    reference = {n.id for n in ref.nodes()}
+    for r in gen.rels:
+        assert r.source in generated, r  # every generated tie starts at a generated node
+        assert r.target not in bodies, r  # and never ends at a real named body
+        assert r.target in generated or r.target in reference, r
+        assert "provenance" not in r.props  # so it inherits demo from its start node
+    # the gemeente contacts are invented professionals of an invented department
+    departments = {
+        n.id for n in gen.nodes if isinstance(n, Actor) and n.kind is ActorKind.MUNICIPALITY
+    }
+    works_for_gemeente = [
+        r for r in gen.rels if r.type is RelType.WORKS_FOR and r.target in departments
+    ]
+    assert departments and works_for_gemeente
+    assert all(r.source in generated for r in works_for_gemeente)
