@@ -51,7 +51,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         st = store if store is not None else await open_store(settings)
-        identity = await open_identity(settings)
+        where = settings
+        if store is not None and not settings.identity_db and hasattr(store, "path"):
+            where = settings.with_overrides(store=str(store.path))  # identity beside it
+        identity = await open_identity(where)
         app.state.identity = identity
         try:
             if settings.seed_actors and (await st.stats()).node_count == 0:

@@ -88,11 +88,12 @@ class AuditMutations(SchemaExtension):
                     a.name.value: value_from_ast_untyped(a.value, variables)
                     for a in sel.arguments or ()
                 }
+                erased = sel.name.value == "eraseMe"  # keep no id of an erased person
                 try:
                     await record(
                         identity.store,
-                        account_id=account.id if account else None,
-                        actor_id=account.actor_id if account else None,
+                        account_id=account.id if account and not erased else None,
+                        actor_id=account.actor_id if account and not erased else None,
                         action=sel.name.value,
                         target=_targets(args),
                         details=args,

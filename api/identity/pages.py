@@ -86,7 +86,7 @@ def me_page(account: Account, csrf: str, actor_name: str, visibility: str) -> st
     return (
         f'<p id="who">Ingelogd als <b>{escape(account.email)}</b> '
         f"({escape(actor_name)}), zichtbaarheid <b id=visibility>{escape(visibility)}</b>.</p>"
-        f'<form method="post" action="/me/visibility">{hidden}'
+        f'<form method="post" action="/me/profile">{hidden}'
         f'<label>Zichtbaarheid <select name="visibility">{options}</select></label>'
         '<button type="submit" id="save-visibility">Opslaan</button></form>'
         '<p><a id="download" href="/me/data.json" download>Download al mijn gegevens (JSON)</a></p>'

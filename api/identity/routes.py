@@ -270,21 +270,26 @@ async def erase_me(request: Request) -> Response:
 
 
 @_post
-async def set_visibility(request: Request) -> Response:
-    """Change the signed-in person's visibility (the form on /me)."""
+async def set_profile(request: Request) -> Response:
+    """Change the signed-in person's visibility and description (the form on /me).
+
+    Stands in until the GraphQL ``setVisibility``/``updateProfile`` mutations exist.
+    """
     auth = await _signed_in(request, csrf=True)
     if auth.account is None or not auth.account.actor_id:
         return _answer(request, title="Zichtbaarheid", error="sign in first", status=401)
     data = await _input(request)
     try:
-        vis = m.Visibility(data.get("visibility", ""))
+        vis = m.Visibility(data.get("visibility", "").lower())
     except ValueError:
         raise IdentityError("visibility is public, network or private") from None
     store = request.app.state.store
     actor = (await store.get_nodes([auth.account.actor_id])).get(auth.account.actor_id)
     if not isinstance(actor, m.Actor):
         raise IdentityError("you have no profile yet")
-    changed = dataclasses.replace(actor, visibility=vis)
+    changed = dataclasses.replace(
+        actor, visibility=vis, description=data.get("description", actor.description)
+    )
     try:
         await store.upsert([changed])
     except GraphError as exc:
@@ -296,7 +301,7 @@ async def set_visibility(request: Request) -> Response:
         index.apply([changed])
         note_write(index, [changed])
     if _wants_json(request):
-        return JSONResponse({"visibility": vis.value})
+        return JSONResponse({"visibility": vis.value, "description": changed.description})
     return RedirectResponse("/me", status_code=303)
 
 
@@ -316,7 +321,7 @@ def routes() -> list[Route]:
         Route("/me", me_page, methods=["GET"]),
         Route("/me/data.json", data_download, methods=["GET"]),
         Route("/me/erase", erase_me, methods=["POST"]),
-        Route("/me/visibility", set_visibility, methods=["POST"]),
+        Route("/me/profile", set_profile, methods=["POST"]),
         *token_routes(),
     ]
 

@@ -1,5 +1,33 @@
-"""Identity tests run against the same kind of server as the API tests (every store)."""
+"""Identity tests: the API server of every store, and a server that mails a real SMTP
+server on loopback (started and stopped by the test session)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
 
 from tests.api.conftest import server
+from tests.api.server import Server, free_port, start_server
+from tests.mailbox import Mailbox, smtp_server
 
-__all__ = ["server"]
+__all__ = ["mail_server", "mailbox", "server"]
+
+
+@pytest.fixture(scope="session")
+def mailbox() -> Iterator[Mailbox]:
+    with smtp_server() as box:
+        yield box
+
+
+@pytest.fixture(scope="session")
+def mail_server(mailbox: Mailbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``wijknet serve`` (embedded, 50 actors) whose mail goes to ``mailbox``."""
+    folder = tmp_path_factory.mktemp("mail-server")
+    port = free_port()
+    env = {**mailbox.env(), "WIJKNET_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    srv = start_server(str(folder / "mail.db"), folder, seed_actors=50, env=env, port=port)
+    try:
+        yield srv
+    finally:
+        srv.stop()

@@ -1,0 +1,155 @@
+"""Sign-up, e-mail verification, sign-in, CSRF, rate limits, sign-out and password reset,
+over real HTTP against ``wijknet serve`` mailing a real SMTP server on loopback."""
+
+from __future__ import annotations
+
+import secrets
+
+import httpx
+
+from tests.api.server import Server
+from tests.mailbox import Mailbox, link_in
+
+PASSWORD = "een lang wachtwoord"
+ME = {"query": "{ me { id email actorId } }"}
+
+
+def _address() -> str:
+    return f"bewoner-{secrets.token_hex(4)}@example.org"
+
+
+async def _sign_up(http: httpx.AsyncClient, mailbox: Mailbox, email: str) -> dict[str, str]:
+    """Sign up and follow the verification link; returns the JSON answer (account, csrf)."""
+    r = await http.post(
+        "/auth/signup", json={"email": email, "password": PASSWORD, "name": "Fatima de Vries"}
+    )
+    assert r.status_code == 202, r.text
+    mail = mailbox.wait_for(email, "bevestig")
+    link = link_in(mail, "/auth/verify")
+    r = await http.get(link, headers={"accept": "application/json"})
+    assert r.status_code == 200, r.text
+    answer: dict[str, str] = r.json()
+    return answer
+
+
+async def test_sign_up_verify_and_act_as_the_new_person(
+    mail_server: Server, mailbox: Mailbox
+) -> None:
+    email = _address()
+    async with httpx.AsyncClient(base_url=mail_server.base) as http:
+        # before verification, signing in is refused
+        r = await http.post(
+            "/auth/signup", json={"email": email, "password": PASSWORD, "name": "Fatima de Vries"}
+        )
+        assert r.status_code == 202
+        r = await http.post("/auth/signin", json={"email": email, "password": PASSWORD})
+        assert r.status_code == 401 and "confirm" in r.json()["error"]
+        link = link_in(mailbox.wait_for(email, "bevestig"), "/auth/verify")
+        r = await http.get(link, headers={"accept": "application/json"})
+        assert r.status_code == 200
+        csrf = r.json()["csrf"]
+        cookie = r.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+        # the link works once
+        assert (await http.get(link, headers={"accept": "application/json"})).status_code == 400
+
+        # a cookie authenticates a POST only together with the CSRF token
+        r = await http.post("/graphql", json=ME)
+        assert r.json()["data"]["me"] is None
+        r = await http.post("/graphql", json=ME, headers={"x-csrf-token": "wrong"})
+        assert r.json()["data"]["me"] is None
+        r = await http.post("/graphql", json=ME, headers={"x-csrf-token": csrf})
+        me = r.json()["data"]["me"]
+        assert me["email"] == email and me["actorId"].startswith("res-")
+        # a GET needs no token
+        r = await http.get("/graphql", params=ME)
+        assert r.json()["data"]["me"]["email"] == email
+
+        # the new person is their own actor: private, named as they signed up
+        q = {"query": f'{{ actor(id: "{me["actorId"]}") {{ name visibility }} }}'}
+        r = await http.post("/graphql", json=q, headers={"x-csrf-token": csrf})
+        assert r.json()["data"]["actor"] == {"name": "Fatima de Vries", "visibility": "PRIVATE"}
+
+        # signing out ends the session on the server too
+        old = http.cookies.get("wijknet_session")
+        r = await http.post(
+            "/auth/signout", headers={"x-csrf-token": csrf, "content-type": "application/json"}
+        )
+        assert r.status_code == 200
+    jar = {"wijknet_session": old or ""}
+    async with httpx.AsyncClient(base_url=mail_server.base, cookies=jar) as stale:
+        r = await stale.get("/graphql", params=ME)
+        assert r.json()["data"]["me"] is None
+
+
+async def test_signing_up_twice_reveals_nothing(mail_server: Server, mailbox: Mailbox) -> None:
+    email = _address()
+    async with httpx.AsyncClient(base_url=mail_server.base) as http:
+        await _sign_up(http, mailbox, email)
+        r = await http.post(
+            "/auth/signup",
+            json={"email": email, "password": "anders nog iets", "name": "Indringer"},
+        )
+        assert r.status_code == 202
+        assert "al een account" in str(mailbox.wait_for(email, "al een account")["Subject"])
+
+
+async def test_sign_in_is_rate_limited(mail_server: Server, mailbox: Mailbox) -> None:
+    email = _address()
+    async with httpx.AsyncClient(base_url=mail_server.base) as http:
+        await _sign_up(http, mailbox, email)
+        r = await http.post("/auth/signin", json={"email": email, "password": PASSWORD})
+        assert r.status_code == 200 and r.json()["csrf"]
+        statuses = [
+            (
+                await http.post("/auth/signin", json={"email": email, "password": f"fout-{i}"})
+            ).status_code
+            for i in range(6)
+        ]
+        assert statuses[:4] == [401] * 4 and statuses[-1] == 429
+        # now even the right password waits
+        r = await http.post("/auth/signin", json={"email": email, "password": PASSWORD})
+        assert r.status_code == 429
+
+
+async def test_password_reset_by_mail(mail_server: Server, mailbox: Mailbox) -> None:
+    email = _address()
+    async with httpx.AsyncClient(base_url=mail_server.base) as http:
+        await _sign_up(http, mailbox, email)
+        r = await http.post("/auth/reset", json={"email": email})
+        assert r.status_code == 202
+        r = await http.post("/auth/reset", json={"email": "niemand@example.org"})
+        assert r.status_code == 202  # the same answer for an unknown address
+        link = link_in(mailbox.wait_for(email, "wachtwoord"), "/auth/reset/confirm")
+        code = httpx.URL(link).params["code"]
+        page = await http.get(link)
+        assert 'name="password"' in page.text
+        r = await http.post("/auth/reset/confirm", json={"code": code, "password": "kort"})
+        assert r.status_code == 400
+        r = await http.post(
+            "/auth/reset/confirm", json={"code": code, "password": "nieuw geheim wachtwoord"}
+        )
+        assert r.status_code == 200
+        r = await http.post("/auth/signin", json={"email": email, "password": PASSWORD})
+        assert r.status_code == 401
+        r = await http.post(
+            "/auth/signin", json={"email": email, "password": "nieuw geheim wachtwoord"}
+        )
+        assert r.status_code == 200
+
+
+async def test_cross_site_posts_are_refused(mail_server: Server, mailbox: Mailbox) -> None:
+    email = _address()
+    async with httpx.AsyncClient(base_url=mail_server.base) as http:
+        answer = await _sign_up(http, mailbox, email)
+        r = await http.post(
+            "/me/erase",
+            data={"csrf_token": answer["csrf"], "confirm": "yes"},
+            headers={"origin": "https://evil.example"},
+        )
+        assert r.status_code == 403
+        # a form post without the CSRF token does nothing either
+        r = await http.post("/me/erase", data={"confirm": "yes"})
+        assert r.status_code == 401
+        r = await http.get("/graphql", params=ME)
+        assert r.json()["data"]["me"]["email"] == email
