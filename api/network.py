@@ -243,6 +243,12 @@ class NetworkGaps:
     )
 
 
+@strawberry.enum(description="What `shareInvolved` is a share of.")
+class ShareBasis(Enum):
+    INHABITANTS = "inhabitants"  # the published number of inhabitants (CBS)
+    REGISTERED_RESIDENTS = "registered_residents"  # residents registered in wijknet
+
+
 @strawberry.type(description="Figures for one wijk, or for the whole place.")
 class PlaceFigures:
     place: t.Place
@@ -251,9 +257,20 @@ class PlaceFigures:
     initiative_count: int
     ties: int = strawberry.field(description="Ties among its own actors and initiatives.")
     density: float = strawberry.field(description="Ties / possible ties among them.")
-    residents: int = strawberry.field(description="Residents registered there.")
+    residents: int = strawberry.field(description="Residents registered there in wijknet.")
     residents_involved: int = strawberry.field(description="Of those, in an initiative here.")
-    share_involved: float
+    inhabitants: t.Inhabitants | None = strawberry.field(
+        description="Published number of inhabitants of the place (CBS), with year and source; "
+        "null where none is known."
+    )
+    share_involved: float = strawberry.field(
+        description="residentsInvolved as a share of the place's published inhabitants where "
+        "known, else of the residents registered in wijknet; `shareBasis` says which."
+    )
+    share_basis: ShareBasis
+    share_of_registered: float = strawberry.field(
+        description="residentsInvolved / residents (registered in wijknet)."
+    )
     demo: DemoShare = strawberry.field(description="What share of each count is demo data.")
 
 
@@ -337,8 +354,12 @@ class _Builder:
         return t.Theme.of(self.loaded[m.NodeId(theme_id)])
 
     def figures(self, f: a.Figures) -> PlaceFigures:
+        node = self.loaded[m.NodeId(f.place)]
+        assert isinstance(node, m.Place)
+        inhabitants = t.inhabitants_of(node)
+        real = inhabitants is not None and inhabitants.count > 0
         return PlaceFigures(
-            place=self.place(f.place),
+            place=t.Place.of(node),
             actors=[KindCount(kind=NetworkNodeKind(k), count=c) for k, c in f.actors.items()],
             initiatives=[
                 ThemeCount(theme=self.theme(k), count=c) for k, c in f.initiatives.items()
@@ -348,7 +369,12 @@ class _Builder:
             density=f.density,
             residents=f.residents,
             residents_involved=f.residents_involved,
-            share_involved=f.share_involved,
+            inhabitants=inhabitants,
+            share_involved=f.residents_involved / inhabitants.count
+            if real and inhabitants is not None
+            else f.share_involved,
+            share_basis=ShareBasis.INHABITANTS if real else ShareBasis.REGISTERED_RESIDENTS,
+            share_of_registered=f.share_involved,
             demo=DemoShare(
                 **f.demo_share(),
                 any=bool(f.demo_actors or f.demo_initiatives or f.demo_ties or f.demo_residents),

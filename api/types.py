@@ -312,6 +312,22 @@ class Initiative(Node):
         return await _targets(info, self._node.id, R.USES, Instrument)
 
 
+@strawberry.type(description="How many people live in a place, as published, with year and source.")
+class Inhabitants:
+    count: int
+    year: int = strawberry.field(description="The year the figure describes (1 January).")
+    source: str
+
+
+def inhabitants_of(node: m.Place) -> Inhabitants | None:
+    """The place's published inhabitants, if it has a figure."""
+    if node.inhabitants is None or node.inhabitants_year is None:
+        return None
+    return Inhabitants(
+        count=node.inhabitants, year=node.inhabitants_year, source=node.inhabitants_source
+    )
+
+
 @strawberry.type(description="A province, gemeente, stadsdeel, wijk or buurt. `id` is its code.")
 class Place(Node):
     _node: strawberry.Private[m.Place]
@@ -335,6 +351,20 @@ class Place(Node):
     @strawberry.field(description="CBS code, where checked against a CBS source.")
     def cbs_code(self) -> str | None:
         return self._node.cbs_code or None
+
+    @strawberry.field(
+        description="The name people use: 'Den Haag' for the CBS name 's-Gravenhage; "
+        "otherwise the same as `name` (the official CBS name)."
+    )
+    def display_name(self) -> str:
+        return self._node.shown_name
+
+    @strawberry.field(
+        description="Published number of inhabitants (CBS Kerncijfers wijken en buurten) "
+        "with its year and source; null where no published figure was found."
+    )
+    def inhabitants(self) -> Inhabitants | None:
+        return inhabitants_of(self._node)
 
     @strawberry.field(description="Where the name and code come from.")
     def source(self) -> Source:

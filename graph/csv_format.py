@@ -59,6 +59,7 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
     "places.csv": (
         *("code", "name", "level", "parent_code", "cbs_code", "verified", "source"),
         "provenance",
+        *("display_name", "inhabitants", "inhabitants_year", "inhabitants_source"),
     ),
     "skills.csv": ("id", "name_nl", "name_en", "category", "source", "provenance"),
     "themes.csv": (
@@ -103,6 +104,7 @@ MAX_PROBLEMS = 20
 # free text is taken verbatim; every other value is stripped of surrounding blanks
 _TEXT = frozenset(
     {"name", "description", "website", "profession", "subtype", "cbs_code", "source"}
+    | {"display_name", "inhabitants_source"}
     | {"name_nl", "name_en", "description_nl", "description_en", "category", "note"}
 )
 _TRUE = frozenset({"true", "yes", "ja", "1"})
@@ -592,7 +594,20 @@ def _place(row: _Row) -> Place:
         cbs_code=row.get("cbs_code"),
         verified=bool(_bool(row.get("verified"), "verified")),
         **_origin(row),
+        display_name=row.get("display_name"),
+        inhabitants=_whole(row.get("inhabitants"), "inhabitants"),
+        inhabitants_year=_whole(row.get("inhabitants_year"), "inhabitants_year"),
+        inhabitants_source=row.get("inhabitants_source"),
     )
+
+
+def _whole(raw: str, column: str) -> int | None:
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput(f"must be a whole number like 2024; got {raw!r}", field=column) from None
 
 
 def _actor(row: _Row) -> Actor:

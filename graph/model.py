@@ -339,6 +339,10 @@ class Place:
     """A province, gemeente, stadsdeel, wijk or buurt; ``id`` is its code.
 
     ``cbs_code`` is set only where the code was checked against a CBS source.
+    ``display_name`` is the name people use where the official CBS name differs
+    ("Den Haag" for 's-Gravenhage). ``inhabitants`` is a published count (CBS
+    Kerncijfers wijken en buurten), never an estimate, with the year it describes
+    and where it comes from.
     """
 
     id: NodeId
@@ -348,6 +352,10 @@ class Place:
     verified: bool = False
     source: str = ""
     provenance: Provenance = Provenance.USER
+    display_name: str = ""
+    inhabitants: int | None = None
+    inhabitants_year: int | None = None
+    inhabitants_source: str = ""
 
     def __post_init__(self) -> None:
         _provenance(self)
@@ -356,6 +364,26 @@ class Place:
         object.__setattr__(self, "level", _enum(PlaceLevel, self.level, "level"))
         _text(self.cbs_code, "cbsCode", required=False, limit=20)
         _text(self.source, "source", required=False, limit=1000)
+        _text(self.display_name, "displayName", required=False, limit=MAX_NAME)
+        _text(self.inhabitants_source, "inhabitantsSource", required=False, limit=1000)
+        count, year = self.inhabitants, self.inhabitants_year
+        if count is not None and (
+            isinstance(count, bool) or not isinstance(count, int) or count < 0
+        ):
+            raise InvalidInput("must be a whole number of at least 0", field="inhabitants")
+        if year is not None and (
+            isinstance(year, bool) or not isinstance(year, int) or not 1800 <= year <= 2200
+        ):
+            raise InvalidInput("must be a year such as 2024", field="inhabitantsYear")
+        if count is not None and (year is None or not self.inhabitants_source.strip()):
+            raise InvalidInput(
+                "a count of inhabitants needs its year and its source", field="inhabitants"
+            )
+
+    @property
+    def shown_name(self) -> str:
+        """The name to show people: the display name where there is one."""
+        return self.display_name or self.name
 
     @property
     def node_kind(self) -> NodeKind:
@@ -363,7 +391,7 @@ class Place:
 
     @property
     def label(self) -> str:
-        return self.name
+        return self.shown_name
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -506,7 +534,7 @@ def search_text(node: Node) -> str:
     if isinstance(node, Actor | Initiative):
         return f"{node.name}\n{node.description}".casefold()
     if isinstance(node, Place):
-        return node.name.casefold()
+        return f"{node.name}\n{node.display_name}".casefold()
     return f"{node.name_nl}\n{node.name_en}".casefold()
 
 

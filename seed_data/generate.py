@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -232,6 +232,7 @@ class _Builder:
         self.instr = {_instrument_key(i.id): i.id for i in ref.instruments}
         # where people go
         self.leaves: dict[NodeId, list[NodeId]] = {}  # municipality -> leaf places
+        self.leaf_cum: dict[NodeId, list[float]] = {}  # cumulative weights of those leaves
         self.wijk_of: dict[NodeId, NodeId] = {}  # leaf -> its neighbourhood (or itself)
         self.muni_of: dict[NodeId, NodeId] = {}
         self.theme_profile: dict[NodeId, list[float]] = {}
@@ -271,6 +272,23 @@ class _Builder:
             return self.ref.parent[leaf]
         return leaf
 
+    def _leaf_cum(self, leaves: list[NodeId]) -> list[float]:
+        """Where people live, as cumulative weights: the published inhabitants of each
+        leaf (or of its wijk, shared by the buurten listed), evenly where none is known."""
+        per_wijk = Counter(self._wijk(leaf) for leaf in leaves)
+        weights: list[float | None] = []
+        for leaf in leaves:
+            own = self.ref.places[leaf].inhabitants
+            wijk = self._wijk(leaf)
+            whole = self.ref.places[wijk].inhabitants
+            if own is not None:
+                weights.append(float(own))
+            else:
+                weights.append(None if whole is None else whole / per_wijk[wijk])
+        if any(w is None for w in weights) or not any(weights):
+            return list(itertools.accumulate(1.0 for _ in leaves))
+        return list(itertools.accumulate(float(w or 0) for w in weights))
+
     def _sample_skills(self, pool: list[NodeId], k: int) -> list[NodeId]:
         if not pool or k <= 0:
             return []
@@ -304,6 +322,7 @@ class _Builder:
         for code in codes:
             leaves = self._leaves_under(code)
             self.leaves[code] = leaves
+            self.leaf_cum[code] = self._leaf_cum(leaves)
             for leaf in leaves:
                 wijk = self._wijk(leaf)
                 self.wijk_of[leaf] = wijk
@@ -345,7 +364,7 @@ class _Builder:
             muni_choice = rng.choices(codes, weights, k=count)
             for i in range(count):
                 muni = muni_choice[i]
-                leaf = rng.choice(self.leaves[muni])
+                leaf = rng.choices(self.leaves[muni], cum_weights=self.leaf_cum[muni])[0]
                 wijk = self.wijk_of[leaf]
                 aid = NodeId(f"{prefix}-{i:07d}")
                 node = self._actor(kind, aid, muni, wijk)

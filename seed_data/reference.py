@@ -94,6 +94,22 @@ def _where(name: str, line: int, exc: InvalidInput) -> InvalidInput:
     return InvalidInput(f"{name} line {line}: {exc}", field=exc.field)
 
 
+def _inhabitants(folder: Path) -> dict[str, tuple[int, int, str]]:
+    """code -> (inhabitants, year, source) from ``inhabitants.csv``, if the file is there."""
+    if not (folder / "inhabitants.csv").exists():
+        return {}
+    out: dict[str, tuple[int, int, str]] = {}
+    for line, row in _rows(folder, "inhabitants.csv"):
+        try:
+            count, year = int(row["inhabitants"]), int(row["year"])
+        except ValueError as exc:
+            raise InvalidInput(f"inhabitants.csv line {line}: {exc}") from exc
+        if row["code"] in out:
+            raise InvalidInput(f"inhabitants.csv line {line}: {row['code']} twice")
+        out[row["code"]] = (count, year, row.get("source", ""))
+    return out
+
+
 def default_folder() -> Path:
     return Path(str(resources.files("seed_data") / "reference"))
 
@@ -102,7 +118,9 @@ def load_reference(folder: Path | None = None) -> Reference:
     """Read and validate the reference CSV files; errors name file and line."""
     folder = folder or default_folder()
     ref = Reference()
+    inhabitants = _inhabitants(folder)
     for line, row in _rows(folder, "places.csv"):
+        count = inhabitants.pop(row["code"], None)
         try:
             place = Place(
                 id=NodeId(row["code"]),
@@ -111,12 +129,18 @@ def load_reference(folder: Path | None = None) -> Reference:
                 cbs_code=row.get("cbs_code", ""),
                 verified=row.get("verified", "").lower() == "true",
                 source=row.get("source", ""),
+                display_name=row.get("display_name", ""),
+                inhabitants=count[0] if count else None,
+                inhabitants_year=count[1] if count else None,
+                inhabitants_source=count[2] if count else "",
             )
         except (InvalidInput, ValueError) as exc:
             raise InvalidInput(f"places.csv line {line}: {exc}") from exc
         ref.places[place.id] = place
         if row.get("parent_code"):
             ref.parent[place.id] = NodeId(row["parent_code"])
+    if inhabitants:
+        raise InvalidInput(f"inhabitants.csv: unknown places {sorted(inhabitants)[:5]}")
     for child, parent in ref.parent.items():
         if parent not in ref.places:
             raise InvalidInput(f"places.csv: {child} names unknown parent {parent}")

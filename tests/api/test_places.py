@@ -1,0 +1,50 @@
+"""Over real HTTP: places carry display names and published inhabitants; figures use them."""
+
+from __future__ import annotations
+
+from gql.client import AsyncClientSession
+
+from tests.api.conftest import run
+
+
+async def test_a_place_shows_its_display_name_and_inhabitants(client: AsyncClientSession) -> None:
+    data = await run(
+        client,
+        """{ place(code: "GM0518") { name displayName inhabitants { count year source } }
+             eindhoven: place(code: "GM0772") { displayName children { code level } } }""",
+    )
+    place = data["place"]
+    assert place["name"] == "'s-Gravenhage" and place["displayName"] == "Den Haag"
+    assert place["inhabitants"]["count"] == 566_221 and place["inhabitants"]["year"] == 2024
+    assert "85984NED" in place["inhabitants"]["source"]
+    kids = data["eindhoven"]["children"]
+    assert len(kids) == 20 and {k["level"] for k in kids} == {"NEIGHBOURHOOD"}
+
+
+async def test_network_figures_for_den_haag_report_inhabitants_with_source(
+    client: AsyncClientSession,
+) -> None:
+    data = await run(
+        client,
+        """{ network(place: "GM0518", maxNodes: 10, maxEdges: 10) {
+             figures { place { code } residents residentsInvolved shareInvolved shareBasis
+                       inhabitants { count year source } }
+             totals { place { displayName } residents residentsInvolved shareInvolved
+                      shareBasis shareOfRegistered inhabitants { count year source } } } }""",
+    )
+    net = data["network"]
+    totals = net["totals"]
+    assert totals["place"]["displayName"] == "Den Haag"
+    assert totals["inhabitants"]["count"] == 566_221
+    assert totals["inhabitants"]["year"] == 2024 and "CBS" in totals["inhabitants"]["source"]
+    assert totals["shareBasis"] == "INHABITANTS"
+    assert totals["shareInvolved"] == totals["residentsInvolved"] / 566_221
+    assert totals["shareOfRegistered"] == totals["residentsInvolved"] / totals["residents"]
+    assert len(net["figures"]) == 44
+    for f in net["figures"]:
+        count = f["inhabitants"]["count"]
+        if count:
+            assert f["shareBasis"] == "INHABITANTS"
+            assert f["shareInvolved"] == f["residentsInvolved"] / count
+        else:  # a wijk without inhabitants (dunes, a business park) falls back, and says so
+            assert f["shareBasis"] == "REGISTERED_RESIDENTS"

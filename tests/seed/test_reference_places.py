@@ -1,0 +1,81 @@
+"""The reference places of the five focus gemeenten: CBS wijken, inhabitants, display names."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.errors import InvalidInput
+from graph.model import Place, PlaceLevel
+from seed_data import load_reference
+from seed_data.reference import Reference
+
+FOCUS = {"GM0518": 44, "GM0772": 20, "GM0479": 19, "GM0606": 12, "GM0193": 16}
+
+
+@pytest.fixture(scope="module")
+def ref() -> Reference:
+    return load_reference()
+
+
+def _wijken(ref: Reference, gemeente: str) -> list[Place]:
+    return [
+        p
+        for p in ref.places.values()
+        if p.level is PlaceLevel.NEIGHBOURHOOD and p.id.startswith("WK" + gemeente[2:])
+    ]
+
+
+@pytest.mark.parametrize(("gemeente", "count"), FOCUS.items())
+def test_each_focus_gemeente_has_its_cbs_wijken_with_inhabitants(
+    ref: Reference, gemeente: str, count: int
+) -> None:
+    city = ref.places[gemeente]
+    assert city.inhabitants and city.inhabitants > 50_000
+    assert city.inhabitants_year == 2024 and "85984NED" in city.inhabitants_source
+    wijken = _wijken(ref, gemeente)
+    assert len(wijken) == count
+    for wijk in wijken:
+        assert wijk.cbs_code == wijk.id and wijk.source
+        assert wijk.inhabitants is not None and wijk.inhabitants_year == 2024
+        assert "85984NED" in wijk.inhabitants_source
+        # every wijk sits in its own gemeente, directly or through a stadsdeel
+        up = ref.parent[wijk.id]
+        assert up == gemeente or ref.parent[up] == gemeente
+    # CBS rounds wijk counts to multiples of 5, so the wijken add up to the city within rounding
+    total = sum(w.inhabitants or 0 for w in wijken)
+    assert abs(total - city.inhabitants) <= 5 * len(wijken)
+
+
+def test_unnamed_wijken_say_so(ref: Reference) -> None:
+    eindhoven = _wijken(ref, "GM0772")
+    assert all(not w.verified and "UNVERIFIED name" in w.source for w in eindhoven)
+    assert ref.places["WK047922"].name == "Zaandam West"
+
+
+def test_every_municipality_has_its_2024_inhabitants(ref: Reference) -> None:
+    munis = [p for p in ref.places.values() if p.level is PlaceLevel.MUNICIPALITY]
+    assert len(munis) == 342
+    assert all(p.inhabitants and p.inhabitants_year == 2024 for p in munis)
+    assert sum(p.inhabitants or 0 for p in munis) > 17_000_000
+
+
+def test_display_names_where_the_cbs_name_differs(ref: Reference) -> None:
+    den_haag = ref.places["GM0518"]
+    assert den_haag.name == "'s-Gravenhage"
+    assert den_haag.display_name == "Den Haag" == den_haag.shown_name == den_haag.label
+    assert ref.places["GM0796"].shown_name == "Den Bosch"
+    assert ref.places["GM0772"].shown_name == "Eindhoven"  # no display name: the CBS name
+
+
+def test_inhabitants_need_a_year_and_a_source() -> None:
+    with pytest.raises(InvalidInput, match="year and its source"):
+        Place(id="WK000101", name="x", level=PlaceLevel.NEIGHBOURHOOD, inhabitants=10)
+    with pytest.raises(InvalidInput):
+        Place(
+            id="WK000101",
+            name="x",
+            level=PlaceLevel.NEIGHBOURHOOD,
+            inhabitants=-1,
+            inhabitants_year=2024,
+            inhabitants_source="CBS",
+        )
