@@ -205,6 +205,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     _store_args(exp)
 
+    demo = sub.add_parser(
+        "demo",
+        help="remove the generated demo data",
+        description="`wijknet demo remove` deletes every node the demo generator made "
+        "(provenance demo) with all its relationships, and demo relationships between "
+        "other nodes; reference data, imports and what users made stay as they are. "
+        "A running server sees the change after a restart (or with --index-refresh).",
+    )
+    demo.add_argument("action", choices=["remove", "count"], help="remove, or only count")
+    _store_args(demo)
+
     from api.identity.cli import add_commands
 
     add_commands(sub, _store_args)
@@ -472,6 +483,33 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         await store.close()
 
 
+async def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from api.demo import demo_counts, remove_demo
+
+    store = await open_store(settings, readonly=args.action == "count")
+    try:
+        if args.action == "count":
+            nodes, loose = await demo_counts(store)
+            console.print(
+                f"{len(nodes):,} demo nodes and {len(loose):,} demo relationships between "
+                f"other nodes in {settings.store}"
+            )
+            return 0
+        started = time.perf_counter()
+        with _bar() as bar:
+            task = bar.add_task("demo nodes", total=None)
+            nodes_gone, rels_gone = await remove_demo(
+                store, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            )
+        console.print(
+            f"removed {nodes_gone:,} demo nodes and {rels_gone:,} relationships from "
+            f"{settings.store} in {time.perf_counter() - started:.1f} s"
+        )
+        return 0
+    finally:
+        await store.close()
+
+
 def _transfer_progress(bar: Progress) -> Callable[[str, int, int], None]:
     """A progress callback for import/export: one bar per ``what``, made on first use."""
     tasks: dict[str, TaskID] = {}
@@ -535,6 +573,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_evaluate(settings, args))
         if args.command == "copy":
             return asyncio.run(_copy(settings, args))
+        if args.command == "demo":
+            return asyncio.run(_demo(settings, args))
         if args.command in ("user", "grant", "token"):
             from api.identity.cli import run
 

@@ -1,0 +1,153 @@
+"""Where data comes from, over real HTTP: ``source`` on every node type and relationship,
+in every download format, and figures that say how much of them is demo data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from typing import Any
+
+import httpx
+import networkx as nx
+import pytest
+from gql.client import AsyncClientSession
+
+from tests.api.conftest import run
+from tests.api.server import Server
+
+pytestmark = pytest.mark.slow
+
+SOURCE = "source { kind detail demo }"
+KINDS = {"REFERENCE", "IMPORT", "USER", "DEMO"}
+
+
+def check(source: dict[str, Any]) -> str:
+    assert source["kind"] in KINDS, source
+    assert source["demo"] is (source["kind"] == "DEMO")
+    return str(source["kind"])
+
+
+async def test_every_node_type_and_relationship_says_where_it_comes_from(
+    client: AsyncClientSession,
+) -> None:
+    q = f"""{{
+      actors(first: 500) {{ edges {{ node {{ __typename id {SOURCE}
+        memberships {{ {SOURCE} }} supports {{ {SOURCE} }} }} }} }}
+      initiatives(first: 100) {{ edges {{ node {{ id {SOURCE}
+        members {{ actor {{ id }} {SOURCE} }} supporters {{ {SOURCE} }} needs {{ {SOURCE} }}
+      }} }} }}
+      places(first: 50) {{ edges {{ node {{ code {SOURCE} }} }} }}
+      skills {{ id {SOURCE} }}
+      themes {{ id {SOURCE} }}
+      instruments {{ id {SOURCE} }}
+    }}"""
+    data = await run(client, q)
+    seen: dict[str, set[str]] = {}
+    for edge in data["actors"]["edges"]:
+        node = edge["node"]
+        seen.setdefault(node["__typename"], set()).add(check(node["source"]))
+        for rel in ("memberships", "supports"):
+            for item in node[rel]:
+                seen.setdefault(rel, set()).add(check(item["source"]))
+    for edge in data["initiatives"]["edges"]:
+        node = edge["node"]
+        seen.setdefault("Initiative", set()).add(check(node["source"]))
+        for rel in ("members", "supporters", "needs"):
+            for item in node[rel]:
+                seen.setdefault(rel, set()).add(check(item["source"]))
+    for name in ("skills", "themes", "instruments"):
+        for node in data[name]:
+            assert check(node["source"]) == "REFERENCE" and node["source"]["detail"]
+            seen.setdefault(name, set()).add("REFERENCE")
+    for edge in data["places"]["edges"]:
+        assert check(edge["node"]["source"]) == "REFERENCE"
+        assert edge["node"]["source"]["detail"]
+    every = {"Resident", "Freelancer", "Professional", "Enterprise", "Organisation"}
+    every |= {"Municipality", "Initiative", "memberships", "supports", "members"}
+    every |= {"supporters", "needs"}
+    assert every <= set(seen), set(seen)
+    assert "DEMO" in seen["Resident"] and "REFERENCE" in seen["Organisation"]
+    joined = next(e["node"] for e in data["initiatives"]["edges"] if e["node"]["members"])
+    found = await run(
+        client,
+        """query($a: ID!, $b: ID!) { path(from: $a, to: $b) {
+             steps { type source { kind detail demo } } } }""",
+        a=joined["id"],
+        b=joined["members"][0]["actor"]["id"],
+    )
+    steps = found["path"]["steps"]
+    assert steps and all(check(s["source"]) for s in steps)
+
+
+async def test_no_demo_relationship_touches_a_reference_body(client: AsyncClientSession) -> None:
+    q = f"""{{ actors(kind: [ENTERPRISE, ORGANISATION, MUNICIPALITY], first: 500) {{
+      edges {{ node {{ id name {SOURCE}
+        supports {{ {SOURCE} }} memberships {{ {SOURCE} }}
+        partners {{ id }} knows {{ id {SOURCE} }}
+        ... on Body {{ staff {{ id {SOURCE} }} }}
+        ... on Enterprise {{ members {{ {SOURCE} }} supporters {{ {SOURCE} }} }} }} }} }} }}"""
+    bodies = [e["node"] for e in (await run(client, q))["actors"]["edges"]]
+    real = [b for b in bodies if b["source"]["kind"] == "REFERENCE"]
+    assert "org-gemeente-den-haag" in {b["id"] for b in real}
+    assert any(b["source"]["demo"] for b in bodies)  # the demo has bodies of its own
+    for body in real:
+        for rel in ("supports", "memberships", "members", "supporters"):
+            assert not any(item["source"]["demo"] for item in body.get(rel) or []), body["id"]
+        for other in (body.get("staff") or []) + body["knows"]:
+            assert not other["source"]["demo"], (body["id"], other["id"])
+        assert body["partners"] == [] or all(
+            not p["id"].startswith(("ini-", "ent-", "org-0")) for p in body["partners"]
+        )
+
+
+async def test_network_figures_report_the_demo_share(client: AsyncClientSession) -> None:
+    share = "demo { actors initiatives ties residents residentsInvolved any }"
+    q = f"""{{ network(place: "GM0518", maxNodes: 50) {{
+      totals {{ residents actors {{ count }} {share} }}
+      figures {{ place {{ code }} residents {share} }}
+      nodes {{ id provenance }} edges {{ provenance }} }} }}"""
+    net = (await run(client, q))["network"]
+    totals = net["totals"]
+    assert totals["residents"] > 0
+    assert totals["demo"]["residents"] == 1.0  # every resident in the seeded store is made up
+    assert totals["demo"]["any"] is True
+    assert 0.5 < totals["demo"]["actors"] <= 1.0
+    assert all(0.0 <= f["demo"]["actors"] <= 1.0 for f in net["figures"])
+    assert {n["provenance"] for n in net["nodes"]} <= KINDS
+    assert "DEMO" in {e["provenance"] for e in net["edges"]}
+
+
+def _attrs(fmt: str, body: bytes) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """Node attributes by id and edge attributes, read back from a download."""
+    if fmt == "gexf":
+        g = nx.read_gexf(io.BytesIO(body))
+    elif fmt == "graphml":
+        g = nx.read_graphml(io.BytesIO(body))
+    elif fmt == "json":
+        g = nx.node_link_graph(json.loads(body), edges="edges")
+    else:
+        with zipfile.ZipFile(io.BytesIO(body)) as zf:
+            nodes = list(csv.DictReader(io.StringIO(zf.read("nodes.csv").decode())))
+            edges = list(csv.DictReader(io.StringIO(zf.read("edges.csv").decode())))
+        return {r["Id"]: r for r in nodes}, edges
+    return dict(g.nodes(data=True)), [d for _, _, d in g.edges(data=True)]
+
+
+@pytest.mark.parametrize("fmt", ["gexf", "graphml", "json", "csv"])
+async def test_downloads_keep_where_each_node_and_tie_comes_from(
+    server: Server, client: AsyncClientSession, fmt: str
+) -> None:
+    q = """{ network(place: "GM0518", maxNodes: 20000, maxEdges: 100000) {
+      nodes { id provenance } } }"""
+    want = {n["id"]: n["provenance"].lower() for n in (await run(client, q))["network"]["nodes"]}
+    response = httpx.get(f"{server.base}/network/GM0518.{fmt}", timeout=60)
+    assert response.status_code == 200
+    nodes, edges = _attrs(fmt, response.content)
+    assert nodes and edges
+    assert {i: d["provenance"] for i, d in nodes.items()} == want
+    assert all(d["provenance"] in {k.lower() for k in KINDS} for d in edges)
+    assert "demo" in {d["provenance"] for d in edges}
+    real = [d for d in nodes.values() if d["provenance"] == "reference"]
+    assert real and all(d["source"] for d in real)
