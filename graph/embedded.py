@@ -5,9 +5,10 @@ the in-memory graph and before the caller hears back, so an acknowledged write
 survives ``kill -9``. At start the graph is rebuilt from the file. One process
 at a time may open a file for writing (an ``flock`` on ``<file>.lock``).
 
-In memory the graph is a :class:`networkx.DiGraph` whose edge data maps each
-relationship type to its properties, so several typed relationships between
-the same two nodes share one networkx edge.
+In memory each node keeps its relationships by direction and type
+(``_out[node][type][other] = props``, and ``_in`` the same way round), so a
+question about one type of tie reads only those ties: a buurt's parent place is
+one lookup, however many residents live in it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from pathlib import Path as FsPath
 from typing import Any, TypeVar
 
-import networkx as nx
 from sortedcontainers import SortedList
 
 from graph.errors import InvalidInput, NotFound, StoreUnavailable
@@ -74,6 +74,8 @@ _PART_OF = RelType.PART_OF.value
 _NK = {k.value: k for k in NodeKind}
 _EMPTY: dict[str, Any] = {}
 T = TypeVar("T")
+Adjacency = dict[str, dict[str, dict[str, dict[str, Any]]]]
+"""node id -> relationship type -> other node id -> properties."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -123,7 +125,9 @@ class EmbeddedStore:
         self._conn = conn
         self._lock_fd = lock_fd
         self._write_lock = asyncio.Lock()
-        self._g = nx.DiGraph()
+        self._nodes: dict[str, Node] = {}
+        self._out: Adjacency = {}
+        self._in: Adjacency = {}
         self._by_kind: dict[NodeKind, SortedList] = {k: SortedList() for k in NodeKind}
         self._rel_counts: Counter[str] = Counter()
         self._kinds: dict[str, NodeKind] = {}
@@ -208,14 +212,21 @@ class EmbeddedStore:
         try:
             for node_id, kind, props in self._conn.execute("SELECT id, kind, props FROM nodes"):
                 self._add_node_mem(node_from_record(kind, node_id, json.loads(props)))
-            succ, pred = self._g._succ, self._g._pred
+            out, into = self._out, self._in
             for src, rtype, dst, props in self._conn.execute(
                 "SELECT src, type, dst, props FROM rels"
             ):
-                data = succ[src].get(dst)
-                if data is None:
-                    data = succ[src][dst] = pred[dst][src] = {}
-                data[rtype] = json.loads(props) if props != "{}" else _EMPTY
+                data = json.loads(props) if props != "{}" else _EMPTY
+                by_type = out[src]
+                if rtype in by_type:
+                    by_type[rtype][dst] = data
+                else:
+                    by_type[rtype] = {dst: data}
+                by_type = into[dst]
+                if rtype in by_type:
+                    by_type[rtype][src] = data
+                else:
+                    by_type[rtype] = {src: data}
                 self._rel_counts[rtype] += 1
         except sqlite3.DatabaseError as exc:
             raise StoreUnavailable(f"cannot read {self.path}: {exc}") from exc
@@ -239,33 +250,28 @@ class EmbeddedStore:
 
     def _add_node_mem(self, node: Node) -> None:
         nid = node.id
-        old = self._g._node.get(nid)
-        if old is None:
+        if nid not in self._nodes:
             kind = node.node_kind
             self._kinds[nid] = kind
-            self._g._node[nid] = {"n": node}
-            self._g._succ[nid] = {}
-            self._g._pred[nid] = {}
+            self._out[nid] = {}
+            self._in[nid] = {}
             self._by_kind[kind].add(nid)
-        else:
-            old["n"] = node
+        self._nodes[nid] = node
 
     def _kind_of(self, node_id: str) -> NodeKind | None:
         return self._kinds.get(node_id)
 
     def _node(self, node_id: str) -> Node:
-        node: Node = self._g._node[node_id]["n"]
-        return node
+        return self._nodes[node_id]
 
     def _link_mem(self, rel: Relationship) -> None:
-        succ, pred = self._g._succ, self._g._pred
-        data = succ[rel.source].get(rel.target)
-        if data is None:
-            data = succ[rel.source][rel.target] = pred[rel.target][rel.source] = {}
         rtype = rel.type._value_
-        if rtype not in data:
+        targets = self._out[rel.source].setdefault(rtype, {})
+        if rel.target not in targets:
             self._rel_counts[rtype] += 1
-        data[rtype] = dict(rel.props) if rel.props else _EMPTY
+        props = dict(rel.props) if rel.props else _EMPTY
+        targets[rel.target] = props
+        self._in[rel.target].setdefault(rtype, {})[rel.source] = props
 
     def _check_writable(self) -> None:
         if self._closed:
@@ -286,8 +292,8 @@ class EmbeddedStore:
 
     async def get_nodes(self, ids: Sequence[NodeId]) -> dict[NodeId, Node]:
         self._ensure_loaded()
-        nodes = self._g._node
-        return {i: nodes[i]["n"] for i in ids if i in nodes}
+        nodes = self._nodes
+        return {i: nodes[i] for i in ids if i in nodes}
 
     async def neighbours(
         self,
@@ -304,40 +310,37 @@ class EmbeddedStore:
     def _neighbours_of(
         self, node_id: str, wanted: frozenset[str] | None, direction: Direction
     ) -> list[Neighbour]:
-        if node_id not in self._g._node:
+        out = self._out.get(node_id)
+        if out is None:
             return []
+        into = self._in[node_id]
         found: list[tuple[str, str, Relationship]] = []
-        nodes = self._g._node
-        for outgoing, adj in ((True, self._g._succ), (False, self._g._pred)):
-            for other, data in adj[node_id].items():
-                for rtype, props in data.items():
-                    if wanted is not None and rtype not in wanted:
-                        continue
-                    one_way = rtype not in _SYMMETRIC and direction is not Direction.BOTH
-                    if one_way and (direction is Direction.IN) == outgoing:
-                        continue
-                    rel = (
-                        _rel(rtype, node_id, other, props)
-                        if outgoing
-                        else _rel(rtype, other, node_id, props)
-                    )
-                    found.append((rtype, other, rel))
+        for rtype in sorted(wanted if wanted is not None else out.keys() | into.keys()):
+            both = direction is Direction.BOTH or rtype in _SYMMETRIC
+            if both or direction is Direction.OUT:
+                for other, props in out.get(rtype, _EMPTY).items():
+                    found.append((rtype, other, _rel(rtype, node_id, other, props)))
+            if both or direction is Direction.IN:
+                for other, props in into.get(rtype, _EMPTY).items():
+                    found.append((rtype, other, _rel(rtype, other, node_id, props)))
         found.sort(key=lambda f: (f[0], f[1]))
-        return [Neighbour(rel, nodes[other]["n"]) for _, other, rel in found]
+        nodes = self._nodes
+        return [Neighbour(rel, nodes[other]) for _, other, rel in found]
 
     def _in_via(self, node_id: str, types: tuple[RelType, ...]) -> set[str]:
-        names = [t.value for t in types]
-        pred = self._g._pred[node_id]
-        return {src for src, data in pred.items() if any(t in data for t in names)}
+        into = self._in[node_id]
+        found: set[str] = set()
+        for t in types:
+            found.update(into.get(t.value, _EMPTY))
+        return found
 
     def _sub_places(self, code: str) -> list[str]:
         out, todo = [code], [code]
         while todo:
             cur = todo.pop()
-            for child, data in self._g._pred[cur].items():
-                if _PART_OF in data:
-                    out.append(child)
-                    todo.append(child)
+            for child in self._in[cur].get(_PART_OF, _EMPTY):
+                out.append(child)
+                todo.append(child)
         return out
 
     def _require(self, node_id: str, kind: NodeKind, field_name: str) -> None:
@@ -382,10 +385,10 @@ class EmbeddedStore:
             if candidates is not None
             else itertools.chain.from_iterable(self._by_kind[k] for k in flt.kinds)
         )
-        nodes = self._g._node
+        nodes = self._nodes
         matched: list[str] = []
         for nid in pool:
-            node = nodes[nid]["n"]
+            node = nodes[nid]
             if node.node_kind not in flt.kinds:
                 continue
             visibility = getattr(node, "visibility", None)
@@ -415,9 +418,9 @@ class EmbeddedStore:
         return self._page(window[:first], total, has_next=len(window) > first)
 
     def _page(self, ids: list[str], total: int, *, has_next: bool) -> Page:
-        nodes = self._g._node
+        nodes = self._nodes
         return Page(
-            items=[nodes[i]["n"] for i in ids],
+            items=[nodes[i] for i in ids],
             total=total,
             end_cursor=encode_cursor(ids[-1]) if ids else None,
             has_next=has_next,
@@ -435,7 +438,7 @@ class EmbeddedStore:
         check_hops(max_hops)
         self._ensure_loaded()
         for nid, name in ((source, "from"), (target, "to")):
-            if nid not in self._g._node:
+            if nid not in self._nodes:
                 raise NotFound(f"there is no node with id {nid!r}", field=name)
         if sight is not None and not all(sight.admits(self._node(n)) for n in (source, target)):
             return None
@@ -463,13 +466,13 @@ class EmbeddedStore:
     def _undirected(
         self, node_id: str, wanted: frozenset[str] | None
     ) -> Iterator[tuple[str, Relationship]]:
-        for other, data in self._g._succ[node_id].items():
-            for rtype, props in data.items():
-                if wanted is None or rtype in wanted:
+        for rtype, targets in self._out[node_id].items():
+            if wanted is None or rtype in wanted:
+                for other, props in targets.items():
                     yield other, _rel(rtype, node_id, other, props)
-        for other, data in self._g._pred[node_id].items():
-            for rtype, props in data.items():
-                if wanted is None or rtype in wanted:
+        for rtype, sources in self._in[node_id].items():
+            if wanted is None or rtype in wanted:
+                for other, props in sources.items():
                     yield other, _rel(rtype, other, node_id, props)
 
     def _distances_from(
@@ -485,22 +488,23 @@ class EmbeddedStore:
 
         Nodes that ``sight`` does not admit are not stepped on.
         """
-        nodes = self._g._node
+        nodes = self._nodes
         dist = {start: 0}
         frontier = [start]
         for depth in range(1, max_hops + 1):
             nxt: list[str] = []
             for cur in frontier:
-                for adj in (self._g._succ[cur], self._g._pred[cur]):
-                    for other, data in adj.items():
-                        if other in dist:
+                for adj in (self._out[cur], self._in[cur]):
+                    for rtype, others in adj.items():
+                        if wanted is not None and rtype not in wanted:
                             continue
-                        if wanted is not None and not any(t in wanted for t in data):
-                            continue
-                        if sight is not None and not sight.admits(nodes[other]["n"]):
-                            continue
-                        dist[other] = depth
-                        nxt.append(other)
+                        for other in others:
+                            if other in dist:
+                                continue
+                            if sight is not None and not sight.admits(nodes[other]):
+                                continue
+                            dist[other] = depth
+                            nxt.append(other)
             if stop_at in dist or not nxt:
                 break
             frontier = nxt
@@ -527,15 +531,15 @@ class EmbeddedStore:
 
     async def stream(self) -> AsyncIterator[Node | Relationship]:
         self._ensure_loaded()
-        nodes = [attrs["n"] for attrs in self._g._node.values()]
+        nodes = list(self._nodes.values())
         for i, node in enumerate(nodes):
             yield node
             if i % 20_000 == 19_999:
                 await asyncio.sleep(0)
         count = 0
-        for src, adj in list(self._g._succ.items()):
-            for dst, data in list(adj.items()):
-                for rtype, props in list(data.items()):
+        for src, by_type in list(self._out.items()):
+            for rtype, targets in list(by_type.items()):
+                for dst, props in list(targets.items()):
                     yield _rel(rtype, src, dst, props)
                     count += 1
                     if count % 20_000 == 0:
@@ -592,9 +596,10 @@ class EmbeddedStore:
                 raise NotFound(f"there is no actor with id {actor_id!r}", field="id")
             if not _is_actor(kind):
                 raise InvalidInput(f"{actor_id!r} is a {kind}, not an actor", field="id")
-            keys = [
-                (actor_id, t, dst) for dst, data in self._g._succ[actor_id].items() for t in data
-            ] + [(src, t, actor_id) for src, data in self._g._pred[actor_id].items() for t in data]
+            out, into = self._out[actor_id], self._in[actor_id]
+            keys = [(actor_id, t, dst) for t, targets in out.items() for dst in targets] + [
+                (src, t, actor_id) for t, sources in into.items() for src in sources
+            ]
             await asyncio.to_thread(
                 self._commit,
                 [
@@ -606,7 +611,10 @@ class EmbeddedStore:
             await asyncio.to_thread(self._checkpoint)
             for _, t, _ in keys:
                 self._rel_counts[t] -= 1
-            self._g.remove_node(actor_id)
+            for src, t, dst in keys:
+                self._out[src].get(t, {}).pop(dst, None)
+                self._in[dst].get(t, {}).pop(src, None)
+            del self._out[actor_id], self._in[actor_id], self._nodes[actor_id]
             self._by_kind[kind].remove(actor_id)
             del self._kinds[actor_id]
 
@@ -614,16 +622,16 @@ class EmbeddedStore:
         async with self._write_lock:
             self._check_writable()
             self._ensure_loaded()
-            succ, pred = self._g._succ, self._g._pred
-            keys = {
+            out, into = self._out, self._in
+            keys: set[tuple[str, str, str]] = {
                 (r.source, r.type.value, r.target)
                 for r in rels
-                if r.type.value in succ.get(r.source, {}).get(r.target, {})
+                if r.target in out.get(r.source, _EMPTY).get(r.type.value, _EMPTY)
             }
-            gone = [n for n in dict.fromkeys(nodes) if n in self._g._node]
+            gone = [n for n in dict.fromkeys(nodes) if n in self._nodes]
             for nid in gone:
-                keys.update((nid, t, dst) for dst, data in succ[nid].items() for t in data)
-                keys.update((src, t, nid) for src, data in pred[nid].items() for t in data)
+                keys.update((nid, t, dst) for t, targets in out[nid].items() for dst in targets)
+                keys.update((src, t, nid) for t, sources in into[nid].items() for src in sources)
             await asyncio.to_thread(
                 self._commit,
                 [
@@ -632,15 +640,12 @@ class EmbeddedStore:
                 ],
             )
             for src, t, dst in keys:
-                data = succ[src][dst]
-                del data[t]
+                del out[src][t][dst]
+                del into[dst][t][src]
                 self._rel_counts[t] -= 1
-                if not data:
-                    del succ[src][dst]
-                    del pred[dst][src]
             for nid in gone:
                 kind = self._kinds.pop(nid)
-                self._g.remove_node(nid)
+                del out[nid], into[nid], self._nodes[nid]
                 self._by_kind[kind].remove(nid)
 
     async def bulk_import(
@@ -689,14 +694,13 @@ class _StoredKeys:
     """``key in _StoredKeys(store)``: is this relationship in the in-memory graph?"""
 
     def __init__(self, store: EmbeddedStore) -> None:
-        self._succ: dict[str, dict[str, dict[str, Any]]] = store._g._succ
+        self._out = store._out
 
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, tuple) or len(key) != 3:
             return False
         rtype, source, target = key
-        data = self._succ.get(source, {}).get(target)
-        return data is not None and rtype in data
+        return target in self._out.get(source, _EMPTY).get(rtype, _EMPTY)
 
 
 def _is_actor(kind: NodeKind) -> bool:
