@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from api import network
 from api.graphiql import GRAPHIQL_DIR, WijknetGraphQL
-from api.identity import open_identity
+from api.identity import oidc, open_identity
 from api.identity import routes as identity_routes
 from api.schema import schema
 from api.settings import Settings
@@ -93,7 +93,8 @@ def create_app(
     graphql = WijknetGraphQL(schema, graphql_ide="graphiql" if settings.graphiql else None)
     routes = [
         *network.routes(),  # the map page at /, its assets, /network/{place}.{format}
-        *identity_routes.routes(),  # sign-up, sign-in, /me, tokens, OIDC
+        *identity_routes.routes(),  # sign-up, sign-in, /me, tokens
+        *oidc.routes(),  # sign-in with an external OpenID Connect provider
         Route("/healthz", health),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Mount("/static/graphiql", StaticFiles(directory=GRAPHIQL_DIR), name="graphiql"),

@@ -10,8 +10,9 @@ import pytest
 from tests.api.conftest import server
 from tests.api.server import Server, free_port, start_server
 from tests.mailbox import Mailbox, smtp_server
+from tests.oidc_provider import Provider, oidc_provider
 
-__all__ = ["mail_server", "mailbox", "server"]
+__all__ = ["mail_server", "mailbox", "provider", "server"]
 
 
 @pytest.fixture(scope="session")
@@ -21,11 +22,24 @@ def mailbox() -> Iterator[Mailbox]:
 
 
 @pytest.fixture(scope="session")
-def mail_server(mailbox: Mailbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``wijknet serve`` (embedded, 50 actors) whose mail goes to ``mailbox``."""
+def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
+    with oidc_provider(tmp_path_factory.mktemp("oidc")) as found:
+        yield found
+
+
+@pytest.fixture(scope="session")
+def mail_server(
+    mailbox: Mailbox, provider: Provider, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """``wijknet serve`` (embedded, 50 actors) whose mail goes to ``mailbox`` and whose
+    OpenID Connect sign-in goes to ``provider``."""
     folder = tmp_path_factory.mktemp("mail-server")
     port = free_port()
-    env = {**mailbox.env(), "WIJKNET_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    env = {
+        **mailbox.env(),
+        **provider.env(),
+        "WIJKNET_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
     srv = start_server(str(folder / "mail.db"), folder, seed_actors=50, env=env, port=port)
     try:
         yield srv
