@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext
 
 from api import policy
 from api import types as t
+from api.examples import ExamplesQuery
 from api.identity.audit import AuditMutations
 from api.identity.graphql import IdentityMutation, IdentityQuery
 from api.matching import MatchingQuery
@@ -65,7 +66,7 @@ class Stats:
 
 
 @strawberry.type
-class Query(MatchingQuery, NetworkQuery, IdentityQuery):
+class Query(MatchingQuery, NetworkQuery, IdentityQuery, ExamplesQuery):
     @strawberry.field(description="Any node by id.")
     async def node(self, info: t.Ctx, id: strawberry.ID) -> t.Node | None:
         found = await info.context.nodes.load(str(id))

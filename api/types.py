@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -13,6 +13,9 @@ from api.context import Context
 from api.relay import Connection, connection
 from graph import model as m
 from graph.store import Direction, NodeFilter
+
+if TYPE_CHECKING:
+    from api.examples import SimilarExample
 
 ActorKind = strawberry.enum(m.ActorKind, description="The six kinds of actor.")
 Visibility = strawberry.enum(m.Visibility, description="Who may see an actor in full.")
@@ -280,6 +283,20 @@ class Initiative(Node):
     @strawberry.field(description="Themes (ABOUT).")
     async def themes(self, info: Ctx) -> list[Theme]:
         return await _targets(info, self._node.id, R.ABOUT, Theme)
+
+    @strawberry.field(
+        description="Initiatives like yours: wijkondernemingen from the report 'De "
+        "wijkonderneming als sociaal empower instrument' that work on the same themes, "
+        "most shared themes first, each with its sourced profile."
+    )
+    async def similar_examples(
+        self, info: Ctx, lang: Lang | None = None
+    ) -> list[Annotated[SimilarExample, strawberry.lazy("api.examples")]]:
+        if self.redacted:  # its themes are not shown either
+            return []
+        from api.examples import similar_for
+
+        return await similar_for(info, self._node, _lang(info, lang))
 
     @strawberry.field(description="Members and their roles.")
     async def members(self, info: Ctx) -> list[Member]:

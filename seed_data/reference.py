@@ -29,6 +29,7 @@ from graph.model import (
     RevenueModel,
     Skill,
     Theme,
+    Visibility,
 )
 
 SOURCE_SYNTHETIC = DEMO_SOURCE
@@ -49,6 +50,7 @@ class Reference:
     themes: list[Theme] = field(default_factory=list)
     skills: list[Skill] = field(default_factory=list)
     skill_themes: dict[NodeId, list[NodeId]] = field(default_factory=dict)
+    ties: list[Relationship] = field(default_factory=list)  # sourced ties between bodies
 
     def children(self) -> dict[NodeId, list[NodeId]]:
         out: dict[NodeId, list[NodeId]] = {}
@@ -74,7 +76,7 @@ class Reference:
             rels.append(Relationship(RelType.LOCATED_IN, org_id, place))
         for org_id, themes in self.organisation_themes.items():
             rels += [Relationship(RelType.INTERESTED_IN, org_id, t) for t in themes]
-        return rels
+        return rels + self.ties
 
 
 def _rows(folder: Path, name: str) -> list[tuple[int, dict[str, str]]]:
@@ -222,6 +224,9 @@ def load_reference(folder: Path | None = None) -> Reference:
             )
         except (InvalidInput, ValueError) as exc:
             raise InvalidInput(f"organisations.csv line {line}: {exc}") from exc
+        if row.get("verified", "true").lower() == "false":
+            # a record nobody has checked yet is neither shown nor suggested
+            org = replace(org, visibility=Visibility.PRIVATE, matchable=False)
         ref.organisations.append(org)
         place_code = NodeId(row.get("place_code", ""))
         if place_code:
@@ -233,8 +238,30 @@ def load_reference(folder: Path | None = None) -> Reference:
         if unknown:
             raise InvalidInput(f"organisations.csv line {line}: unknown themes {unknown}")
         ref.organisation_themes[org.id] = themes
+    ref.ties = _ties(folder, {o.id for o in ref.organisations})
     _stamp(ref)
     return ref
+
+
+def _ties(folder: Path, bodies: set[NodeId]) -> list[Relationship]:
+    """Sourced ties between reference bodies (``ties.csv``), each carrying its source."""
+    if not (folder / "ties.csv").exists():
+        return []
+    out = []
+    for line, row in _rows(folder, "ties.csv"):
+        a, b = NodeId(row["source_id"]), NodeId(row["target_id"])
+        if a not in bodies or b not in bodies:
+            raise InvalidInput(f"ties.csv line {line}: unknown body {a} or {b}")
+        if not row.get("source"):
+            raise InvalidInput(f"ties.csv line {line}: a tie needs its source")
+        props = {"provenance": Provenance.REFERENCE.value, "source": row["source"]}
+        if row.get("how"):
+            props["how"] = row["how"]
+        try:
+            out.append(Relationship(RelType(row["type"]), a, b, props))
+        except (InvalidInput, ValueError) as exc:
+            raise InvalidInput(f"ties.csv line {line}: {exc}") from exc
+    return out
 
 
 def _stamp(ref: Reference) -> None:

@@ -48,3 +48,38 @@ async def test_network_figures_for_den_haag_report_inhabitants_with_source(
             assert f["shareInvolved"] == f["residentsInvolved"] / count
         else:  # a wijk without inhabitants (dunes, a business park) falls back, and says so
             assert f["shareBasis"] == "REGISTERED_RESIDENTS"
+
+
+async def test_reference_examples_and_initiatives_like_yours(client: AsyncClientSession) -> None:
+    data = await run(
+        client,
+        """{ referenceExamples { id name city verified runs earns revenueModels source report
+               enterprise { id } place { code } partners { id } themes { id } }
+             initiatives(first: 100) { edges { node { id redacted themes { id }
+               similarExamples { example { id name } sharedThemes { id } reason } } } } }""",
+    )
+    examples = {e["city"]: e for e in data["referenceExamples"]}
+    assert set(examples) == {"Eindhoven", "Zaandam", "Schiedam", "Zwolle"}
+    dieze = examples["Zwolle"]
+    assert dieze["enterprise"]["id"] == "org-wijbedrijf-dieze" and dieze["place"]["code"]
+    assert "ENERGY_REVENUE" in dieze["revenueModels"] and dieze["source"]
+    assert {"id": "org-gemeente-zwolle"} in dieze["partners"]
+    assert "empower instrument" in dieze["report"]
+    assert not examples["Eindhoven"]["verified"]
+    seen = 0
+    for edge in data["initiatives"]["edges"]:
+        node = edge["node"]
+        themes = {th["id"] for th in node["themes"]}
+        for hit in node["similarExamples"]:
+            shared = {th["id"] for th in hit["sharedThemes"]}
+            assert shared and shared <= themes and hit["example"]["name"] in hit["reason"]
+            seen += 1
+        if node["redacted"]:
+            assert node["similarExamples"] == []
+    assert seen, "some seeded initiative shares a theme with an interviewed wijkonderneming"
+
+
+async def test_an_unchecked_organisation_is_not_shown(client: AsyncClientSession) -> None:
+    data = await run(client, '{ actor(id: "org-socreatie") { name redacted matchable } }')
+    actor = data["actor"]
+    assert actor["redacted"] and actor["name"] != "So/creatie" and not actor["matchable"]
