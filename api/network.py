@@ -147,7 +147,12 @@ class NetworkNode:
     kind: NetworkNodeKind
     redacted: bool
     community: int = strawberry.field(description="Its community; -1 when it has no ties.")
-    broker: float = strawberry.field(description="Betweenness (normalised, from samples).")
+    broker: float = strawberry.field(
+        description="Betweenness (normalised; exact up to 2,000 nodes, else from 64 samples)."
+    )
+    wijken_reached: int = strawberry.field(
+        description="How many other wijken its ties reach (exact; ranks brokers in big networks)."
+    )
     reach: int = strawberry.field(description="How many communities its ties reach.")
     degree: int
     place: str | None = strawberry.field(description="Code of its place (its wijk if redacted).")
@@ -289,7 +294,16 @@ class NetworkMap:
     )
     communities: list[NetworkCommunity]
     bridges: list[CommunityBridge]
-    brokers: list[NetworkNode]
+    brokers: list[NetworkNode] = strawberry.field(
+        description="Actors who connect most, best first; `brokerMeasure` says by what."
+    )
+    broker_measure: str = strawberry.field(
+        description="How brokers are ranked: 'betweenness' (exact, up to 2,000 nodes) or "
+        "'bridging' (other wijken their ties reach, then ties across wijken, then degree)."
+    )
+    brokers_exact: bool = strawberry.field(
+        description="True when the broker ranking has no sampling noise in it."
+    )
     gaps: NetworkGaps
     figures: list[PlaceFigures] = strawberry.field(description="Per wijk inside the place.")
     totals: PlaceFigures
@@ -334,6 +348,7 @@ class _Builder:
             redacted=redacted,
             community=int(net.community[k]),
             broker=float(net.betweenness[k]),
+            wijken_reached=int(net.areas_reached[k]) if net.areas_reached is not None else 0,
             reach=int(net.reach[k]),
             degree=int(self.degree[k]),
             place=index.ids[place] if place >= 0 else None,
@@ -423,6 +438,8 @@ class _Builder:
                 for b in net.links[:BRIDGES]
             ],
             brokers=[self.node(k) for k in net.brokers(BROKERS)],
+            broker_measure=net.broker_measure,
+            brokers_exact=net.brokers_exact,
             gaps=NetworkGaps(
                 neighbourhoods=[
                     NeighbourhoodGap(place=self.place(p), themes=[self.theme(th) for th in ths])

@@ -236,3 +236,62 @@ def test_place_counts_roll_up() -> None:
     counts = {index.ids[p]: c for p, c in a.place_counts(index).items()}
     assert counts["W2"] == (6, 2)  # res-b0..b3, res-x1, res-x2; I2, I3
     assert counts["GM"] == (12, 3) and counts["ELSE"] == (2, 0)
+
+
+def test_above_the_exact_size_brokers_are_ranked_by_bridging(index: MatchIndex) -> None:
+    # exact_up_to=0 makes this tiny city "large": betweenness would be sampled
+    net = a.analyse(index, "GM", exact_up_to=0, seed=1)
+    assert net.broker_measure == "bridging" and net.brokers_exact
+    reached = {
+        index.ids[int(net.nodes[k])]: int(net.areas_reached[k]) for k in range(len(net.nodes))
+    }  # type: ignore[index]
+    # I1 (in buurt B1 of W1) reaches ELSE through res-out and the fund; the gemeente
+    # (homed at GM itself) is reached by its professional; a3 and b0 tie W1 to W2
+    assert reached["I1"] == 1 and reached["pro"] == 1 and reached["res-a0"] == 0
+    assert reached["res-a3"] == reached["res-b0"] == 1
+    brokers = [index.ids[int(net.nodes[k])] for k in net.brokers(10)]
+    # one wijk reached each; then ties across wijken (one each); then degree; then id
+    assert brokers == ["res-a3", "res-b0", "pro", "fonds", "gemeente", "res-out"]
+    again = a.analyse(index, "GM", exact_up_to=0, seed=2)
+    assert [index.ids[int(again.nodes[k])] for k in again.brokers(10)] == brokers
+
+
+def test_small_networks_rank_brokers_by_exact_betweenness(index: MatchIndex) -> None:
+    net = a.analyse(index, "GM")
+    assert net.broker_measure == "betweenness" and net.betweenness_exact and net.brokers_exact
+    top = index.ids[int(net.nodes[net.brokers(1)[0]])]
+    assert top == max(
+        (index.ids[int(i)] for i in net.nodes.tolist()),
+        key=lambda node: (
+            net.betweenness[list(net.nodes).index(index.pos[node])]
+            if net.extra["actor"][list(net.nodes).index(index.pos[node])]
+            else -1
+        ),
+    )
+
+
+@pytest.mark.slow
+def test_brokers_of_a_100k_city_do_not_depend_on_the_seed() -> None:
+    """Two runs with different seeds share at least 16 of the top 20 brokers at 100k actors.
+
+    (Sampled betweenness, the old ranking, shared about 1 of the top 50; see
+    bench/bench_analytics.py for both.)"""
+    import importlib
+
+    gen_module = importlib.import_module("seed_data.generate")
+    from seed_data import generate, load_reference
+
+    ref = load_reference()
+    focus = gen_module.FOCUS
+    gen_module.FOCUS = {"GM0518": 1.0}
+    try:
+        gen = generate(ref, actors=100_000, seed=42)
+    finally:
+        gen_module.FOCUS = focus
+    big = build_index_sync([*ref.nodes(), *gen.nodes], [*ref.relationships(), *gen.rels])
+    one = a.analyse(big, "GM0518", seed=1)
+    two = a.analyse(big, "GM0518", seed=2)
+    assert len(one.nodes) > a.EXACT_UP_TO and one.broker_measure == "bridging"
+    first = {big.ids[int(one.nodes[k])] for k in one.brokers(20)}
+    second = {big.ids[int(two.nodes[k])] for k in two.brokers(20)}
+    assert len(first) == 20 and len(first & second) >= 16
