@@ -1,19 +1,25 @@
-"""Hold-out evaluation of the matcher against simple baselines, on the same cases.
+"""Hold-out evaluation of the matcher against baselines, on the same cases.
 
 For a sample of matchable actors who are in two or more initiatives, hide one
 of their memberships, ask each method for partners of that initiative, and find
 the hidden actor's rank. Report hit@10 and MRR (reciprocal rank, 0 past rank
-100). Baselines: random, popularity, skill-only, proximity-only, Adamic-Adar
-on co-membership, and whole-graph personalised PageRank (networkx).
+100). Baselines: random, popularity, skill-only, proximity-only, Adamic-Adar and
+resource allocation on co-membership, and whole-graph personalised PageRank
+(CSR power iteration; networkx on request, as a cross-check).
+
+wijknet is measured twice: with hand weights, and with a ranker trained on the
+same network's memberships. The ranker is cross-validated by membership: the
+cases are split into folds, and the ranker that scores a fold was trained only
+on memberships outside it (other folds and further memberships that are no case).
 """
 
 from __future__ import annotations
 
-import math
 import random
+import statistics
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import networkx as nx
 
@@ -23,24 +29,42 @@ from graph.model import (
     Initiative,
     Node,
     NodeId,
-    NodeKind,
     Relationship,
     RelType,
     Visibility,
 )
-from matching.index import KIND_CODE, MatchIndex
+from matching.baselines import CUTOFF, Baselines
+from matching.holdout import Case, Hidden, holdout_cases, memberships
+from matching.index import MatchIndex
 from matching.suggest import Target, resolve, score_candidates
 
-CUTOFF = 100
-_INI = KIND_CODE[NodeKind.INITIATIVE]
+__all__ = [
+    "CUTOFF",
+    "Case",
+    "Hidden",
+    "Result",
+    "cross_validate",
+    "davis_southern_women",
+    "evaluate",
+    "holdout_cases",
+    "summarise",
+]
 
-Ranker = Callable[[MatchIndex, Target, random.Random], list[int]]
+_Hidden = Hidden  # the name the tests knew
+FOLDS = 5
+TRAIN_MEMBERSHIPS = 1000  # further memberships (no case) to train the ranker on
 
+RANKER = "wijknet"
+HAND = "wijknet (hand weights)"
+CSR_PPR = "personalised PageRank (CSR)"
+NX_PPR = "personalised PageRank (networkx)"
+AA = "adamic-adar (co-membership)"
+RA = "resource allocation (co-membership)"
+BASELINES = ("random", "popularity", "skill-only", "proximity-only", AA, RA, CSR_PPR)
+METHODS = (RANKER, HAND, *BASELINES, NX_PPR)
+DEFAULT_METHODS = (RANKER, HAND, *BASELINES)
 
-@dataclass(frozen=True, slots=True)
-class Case:
-    actor: int
-    initiative: int
+Method = Callable[[MatchIndex, Target, random.Random], list[int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,157 +76,65 @@ class Result:
     ms_per_query: float
 
 
-def holdout_cases(index: MatchIndex, *, seed: int, limit: int) -> list[Case]:
-    """Matchable actors in two or more initiatives, each with one membership to hide."""
+@dataclass(slots=True)
+class Folds:
+    """What a cross-validation did: per fold, the cases scored and the memberships its
+    ranker was trained on (hidden one at a time)."""
+
+    tested: list[list[Case]] = field(default_factory=list)
+    trained_on: list[set[Case]] = field(default_factory=list)
+
+
+def _rank_of(actor: int, ranked: Sequence[int]) -> int | None:
+    for n, j in enumerate(ranked[:CUTOFF]):
+        if j == actor:
+            return n + 1
+    return None
+
+
+def cross_validate(
+    index: MatchIndex,
+    cases: Sequence[Case],
+    *,
+    seed: int,
+    folds: int = FOLDS,
+    train_memberships: int = TRAIN_MEMBERSHIPS,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> tuple[dict[Case, int | None], Folds]:
+    """The hidden actor's rank per case under a ranker that never trained on that case."""
+    from matching.training import fit, queries
+
     rng = random.Random(seed)
-    cases = []
-    for i, groups in enumerate(index.groups):
-        if not groups or not index.matchable[i]:
+    order = list(cases)
+    rng.shuffle(order)
+    fold_of = {c: n % folds for n, c in enumerate(order)}
+    extra = memberships(index, seed=seed, limit=train_memberships, exclude=set(cases))
+    report = (lambda d, t: progress(RANKER, d, t)) if progress else None
+    tested_q = queries(index, list(cases), report)
+    extra_q = queries(index, extra)
+    ranks: dict[Case, int | None] = {}
+    record = Folds()
+    ids = index.ids
+    for f in range(folds):
+        test = [q for q in tested_q if fold_of[q.case] == f]
+        if not test:
             continue
-        initiatives = sorted(g for g in groups if index.kind[g] == _INI)
-        if len(initiatives) >= 2:
-            cases.append(Case(i, rng.choice(initiatives)))
-    rng.shuffle(cases)
-    return sorted(cases[:limit], key=lambda c: (c.initiative, c.actor))
-
-
-class _Hidden:
-    """Hide one membership from the index for the duration of a ``with`` block."""
-
-    def __init__(self, index: MatchIndex, case: Case) -> None:
-        self.index, self.case = index, case
-
-    def __enter__(self) -> None:
-        idx, c = self.index, self.case
-        self.role = idx.members[c.initiative].pop(c.actor)
-        groups = idx.groups[c.actor]
-        assert groups is not None
-        groups.remove(c.initiative)
-
-    def __exit__(self, *exc: object) -> None:
-        idx, c = self.index, self.case
-        idx.members[c.initiative][c.actor] = self.role
-        groups = idx.groups[c.actor]
-        assert groups is not None
-        groups.append(c.initiative)
-
-
-# --- methods -------------------------------------------------------------------------
-
-
-def rank_wijknet(index: MatchIndex, t: Target, rng: random.Random) -> list[int]:
-    return [j for _, j, _, _ in score_candidates(index, t, limit=CUTOFF)]
-
-
-class Baselines:
-    """Baseline rankers; global orders are computed once per index."""
-
-    def __init__(self, index: MatchIndex) -> None:
-        self.index = index
-        self.matchable = [
-            i for i in range(len(index.ids)) if index.matchable[i] and index.is_actor(i)
-        ]
-        self.popular = sorted(
-            self.matchable, key=lambda i: (-len(index.groups[i] or ()), index.ids[i])
-        )
-        self.holders: dict[int, list[int]] = {}
-        for i in self.matchable:
-            for s in index.skills[i] or ():
-                self.holders.setdefault(s, []).append(i)
-        self._graph: nx.Graph | None = None
-
-    def _top(self, t: Target, ordered: list[int]) -> list[int]:
-        out = []
-        for i in ordered:
-            if i not in t.members:
-                out.append(i)
-                if len(out) == CUTOFF:
-                    break
-        return out
-
-    def random_order(self, index: MatchIndex, t: Target, rng: random.Random) -> list[int]:
-        return self._top(t, rng.sample(self.matchable, min(len(self.matchable), CUTOFF * 2)))
-
-    def popularity(self, index: MatchIndex, t: Target, rng: random.Random) -> list[int]:
-        return self._top(t, self.popular)
-
-    def skill_only(self, index: MatchIndex, t: Target, rng: random.Random) -> list[int]:
-        score: dict[int, float] = {}
-        for s, urgency in t.needs.items():
-            for i in self.holders.get(s, ()):
-                score[i] = score.get(i, 0.0) + index.rarity(s) * urgency
-        noise = {i: rng.random() for i in score}
-        return self._top(t, sorted(score, key=lambda i: (-score[i], noise[i])))
-
-    def proximity_only(self, index: MatchIndex, t: Target, rng: random.Random) -> list[int]:
-        ordered: list[int] = []
-        for ring in index.areas_near(t.home) if t.home >= 0 else []:
-            ring_actors = [
-                i
-                for area in index.at(ring)
-                for i in index.actors_at.get(area, ())
-                if index.matchable[i]
+        train = [*extra_q, *(q for q in tested_q if fold_of[q.case] != f)]
+        model = fit(train, seed=seed)
+        record.tested.append([q.case for q in test])
+        record.trained_on.append({q.case for q in train})
+        for q in test:
+            s = model.score(q.x, model.features)
+            ranked = [
+                q.cands[r]
+                for r in sorted(range(len(q.cands)), key=lambda r: (-s[r], ids[q.cands[r]]))
             ]
-            rng.shuffle(ring_actors)
-            ordered += ring_actors
-            if len(ordered) > CUTOFF * 3:
-                break
-        return self._top(t, ordered)
+            ranks[q.case] = _rank_of(q.case.actor, ranked)
+    return ranks, record
 
-    def adamic_adar(self, index: MatchIndex, t: Target, rng: random.Random) -> list[int]:
-        """Sum over members m of Adamic-Adar(candidate, m) on the actor-group graph:
-        every group they share counts 1 / log(its size)."""
-        score: dict[int, float] = {}
-        for m in t.members:
-            for g in index.groups[m] or ():
-                if g == t.initiative:
-                    continue
-                size = len(index.members.get(g, ()))
-                w = 1.0 / math.log(size) if size > 1 else 0.0
-                for c in index.members.get(g, ()):
-                    if index.matchable[c]:
-                        score[c] = score.get(c, 0.0) + w
-        noise = {i: rng.random() for i in score}
-        return self._top(t, sorted(score, key=lambda i: (-score[i], noise[i])))
 
-    def graph(self) -> nx.Graph:
-        """The whole graph, undirected, as networkx sees it (built once)."""
-        if self._graph is None:
-            g = nx.Graph()
-            index = self.index
-            g.add_nodes_from(range(len(index.ids)))
-            for i in range(len(index.ids)):
-                for lists in (index.ties, index.groups, index.skills, index.themes):
-                    for j in lists[i] or ():
-                        g.add_edge(i, j)
-                if index.home[i] >= 0:
-                    g.add_edge(i, index.home[i])
-            for child, parent in index.parent.items():
-                g.add_edge(child, parent)
-            for grp, sups in index.supporters.items():
-                g.add_edges_from((grp, s) for s in sups)
-            self._graph = g
-        return self._graph
-
-    def hide(self, case: Case) -> None:
-        """Take the hidden membership out of the networkx graph too."""
-        if self._graph is not None and self._graph.has_edge(case.actor, case.initiative):
-            self._graph.remove_edge(case.actor, case.initiative)
-
-    def unhide(self, case: Case) -> None:
-        if self._graph is not None:
-            self._graph.add_edge(case.actor, case.initiative)
-
-    def pagerank(self, index: MatchIndex, t: Target, rng: random.Random) -> list[int]:
-        """Personalised PageRank over the whole graph, restarting at the initiative and
-        its members (``networkx.pagerank`` with a personalisation vector)."""
-        g = self.graph()
-        seeds = [*t.members, *([t.initiative] if t.initiative >= 0 else [])]
-        pr = nx.pagerank(g, alpha=0.85, personalization={s: 1.0 for s in seeds}, tol=1e-6)
-        ordered = sorted(
-            (i for i in pr if index.matchable[i] and index.is_actor(i)), key=lambda i: -pr[i]
-        )
-        return self._top(t, ordered)
+def rank_hand(index: MatchIndex, t: Target, rng: random.Random) -> list[int]:
+    return [j for _, j, _, _ in score_candidates(index, t, limit=CUTOFF, model=None)]
 
 
 def evaluate(
@@ -210,54 +142,121 @@ def evaluate(
     *,
     seed: int = 1,
     cases: int = 200,
-    methods: list[str] | None = None,
+    methods: Sequence[str] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[Result]:
     """hit@10 and MRR per method, all on the same hold-out cases."""
     chosen = holdout_cases(index, seed=seed, limit=cases)
     if not chosen:
         raise ValueError("no matchable actor is in two or more initiatives: nothing to hold out")
+    wanted = list(methods or DEFAULT_METHODS)
+    unknown = [m for m in wanted if m not in METHODS]
+    if unknown:
+        raise ValueError(f"unknown methods {unknown}; known: {list(METHODS)}")
     base = Baselines(index)
-    rankers: dict[str, Ranker] = {
-        "wijknet": rank_wijknet,
+    rankers: dict[str, Method] = {
+        HAND: rank_hand,
         "random": base.random_order,
         "popularity": base.popularity,
         "skill-only": base.skill_only,
         "proximity-only": base.proximity_only,
-        "adamic-adar (co-membership)": base.adamic_adar,
-        "personalised PageRank (networkx)": base.pagerank,
+        AA: base.adamic_adar,
+        RA: base.resource_allocation,
+        CSR_PPR: base.pagerank,
+        NX_PPR: base.pagerank_networkx,
     }
-    if methods:
-        rankers = {k: v for k, v in rankers.items() if k in methods}
-    if "personalised PageRank (networkx)" in rankers:
-        base.graph()  # build outside the timed loop
+    if CSR_PPR in wanted:
+        base.csr()  # built outside the timed loop
+    if NX_PPR in wanted:
+        base.graph()
     results = []
-    for name, ranker in rankers.items():
-        rng = random.Random(seed)
-        hits = 0
-        rr = 0.0
+    for name in wanted:
         started = time.perf_counter()
-        for n, case in enumerate(chosen):
-            with _Hidden(index, case):
-                base.hide(case)
-                try:
-                    t = resolve(index, index.ids[case.initiative])
-                    ranked = ranker(index, t, rng)
-                finally:
-                    base.unhide(case)
-            if case.actor in ranked:
-                rank = ranked.index(case.actor) + 1
-                hits += rank <= 10
-                rr += 1.0 / rank
-            if progress:
-                progress(name, n + 1, len(chosen))
+        if name == RANKER:
+            by_case, _ = cross_validate(index, chosen, seed=seed, progress=progress)
+            ranks = [by_case[c] for c in chosen]
+        else:
+            ranks = _run(index, base, rankers[name], chosen, seed, name, progress)
         took = time.perf_counter() - started
+        n = len(chosen)
         results.append(
             Result(
-                name, hits / len(chosen), rr / len(chosen), len(chosen), 1000 * took / len(chosen)
+                name,
+                sum(1 for r in ranks if r is not None and r <= 10) / n,
+                sum(1.0 / r for r in ranks if r is not None) / n,
+                n,
+                1000 * took / n,
             )
         )
     return results
+
+
+def _run(
+    index: MatchIndex,
+    base: Baselines,
+    method: Method,
+    chosen: Sequence[Case],
+    seed: int,
+    name: str,
+    progress: Callable[[str, int, int], None] | None,
+) -> list[int | None]:
+    rng = random.Random(seed)
+    ranks = []
+    for n, case in enumerate(chosen):
+        with Hidden(index, case):
+            base.hide(case)
+            try:
+                t = resolve(index, index.ids[case.initiative])
+                ranked = method(index, t, rng)
+            finally:
+                base.unhide(case)
+        ranks.append(_rank_of(case.actor, ranked))
+        if progress:
+            progress(name, n + 1, len(chosen))
+    return ranks
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    method: str
+    hit_at_10: float
+    hit_sd: float
+    mrr: float
+    mrr_sd: float
+    seeds: int
+
+
+def summarise(runs: Sequence[Sequence[Result]]) -> list[Summary]:
+    """Mean and standard deviation per method over runs (one per seed)."""
+    out = []
+    for name in [r.method for r in runs[0]]:
+        hits = [r.hit_at_10 for run in runs for r in run if r.method == name]
+        mrrs = [r.mrr for run in runs for r in run if r.method == name]
+        sd = statistics.stdev if len(hits) > 1 else (lambda _: 0.0)
+        out.append(
+            Summary(
+                name, statistics.fmean(hits), sd(hits), statistics.fmean(mrrs), sd(mrrs), len(hits)
+            )
+        )
+    return out
+
+
+def verdict(summary: Sequence[Summary], *, lead: float = 1.15) -> tuple[bool, str]:
+    """Does wijknet's mean hit@10 reach ``lead`` times the best baseline's, and its MRR
+    the best baseline's MRR?"""
+    ours = next(s for s in summary if s.method == RANKER)
+    rivals = [s for s in summary if s.method in BASELINES or s.method == NX_PPR]
+    best_hit = max(rivals, key=lambda s: s.hit_at_10)
+    best_mrr = max(rivals, key=lambda s: s.mrr)
+    ratio = ours.hit_at_10 / best_hit.hit_at_10 if best_hit.hit_at_10 else float("inf")
+    ok = ratio >= lead and ours.mrr >= best_mrr.mrr
+    text = (
+        f"wijknet hit@10 {ours.hit_at_10:.3f} = {ratio:.2f} x the best baseline's "
+        f"({best_hit.method}, {best_hit.hit_at_10:.3f}); MRR {ours.mrr:.3f} against the best "
+        f"{best_mrr.mrr:.3f} ({best_mrr.method}): "
+        + ("target met" if ok else f"target ({lead:.2f} x hit@10, MRR >= best) NOT met")
+    )
+    return ok, text
 
 
 def davis_southern_women() -> tuple[list[Node], list[Relationship]]:

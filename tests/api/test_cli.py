@@ -22,7 +22,8 @@ def wijknet(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize(
-    "command", ["serve", "seed", "stats", "import", "export", "copy", "evaluate", "schema"]
+    "command",
+    ["serve", "seed", "stats", "import", "export", "copy", "evaluate", "train", "schema"],
 )
 def test_every_command_has_help(command: str) -> None:
     done = wijknet(command, "--help")
@@ -72,6 +73,25 @@ def test_evaluate_on_the_davis_southern_women() -> None:
     assert done.returncode == 0, done.stderr
     for method in ("wijknet", "random", "popularity", "adamic-adar", "PageRank"):
         assert method in done.stdout
+
+
+def test_train_saves_a_versioned_model_and_evaluate_imports_a_dataset(tmp_path: Path) -> None:
+    import json
+
+    db, folder = tmp_path / "city.db", tmp_path / "city"
+    assert wijknet("seed", "--actors", "600", "--db", str(db)).returncode == 0
+    done = wijknet("train", "--db", str(db), "--memberships", "200")
+    assert done.returncode == 0, done.stderr
+    model = json.loads((tmp_path / "city.db.ranker.json").read_text())
+    assert model["format"] == "wijknet-ranker" and model["version"] == 1
+    assert "pagerank" in model["features"] and model["trained_at"]
+    assert wijknet("export", "--db", str(db), str(folder)).returncode == 0
+    done = wijknet("evaluate", "--dataset", str(folder), "--seeds", "1-2", "--cases", "30")
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
+    assert "seed 1)" in text and "seed 2)" in text
+    assert "mean and standard deviation over seeds [1, 2]" in text
+    assert "the best baseline's" in text
 
 
 def test_bad_settings_are_named(tmp_path: Path) -> None:

@@ -5,7 +5,19 @@ from __future__ import annotations
 import pytest
 
 from matching import build_index_sync
-from matching.evaluate import _Hidden, davis_southern_women, evaluate, holdout_cases
+from matching.baselines import Baselines
+from matching.evaluate import (
+    CSR_PPR,
+    HAND,
+    NX_PPR,
+    _Hidden,
+    cross_validate,
+    davis_southern_women,
+    evaluate,
+    holdout_cases,
+)
+from matching.holdout import memberships
+from matching.suggest import resolve
 from seed_data import generate, load_reference
 
 
@@ -42,8 +54,12 @@ def synthetic():  # type: ignore[no-untyped-def]
 
 def test_wijknet_beats_the_baselines_on_a_synthetic_city(synthetic) -> None:  # type: ignore[no-untyped-def]
     results = {r.method: r for r in evaluate(synthetic, cases=80, seed=2)}
-    ours = results.pop("wijknet")
-    ppr = results.pop("personalised PageRank (networkx)")
+    ranker = results.pop("wijknet")
+    ours = results.pop(HAND)
+    ppr = results.pop(CSR_PPR)
+    # the cross-validated ranker beats every baseline, whole-graph PageRank included
+    for name, r in [*results.items(), (CSR_PPR, ppr)]:
+        assert ranker.mrr > r.mrr, name
     assert ours.cases >= 40
     for name, r in results.items():
         assert ours.mrr > r.mrr, name
@@ -53,3 +69,44 @@ def test_wijknet_beats_the_baselines_on_a_synthetic_city(synthetic) -> None:  # 
     assert ours.mrr >= ppr.mrr - 0.02
     assert ours.hit_at_10 >= ppr.hit_at_10 - 2 / ours.cases
     assert results["random"].hit_at_10 < 0.05
+
+
+def test_a_ranker_never_scores_a_case_it_was_trained_on() -> None:
+    index = build_index_sync(*davis_southern_women())
+    cases = holdout_cases(index, seed=4, limit=100)
+    ranks, folds = cross_validate(index, cases, seed=4, folds=3)
+    assert set(ranks) == set(cases)
+    assert sorted(c for fold in folds.tested for c in fold) == sorted(cases)
+    for tested, trained in zip(folds.tested, folds.trained_on, strict=True):
+        assert tested and trained
+        assert not set(tested) & trained
+        # it did learn from the other folds' cases
+        assert set(cases) - set(tested) <= trained
+
+
+def test_training_memberships_leave_out_what_they_are_told() -> None:
+    index = build_index_sync(*davis_southern_women())
+    cases = holdout_cases(index, seed=1, limit=5)
+    rest = memberships(index, seed=1, limit=1000, exclude=cases)
+    assert rest and not set(rest) & set(cases)
+
+
+def test_csr_pagerank_agrees_with_networkx() -> None:
+    import networkx as nx
+
+    index = build_index_sync(*davis_southern_women())
+    base = Baselines(index)
+    base.csr(), base.graph()  # both built with every membership, then hidden in turn
+    for case in holdout_cases(index, seed=2, limit=6):
+        with _Hidden(index, case):
+            base.hide(case)
+            t = resolve(index, index.ids[case.initiative])
+            seeds = [*t.members, t.initiative]
+            ours = base.csr().scores(seeds)
+            theirs = nx.pagerank(
+                base.graph(), personalization=dict.fromkeys(seeds, 1.0), tol=1e-10, max_iter=500
+            )
+            base.unhide(case)
+        for node, value in theirs.items():
+            assert abs(ours[node] - value) < 1e-6
+    assert NX_PPR not in {r.method for r in evaluate(index, cases=5, seed=1)}
