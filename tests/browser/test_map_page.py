@@ -45,6 +45,10 @@ async def test_den_haag_renders_and_an_initiative_gets_suggestions(
     await _graph_pixels(page, hidden=False)
     assert await page.locator("#gaps li").count() > 0
     assert await page.locator("#figures tbody tr").count() > 1
+    # the gemeente is shown by the name people use, and the share involved says its basis
+    chosen = await page.inner_text("#municipality option:checked")
+    assert chosen.startswith("Den Haag")
+    assert "566.221 inwoners (CBS 2024)" in await page.inner_text("#involved-basis")
 
     # click an initiative on the canvas, as a person would
     target = await page.evaluate(

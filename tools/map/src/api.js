@@ -28,7 +28,7 @@ export async function loadGraph(place, theme, lang, maxNodes) {
 }
 
 export const PLACES = `query Places($lang: Lang) {
-  networkPlaces { place { code name level } parent actors initiatives }
+  networkPlaces { place { code name: displayName level } parent actors initiatives }
   themes { id name(lang: $lang) }
 }`;
 
@@ -37,10 +37,10 @@ const NODE = "id label kind redacted community broker reach place";
 export const NETWORK = `query Network($place: String!, $theme: ID, $lang: Lang) {
   network(place: $place, theme: $theme, maxNodes: 0, maxEdges: 0, lang: $lang) {
     nodeCount edgeCount modularity algorithm
-    communities { id size places { place { name } count } themes { theme { name(lang: $lang) } count } }
+    communities { id size places { place { name: displayName } count } themes { theme { name(lang: $lang) } count } }
     brokers { ${NODE} }
     gaps {
-      neighbourhoods { place { code name } themes { id name(lang: $lang) } }
+      neighbourhoods { place { code name: displayName } themes { id name(lang: $lang) } }
       withoutContact { ${NODE} }
       unfundedThemes { theme { id name(lang: $lang) } count }
       isolated { ${NODE} }
@@ -50,16 +50,16 @@ export const NETWORK = `query Network($place: String!, $theme: ID, $lang: Lang) 
   }
 }
 fragment F on PlaceFigures {
-  place { code name } actors { kind count } initiativeCount ties density
-  residents residentsInvolved shareInvolved
+  place { code name: displayName } actors { kind count } initiativeCount ties density
+  residents residentsInvolved shareInvolved shareBasis inhabitants { count year source }
 }`;
 
 export const DETAILS = `query Details($id: ID!, $lang: Lang) {
   node(id: $id) {
     id
-    ... on Actor { name kind redacted description place { name } }
+    ... on Actor { name kind redacted description place { name: displayName } }
     ... on Initiative {
-      name stage description place { name } themes { name(lang: $lang) }
+      name stage description place { name: displayName } themes { name(lang: $lang) }
       members { role actor { id name kind } }
       supporters { how actor { id name } }
     }

@@ -256,6 +256,13 @@ function showBrokers() {
   );
 }
 
+// What "residents involved" is a share of: the published inhabitants, or wijknet's registered residents.
+function involvedBasis(f) {
+  if (f.shareBasis === "INHABITANTS" && f.inhabitants)
+    return `${fmt(f.residentsInvolved)} / ${fmt(f.inhabitants.count)} ${t("inhabitantsOf")} (CBS ${f.inhabitants.year})`;
+  return `${fmt(f.residentsInvolved)} / ${fmt(f.residents)} ${t("registeredOf")}`;
+}
+
 function showFigures() {
   const n = state.network;
   const row = (f, bold) =>
@@ -265,7 +272,7 @@ function showFigures() {
       el("td", {}, bold ? t("total") : el("a", { href: "#", on: { click: (e) => { e.preventDefault(); choosePlace(f.place.code); } } }, f.place.name)),
       el("td", { class: "num" }, fmt(f.actors.reduce((s, a) => s + a.count, 0))),
       el("td", { class: "num" }, fmt(f.initiativeCount)),
-      el("td", { class: "num" }, `${fmt(100 * f.shareInvolved, 0)}%`),
+      el("td", { class: "num", title: involvedBasis(f) }, `${fmt(100 * f.shareInvolved, 0)}%`),
       el("td", { class: "num" }, fmt(f.density, 3)),
     );
   $("figures").replaceChildren(
@@ -275,6 +282,7 @@ function showFigures() {
       el("thead", {}, el("tr", {}, ...["wijk", "actors", "initiatives", "involved", "density"].map((k) => el("th", {}, t(k))))),
       el("tbody", {}, ...n.figures.map((f) => row(f, false)), row(n.totals, true)),
     ),
+    el("p", { class: "muted", id: "involved-basis" }, `${t("involved")}: ${involvedBasis(n.totals)}`),
   );
 }
 
