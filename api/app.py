@@ -7,6 +7,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -23,10 +24,34 @@ from api.settings import Settings
 from api.stores import open_store
 from graph.errors import GraphError
 from graph.store import GraphStore
-from matching import build_index
+from matching import MatchIndex, build_index
+from matching.features import FEATURES
+from matching.ranker import Ranker, beside
 from seed_data import seed_store
 
 log = logging.getLogger("wijknet")
+
+
+def load_ranker(settings: Settings) -> Ranker | None:
+    """The trained matching ranker (``wijknet train``): WIJKNET_RANKER, else the file
+    beside the embedded store; None (hand weights) when there is none or it is unusable."""
+    path = Path(settings.ranker) if settings.ranker else beside(settings.store)
+    if path is None or not path.is_file():
+        return None
+    try:
+        model = Ranker.load(path)
+        model.columns(FEATURES)
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("ignoring the ranker in %s (hand weights instead): %s", path, exc)
+        return None
+    log.info("matching ranker from %s, trained %s", path, model.trained_at)
+    return model
+
+
+async def _matching_index(store: GraphStore, ranker: Ranker | None) -> MatchIndex:
+    index = await build_index(store.stream())
+    index.ranker = ranker
+    return index
 
 
 async def _refresh_index(app: Starlette, store: GraphStore, every: float) -> None:
@@ -35,7 +60,7 @@ async def _refresh_index(app: Starlette, store: GraphStore, every: float) -> Non
     while True:
         await asyncio.sleep(every)
         try:
-            app.state.index = await build_index(store.stream())
+            app.state.index = await _matching_index(store, app.state.index.ranker)
         except GraphError as exc:
             log.warning("could not refresh the matching index: %s", exc)
 
@@ -61,7 +86,7 @@ def create_app(
                 log.info("empty store: seeding %d synthetic actors", settings.seed_actors)
                 await seed_store(st, actors=settings.seed_actors, seed=settings.seed)
             app.state.store = st
-            app.state.index = await build_index(st.stream())
+            app.state.index = await _matching_index(st, load_ranker(settings))
             # The graph and the index are millions of long-lived objects: move them out of
             # the cyclic collector's sight, or its full passes stall every request.
             gc.collect()

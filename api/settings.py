@@ -62,6 +62,7 @@ class Settings:
     seed: int = 42
     graphiql: bool = True
     index_refresh: int = 0  # seconds between rebuilds of the matching index; 0: never
+    ranker: str = ""  # trained matching ranker; "" : <store>.ranker.json when it exists
     identity_db: str = ""  # accounts, sessions, tokens; "" : beside the embedded store
     secret_key: str = ""  # signs session cookies; "" : one is made and kept in identity_db
     public_url: str = ""  # where people reach wijknet (links in mails); "" : http://HOST:PORT
@@ -94,6 +95,7 @@ class Settings:
             seed=_int(environ, "WIJKNET_SEED", 42, 0, 2**31),
             graphiql=flag in ("true", "1", "yes"),
             index_refresh=_int(environ, "WIJKNET_INDEX_REFRESH", 0, 0, 86_400),
+            ranker=environ.get("WIJKNET_RANKER", ""),
             identity_db=environ.get("WIJKNET_IDENTITY_DB", ""),
             secret_key=environ.get("WIJKNET_SECRET_KEY", ""),
             public_url=environ.get("WIJKNET_PUBLIC_URL", "").rstrip("/"),
