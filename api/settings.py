@@ -63,7 +63,8 @@ class Settings:
     graphiql: bool = True
     index_refresh: int = 0  # seconds between rebuilds of the matching index; 0: never
     ranker: str = ""  # trained matching ranker; "" : <store>.ranker.json when it exists
-    identity_db: str = ""  # accounts, sessions, tokens; "" : beside the embedded store
+    identity_db: str = ""  # SQLite file of accounts, sessions, tokens; "" : beside the
+    # embedded store, or in the Neo4j database itself
     secret_key: str = ""  # signs session cookies; "" : one is made and kept in identity_db
     public_url: str = ""  # where people reach wijknet (links in mails); "" : http://HOST:PORT
     secure_cookies: bool = False  # always mark the session cookie Secure (behind TLS)
@@ -120,11 +121,11 @@ class Settings:
 
     @property
     def identity_path(self) -> str:
-        """The SQLite file of accounts, sessions and tokens."""
+        """The SQLite file of accounts, sessions and tokens (unless they live in Neo4j)."""
         if self.identity_db:
             return self.identity_db
         if self.uses_neo4j:
-            return "wijknet-identity.db"
+            return "wijknet-identity.db"  # only with WIJKNET_IDENTITY_DB set is it used
         base = self.store[:-3] if self.store.endswith(".db") else self.store
         return f"{base}.identity.db"
 

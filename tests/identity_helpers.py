@@ -4,8 +4,9 @@
     async with gql_session(server, creds.token) as session:
         await session.execute(...)
 
-``make_account`` writes straight into the server's identity file (as ``wijknet
-user create`` and ``wijknet token create`` do beside a running server); every
+``make_account`` writes straight into the server's account store (its SQLite file,
+or Neo4j), as ``wijknet user create`` and ``wijknet token create`` do beside a
+running server; every
 request after that authenticates with the token over HTTP like any client.
 """
 
@@ -25,10 +26,12 @@ from api.identity import (
     GrantKind,
     Identity,
     IdentityConfig,
+    IdentityStore,
     Mailer,
     SqliteIdentityStore,
 )
 from tests.api.server import Server
+from tests.conftest import NEO4J_PASSWORD, NEO4J_URI, NEO4J_USER
 
 PASSWORD = "correct horse battery staple"
 
@@ -55,7 +58,7 @@ async def make_account(
     email: str | None = None,
 ) -> Credentials:
     """A verified account of ``server`` acting as ``actor``, with grants and a token."""
-    store = await SqliteIdentityStore.open(str(server.identity_db))
+    store = await open_identity_store(server)
     try:
         identity = Identity(store, Mailer(None), IdentityConfig())
         address = email or f"test-{secrets.token_hex(4)}@example.org"
@@ -70,6 +73,15 @@ async def make_account(
     finally:
         await store.close()
     return Credentials(account.id, address, PASSWORD, token)
+
+
+async def open_identity_store(server: Server) -> IdentityStore:
+    """The account store ``server`` uses: its SQLite file, or the Neo4j test server."""
+    if server.identity_db is not None:
+        return await SqliteIdentityStore.open(str(server.identity_db))
+    from api.identity.neo4j_store import Neo4jIdentityStore
+
+    return await Neo4jIdentityStore.open(NEO4J_URI or "", user=NEO4J_USER, password=NEO4J_PASSWORD)
 
 
 @asynccontextmanager

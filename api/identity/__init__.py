@@ -34,8 +34,24 @@ __all__ = [
 
 
 async def open_identity(settings: Settings) -> Identity:
-    """The identity service over the configured SQLite file, mailer and OIDC provider."""
-    store = await SqliteIdentityStore.open(settings.identity_path)
+    """The identity service over the configured store, mailer and OIDC provider.
+
+    With the graph in Neo4j (and no ``WIJKNET_IDENTITY_DB``), identity lives in the
+    same Neo4j database, so every API worker shares sessions, tokens and the audit
+    log; otherwise in a SQLite file beside the embedded store.
+    """
+    store: IdentityStore
+    if settings.uses_neo4j and not settings.identity_db:
+        from api.identity.neo4j_store import Neo4jIdentityStore
+
+        store = await Neo4jIdentityStore.open(
+            settings.store,
+            user=settings.neo4j_user,
+            password=settings.neo4j_password,
+            database=settings.neo4j_database,
+        )
+    else:
+        store = await SqliteIdentityStore.open(settings.identity_path)
     smtp = (
         SmtpConfig(
             host=settings.smtp_host,

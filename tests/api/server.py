@@ -26,7 +26,7 @@ class Server:
     proc: subprocess.Popen[bytes]
     port: int
     log: Path
-    identity_db: Path  # the server's accounts file (tests/identity_helpers.py writes to it)
+    identity_db: Path | None  # the accounts file; None: accounts live in Neo4j
 
     @property
     def base(self) -> str:
@@ -64,14 +64,14 @@ def start_server(
     """Run ``wijknet serve`` on a free port and wait until /healthz answers."""
     port = port or free_port()
     log = log_dir / f"serve-{port}-{time.monotonic_ns()}.log"
-    identity_db = log_dir / f"identity-{port}-{time.monotonic_ns()}.db"
-    full_env = {
-        **os.environ,
-        "WIJKNET_SEED_ACTORS": str(seed_actors),
-        "WIJKNET_IDENTITY_DB": str(identity_db),
-        **(env or {}),
-    }
-    identity_db = Path(full_env["WIJKNET_IDENTITY_DB"])
+    full_env = {**os.environ, "WIJKNET_SEED_ACTORS": str(seed_actors), **(env or {})}
+    identity_db: Path | None = None
+    if "://" not in store:  # the embedded store: accounts in a file of the test's own
+        full_env.setdefault(
+            "WIJKNET_IDENTITY_DB", str(log_dir / f"identity-{port}-{time.monotonic_ns()}.db")
+        )
+    if full_env.get("WIJKNET_IDENTITY_DB"):
+        identity_db = Path(full_env["WIJKNET_IDENTITY_DB"])
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
