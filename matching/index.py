@@ -100,6 +100,8 @@ class MatchIndex:
         self.needs: dict[int, dict[int, float]] = defaultdict(dict)
         self.supporters: dict[int, dict[int, str]] = defaultdict(dict)
         self.employers: dict[int, set[int]] = defaultdict(set)
+        self.uses: dict[int, set[int]] = defaultdict(set)  # initiative -> instruments (USES)
+        self.used_by: dict[int, set[int]] = defaultdict(set)  # instrument -> initiatives
         # inverted indexes keyed by an actor's home place (a wijk or a buurt; see `at`)
         self.skill_at: dict[tuple[int, int], array[int]] = {}
         self.theme_at: dict[tuple[int, int], array[int]] = {}
@@ -288,6 +290,9 @@ class MatchIndex:
                 self.helpers.add(s)
         elif rtype is R.WORKS_FOR:
             self.employers[s].add(t)
+        elif rtype is R.USES:
+            self.uses[s].add(t)
+            self.used_by[t].add(s)
 
     def _set_home(self, i: int, place: int) -> None:
         old = self.home[i]

@@ -36,6 +36,7 @@ from matching import features
 from matching.candidates import Collector, Pool, gather
 from matching.features import FEATURES, REASON_OF
 from matching.index import KIND_CODE, MatchIndex
+from matching.instruments import instrument_reason
 from matching.ranker import Ranker
 
 MAX_K = 100
@@ -442,6 +443,8 @@ def explain(
         reasons.append(
             Reason("THEME", f"is betrokken bij {label.lower()}", f"cares about {label_en.lower()}")
         )
+    if t.initiative >= 0 and (hint := instrument_reason(index, t.initiative, j)) is not None:
+        reasons.append(Reason(hint.code, hint.nl, hint.en))
     lacking = sorted(roles_of(index, j) - t.roles)
     for role in lacking[:1]:
         nl, en = ROLE_LABEL[role]
