@@ -83,3 +83,17 @@ async def test_an_unchecked_organisation_is_not_shown(client: AsyncClientSession
     data = await run(client, '{ actor(id: "org-socreatie") { name redacted matchable } }')
     actor = data["actor"]
     assert actor["redacted"] and actor["name"] != "So/creatie" and not actor["matchable"]
+
+
+async def test_eindhoven_figures_are_per_cbs_wijk_not_the_city(client: AsyncClientSession) -> None:
+    data = await run(
+        client,
+        """{ network(place: "GM0772", maxNodes: 10, maxEdges: 10) {
+             figures { place { code level } inhabitants { count } }
+             gaps { neighbourhoods { place { code } } } } }""",
+    )
+    net = data["network"]
+    codes = [f["place"]["code"] for f in net["figures"]]
+    assert len(codes) == 20 and all(c.startswith("WK0772") for c in codes)
+    assert all(f["inhabitants"]["count"] > 0 for f in net["figures"])
+    assert "GM0772" not in {g["place"]["code"] for g in net["gaps"]["neighbourhoods"]}
