@@ -14,7 +14,6 @@ import sys
 from collections.abc import Callable
 
 from rich.console import Console
-from rich.table import Table
 
 from api.identity import Identity, open_identity
 from api.identity.audit import record
@@ -43,7 +42,7 @@ def add_commands(
     create.add_argument("--admin", action="store_true", help="the account is an admin")
     create.add_argument("--actor", metavar="ID", help="the actor this account acts as")
     create.add_argument("--password-stdin", action="store_true", help="read the password")
-    users.add_parser("list", help="list accounts with their grants")
+    ulist = users.add_parser("list", help="list accounts with their grants")
     disable = users.add_parser("disable", help="disable an account (ends its sessions)")
     disable.add_argument("account", metavar="ACCOUNT", help="e-mail address or account id")
     disable.add_argument("--enable", action="store_true", help="enable it again")
@@ -71,7 +70,7 @@ def add_commands(
     trevoke = tokens.add_parser("revoke", help="revoke a token by its id")
     trevoke.add_argument("token_id", metavar="TOKEN_ID")
 
-    for p in (user, grant, token, create, disable, tcreate, tlist, trevoke):
+    for p in (user, grant, token, create, ulist, disable, tcreate, tlist, trevoke):
         p.add_argument("--identity-db", metavar="PATH", help="accounts file (see README)")
     for p in (grant, create):
         store_args(p)
@@ -154,16 +153,13 @@ async def _user(
         out.print(f"created {account.id} <{account.email}>" + (" (admin)" if args.admin else ""))
         return 0
     if args.user_command == "list":
-        table = Table()
-        for col in ("id", "e-mail", "actor", "state", "grants"):
-            table.add_column(col)
+        # one tab-separated line per account: easy to read and to cut/grep in scripts
         for a in await identity.store.accounts():
             state = "disabled" if a.disabled else ("ok" if a.verified else "unverified")
-            grants = ", ".join(
+            grants = ",".join(
                 f"{g.kind.value}:{g.target}" if g.target else g.kind.value for g in a.grants
             )
-            table.add_row(a.id, a.email, a.actor_id or "", state, grants)
-        out.print(table)
+            sys.stdout.write(f"{a.id}\t{a.email}\t{a.actor_id or '-'}\t{state}\t{grants}\n")
         return 0
     account = await _find(identity, args.account)
     await identity.set_disabled(account.id, not args.enable)

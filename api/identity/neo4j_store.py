@@ -355,11 +355,14 @@ class Neo4jIdentityStore:
             fields = [account_id or "", actor_id or "", target, details]
             if not any(n in f for n in needles for f in fields):
                 continue
+            by_person = account_id in ids or actor_id in ids
             values = {
                 "account_id": REDACTED if account_id in ids else account_id,
                 "actor_id": REDACTED if actor_id in ids else actor_id,
-                "target": REDACTED if any(n in target for n in needles) else target,
-                "details": f'"{REDACTED}"' if any(n in details for n in needles) else details,
+                "target": REDACTED if by_person or any(n in target for n in needles) else target,
+                "details": f'"{REDACTED}"'
+                if by_person or any(n in details for n in needles)
+                else details,
             }
             await self._q(_SET_AUDIT, seq=e["seq"], values=values)
             touched += 1

@@ -415,7 +415,8 @@ class SqliteIdentityStore:
         """Blank the values of entries that name an erased person's ids or strings.
 
         The entry stays (something changed, then), but who and what become
-        ``[erased]``. Returns how many entries were touched.
+        ``[erased]``: all of target and details in the person's own entries, and
+        in others' entries the parts that name them. Returns how many were touched.
         """
         needles = [s for s in (*ids, *strings) if s]
 
@@ -427,14 +428,17 @@ class SqliteIdentityStore:
                 fields = [account_id or "", actor_id or "", target, details]
                 if not any(n in f for n in needles for f in fields):
                     continue
+                by_person = account_id in ids or actor_id in ids  # all of it is theirs
                 conn.execute(
                     "UPDATE audit SET account_id = ?, actor_id = ?, target = ?, details = ? "
                     "WHERE seq = ?",
                     (
                         REDACTED if account_id in ids else account_id,
                         REDACTED if actor_id in ids else actor_id,
-                        REDACTED if any(n in target for n in needles) else target,
-                        f'"{REDACTED}"' if any(n in details for n in needles) else details,
+                        REDACTED if by_person or any(n in target for n in needles) else target,
+                        f'"{REDACTED}"'
+                        if by_person or any(n in details for n in needles)
+                        else details,
                         seq,
                     ),
                 )
