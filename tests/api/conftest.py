@@ -33,7 +33,8 @@ def server(
         asyncio.run(clear_neo4j())
         store = NEO4J_URI or ""
         env = {"WIJKNET_NEO4J_USER": NEO4J_USER, "WIJKNET_NEO4J_PASSWORD": NEO4J_PASSWORD}
-    srv = start_server(store, folder, seed_actors=300, env=env)
+    # generous: seeding Neo4j on a busy machine can take minutes; no test depends on speed
+    srv = start_server(store, folder, seed_actors=300, env=env, timeout=300)
     yield srv
     srv.stop()
 
