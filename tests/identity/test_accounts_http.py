@@ -3,11 +3,14 @@ over real HTTP against ``wijknet serve`` mailing a real SMTP server on loopback.
 
 from __future__ import annotations
 
+import asyncio
+import re
 import secrets
 
 import httpx
+import pytest
 
-from tests.api.server import Server
+from tests.api.server import Server, start_server
 from tests.mailbox import Mailbox, link_in
 
 PASSWORD = "een lang wachtwoord"
@@ -153,3 +156,25 @@ async def test_cross_site_posts_are_refused(mail_server: Server, mailbox: Mailbo
         assert r.status_code == 401
         r = await http.get("/graphql", params=ME)
         assert r.json()["data"]["me"]["email"] == email
+
+
+async def test_without_smtp_serve_logs_each_mail(tmp_path_factory: pytest.TempPathFactory) -> None:
+    folder = tmp_path_factory.mktemp("no-smtp")
+    srv = start_server(str(folder / "trial.db"), folder, seed_actors=10)
+    try:
+        email = _address()
+        async with httpx.AsyncClient(base_url=srv.base) as http:
+            r = await http.post(
+                "/auth/signup", json={"email": email, "password": PASSWORD, "name": "Kees"}
+            )
+            assert r.status_code == 202
+            for _ in range(100):
+                if "/auth/verify?code=" in srv.output():
+                    break
+                await asyncio.sleep(0.1)
+            found = re.search(r"http://\S+/auth/verify\?code=\S+", srv.output())
+            assert found, srv.output()
+            r = await http.get(found.group(0), headers={"accept": "application/json"})
+            assert r.status_code == 200 and r.json()["csrf"]
+    finally:
+        srv.stop()

@@ -9,7 +9,7 @@ from gql import GraphQLRequest, gql
 
 from tests.api.server import Server
 from tests.conftest import NEO4J_PASSWORD, NEO4J_URI, NEO4J_USER
-from tests.identity_helpers import gql_session, make_account
+from tests.identity_helpers import gql_session, make_account, open_identity_store
 
 ME = gql("{ me { id email actorId isAdmin grants { kind target } signedInWith } }")
 
@@ -128,3 +128,26 @@ async def test_tokens_are_stored_hashed_and_expire(server: Server) -> None:
     assert await _me(server, creds.headers) is not None
     await _stored_tokens(server, creds.account_id, expire=True)
     assert await _me(server, creds.headers) is None
+
+
+async def test_my_data_and_erase_me_with_a_token(server: Server) -> None:
+    creds = await make_account(server, actor="res-0000020")
+    async with gql_session(server, creds.token) as session:
+        mine = (await session.execute(gql("{ myData }")))["myData"]
+        assert mine["account"]["email"] == creds.email
+        assert mine["actor"]["id"] == "res-0000020" and mine["actor"]["name"]
+        assert [t["name"] for t in mine["tokens"]] == ["test"]
+        assert all("digest" not in t and "secret" not in t for t in mine["tokens"])
+        done = await session.execute(gql("mutation { eraseMe { __typename } }"))
+        assert done["eraseMe"] == {"__typename": "Done"}
+    assert await _me(server, creds.headers) is None
+    async with gql_session(server) as session:
+        gone = await session.execute(gql('{ actor(id: "res-0000020") { id } }'))
+        assert gone["actor"] is None
+        assert (await session.execute(gql("{ myData }")))["myData"] is None
+    store = await open_identity_store(server)
+    try:
+        assert await store.account(creds.account_id) is None
+        assert await store.tokens(creds.account_id) == []
+    finally:
+        await store.close()
