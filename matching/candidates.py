@@ -26,9 +26,12 @@ PER_PAGERANK = 200
 PER_SKILL = 120
 PER_THEME = 120
 PER_ROLE = 40
-CO_MEMBER_WORK = 20_000  # co-member entries visited per query
-TIE_WORK = 10_000  # member ties visited per query
-THEME_TEAM_WORK = 3_000  # members of same-theme initiatives visited per query
+CO_MEMBER_WORK = 5_000  # co-member entries visited per query
+TIE_WORK = 3_000  # member ties visited per query
+THEME_TEAM_WORK = 1_000  # members of same-theme initiatives visited per query
+WARM = 240  # candidates kept by network signal (PageRank, shared groups, ties)
+COLD = 120  # and by the other sources (skills, themes, roles), in the order found
+PAGERANK_WORK = 5_000  # neighbour visits of the local push per query
 FALLBACK = 50  # eligible actors taken in a stable order when nothing else is found
 
 _INI = KIND_CODE[NodeKind.INITIATIVE]
@@ -38,11 +41,12 @@ _INI = KIND_CODE[NodeKind.INITIATIVE]
 class Pool:
     """Candidates and the network signals gathered while finding them."""
 
-    found: dict[int, list[int]] = field(default_factory=dict)  # warm links, see `links`
+    found: dict[int, list[int]] = field(default_factory=dict)  # warm links, see `gather`
     pagerank: dict[int, float] = field(default_factory=dict)
     adamic_adar: dict[int, float] = field(default_factory=dict)
     resource: dict[int, float] = field(default_factory=dict)
     shared: dict[int, int] = field(default_factory=dict)  # groups shared with members
+    overlap: dict[int, float] = field(default_factory=dict)  # most of the team in one group
     ties: dict[int, int] = field(default_factory=dict)  # members it knows
     seeds: int = 1
 
@@ -64,7 +68,7 @@ def gather(
     pool = Pool()
     seeds = [*members, *([initiative] if initiative >= 0 else [])]
     pool.seeds = max(1, len(seeds))
-    ranks = local_pagerank(index, seeds)
+    ranks = local_pagerank(index, seeds, max_work=PAGERANK_WORK)
     people = sorted(
         (j for j in ranks if j not in members and index.is_actor(j)),
         key=lambda j: (-ranks[j], j),
@@ -98,6 +102,26 @@ def gather(
     return pool
 
 
+def shortlist(pool: Pool, eligible: Collector) -> list[int]:
+    """The eligible candidates to score: the :data:`WARM` strongest by network signal,
+    then up to :data:`COLD` more in the order found (stable)."""
+    pr, aa, ties, n = pool.pagerank, pool.adamic_adar, pool.ties, pool.seeds
+    warm: list[tuple[float, int]] = []
+    cold: list[int] = []
+    for j in pool.found:
+        if not eligible(j):
+            continue
+        signal = pr.get(j, 0.0) * n + aa.get(j, 0.0) + ties.get(j, 0)
+        if signal > 0:
+            warm.append((-signal, j))
+        elif len(cold) < COLD:
+            cold.append(j)
+    if len(warm) > WARM:
+        warm.sort()
+        warm = warm[:WARM]
+    return [j for _, j in warm] + cold
+
+
 class Collector:
     """Who may be gathered: a predicate with a bounded, stable ``take``."""
 
@@ -129,6 +153,7 @@ def _co_members(index: MatchIndex, pool: Pool, initiative: int, members: Collect
     order = sorted(together, key=lambda g: (-together[g] / math.log(sizes[g] + 1.0), g))
     work = 0
     found, aa, ra, shared = pool.found, pool.adamic_adar, pool.resource, pool.shared
+    overlap, team = pool.overlap, max(1, len(members))
     for g in order:
         size = sizes[g]
         if size < 2:
@@ -139,6 +164,7 @@ def _co_members(index: MatchIndex, pool: Pool, initiative: int, members: Collect
         k = together[g]
         w_aa = k / math.log(size)
         w_ra = k / size
+        share = k / team
         marker = -(g + 1)
         for j in index.members[g]:
             if j in members:
@@ -146,6 +172,8 @@ def _co_members(index: MatchIndex, pool: Pool, initiative: int, members: Collect
             aa[j] = aa.get(j, 0.0) + w_aa
             ra[j] = ra.get(j, 0.0) + w_ra
             shared[j] = shared.get(j, 0) + 1
+            if share > overlap.get(j, 0.0):
+                overlap[j] = share
             links = found.get(j)
             if links is None:
                 found[j] = [marker]
@@ -175,13 +203,9 @@ def _member_ties(index: MatchIndex, pool: Pool, members: Collection[int]) -> Non
 def _theme_teams(
     index: MatchIndex, pool: Pool, initiative: int, themes: Iterable[int], eligible: Collector
 ) -> None:
-    """Members of other initiatives about the same theme, smallest initiatives first."""
-    groups = sorted(
-        {g for t in themes for g in index.about.get(t, ()) if g != initiative},
-        key=lambda g: (len(index.members.get(g, ())), g),
-    )
+    """Members of other initiatives about the same theme, in arrival order."""
     work = 0
-    for g in groups:
+    for g in (g for t in sorted(themes) for g in index.about.get(t, ()) if g != initiative):
         mem = index.members.get(g, ())
         if work + len(mem) > THEME_TEAM_WORK and work:
             break

@@ -31,6 +31,9 @@ FEATURES: tuple[str, ...] = (
     "activity",  # groups it is in
     "ties",  # people it knows
     "team_size",  # members of the initiative (the same for every candidate)
+    "shared_share",  # shared groups / its groups
+    "best_overlap",  # the largest share of the team it meets in one group
+    "theme_share",  # its groups about the theme / its groups
 )
 COLUMN = {name: i for i, name in enumerate(FEATURES)}
 
@@ -48,6 +51,9 @@ REASON_OF = {
     "theme_groups": "THEME",
     "proximity": "PLACE",
     "lacks_role": "ROLE",
+    "shared_share": "CO_MEMBER",
+    "best_overlap": "CO_MEMBER",
+    "theme_share": "THEME",
 }
 
 PROXIMITY = {"buurt": 1.0, "wijk": 0.85, "adjacent": 0.6, "district": 0.4, "municipality": 0.25}
@@ -152,4 +158,9 @@ def matrix(
         row[12] = len(groups[j] or ())
         row[13] = len(ties[j] or ())
     x[:, 14] = team_size
+    ov = pool.overlap
+    x[:, 16] = np.fromiter((ov.get(j, 0.0) for j in cands), float, n)
+    active = np.maximum(x[:, 12], 1.0)
+    x[:, 15] = x[:, 5] / active
+    x[:, 17] = x[:, 9] / active
     return x

@@ -33,7 +33,7 @@ import numpy as np
 from graph.errors import InvalidInput, NotFound
 from graph.model import ActorKind, NodeKind, PlaceLevel
 from matching import features
-from matching.candidates import Collector, Pool, gather
+from matching.candidates import Collector, Pool, gather, shortlist
 from matching.features import FEATURES, REASON_OF
 from matching.index import KIND_CODE, MatchIndex
 from matching.instruments import instrument_reason
@@ -254,7 +254,7 @@ def rank(
         eligible=collector,
         staff=(lambda j: bool(roles_of(index, j) & missing)) if missing else None,
     )
-    cands = [j for j in pool.found if collector(j)]
+    cands = shortlist(pool, collector)
     team_roles = t.roles
     x = features.matrix(
         index,

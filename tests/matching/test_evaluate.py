@@ -110,3 +110,37 @@ def test_csr_pagerank_agrees_with_networkx() -> None:
         for node, value in theirs.items():
             assert abs(ours[node] - value) < 1e-6
     assert NX_PPR not in {r.method for r in evaluate(index, cases=5, seed=1)}
+
+
+def test_the_ranker_learns_from_labels_not_from_leaks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the hidden member swapped for a random candidate in every training query,
+    the cross-validated ranker falls to chance: nothing but the labels teaches it."""
+    import random
+
+    import matching.training as training
+
+    index = build_index_sync(*davis_southern_women())
+    cases = holdout_cases(index, seed=1, limit=100)
+
+    def mrr(ranks: dict[object, int | None]) -> float:
+        return sum(1 / r for r in ranks.values() if r) / len(ranks)
+
+    learned = mrr(cross_validate(index, cases, seed=1)[0])
+    rng = random.Random(0)
+    fit = training.fit
+
+    def shuffled(qs, **kw):  # type: ignore[no-untyped-def]
+        return fit(
+            [
+                training.Query(q.case, q.x, q.cands, rng.randrange(len(q.cands)))
+                for q in qs
+                if q.positive >= 0
+            ],
+            **kw,
+        )
+
+    monkeypatch.setattr(training, "fit", shuffled)
+    blind = mrr(cross_validate(index, cases, seed=1)[0])
+    chance = {r.method: r for r in evaluate(index, cases=100, seed=1, methods=["random"])}
+    assert learned > 0.6
+    assert blind < 0.45 and abs(blind - chance["random"].mrr) < 0.15
