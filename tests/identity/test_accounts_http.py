@@ -67,6 +67,11 @@ async def test_sign_up_verify_and_act_as_the_new_person(
         # a GET needs no token
         r = await http.get("/graphql", params=ME)
         assert r.json()["data"]["me"]["email"] == email
+        # but a GET never runs a mutation (a link on another site cannot erase anyone)
+        r = await http.get("/graphql", params={"query": "mutation { eraseMe { __typename } }"})
+        assert r.status_code != 200 or "data" not in r.json() or r.json()["data"] is None
+        r = await http.get("/graphql", params=ME)
+        assert r.json()["data"]["me"]["email"] == email
 
         # the new person is their own actor: private, named as they signed up
         q = {"query": f'{{ actor(id: "{me["actorId"]}") {{ name visibility }} }}'}
