@@ -93,6 +93,8 @@ async def page(browser: Any) -> AsyncIterator[Any]:
     """A fresh page; ``page.errors`` collects uncaught script errors."""
     context = await browser.new_context(viewport={"width": 1400, "height": 900}, locale="nl-NL")
     pg = await context.new_page()
+    # generous waits: CI may share its two cores with other work (no test depends on speed)
+    pg.set_default_timeout(120_000)
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.errors = errors
