@@ -16,9 +16,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api import network
-from api.graphiql import GRAPHIQL_DIR, WijknetGraphQL
+from api.graphiql import GRAPHIQL_DIR
+from api.http import GraphQLView
 from api.identity import oidc, open_identity
 from api.identity import routes as identity_routes
+from api.limits import Budgets, Policy, RateLimiter
 from api.schema import schema
 from api.settings import Settings
 from api.stores import open_store
@@ -63,6 +65,24 @@ async def _refresh_index(app: Starlette, store: GraphStore, every: float) -> Non
             app.state.index = await _matching_index(store, app.state.index.ranker)
         except GraphError as exc:
             log.warning("could not refresh the matching index: %s", exc)
+
+
+def policy_of(settings: Settings) -> Policy:
+    """The limits ``settings`` ask for; ``limits=False`` lifts the cost limit and budgets."""
+    limiter = RateLimiter(
+        Budgets(
+            cost=settings.cost_budget,
+            mutations=settings.mutation_budget,
+            expensive=settings.expensive_budget,
+            sign_in=settings.sign_in_budget,
+        )
+    )
+    return Policy(
+        limiter=limiter if settings.limits else None,
+        max_cost=settings.max_cost if settings.limits else 10**18,
+        introspection=not settings.production,
+        suggestions=not settings.production,
+    )
 
 
 def create_app(
@@ -115,7 +135,12 @@ def create_app(
             {"status": "ok", "nodes": stats.node_count, "relationships": stats.relationship_count}
         )
 
-    graphql = WijknetGraphQL(schema, graphql_ide="graphiql" if settings.graphiql else None)
+    graphql = GraphQLView(
+        schema,
+        policy=policy_of(settings),
+        graphql_ide="graphiql" if settings.graphiql and not settings.production else None,
+        deadline=float(settings.deadline),
+    )
     routes = [
         *network.routes(),  # the map page at /, its assets, /network/{place}.{format}
         *identity_routes.routes(),  # sign-up, sign-in, /me, tokens

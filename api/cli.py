@@ -80,6 +80,13 @@ def _parser() -> argparse.ArgumentParser:
         "Neo4j; default 0: only at start, then kept current by this worker's own writes)",
     )
     serve.add_argument(
+        "--production",
+        action="store_true",
+        default=None,
+        help="for a public server: no GraphiQL, no introspection, no field suggestions "
+        "(also WIJKNET_PRODUCTION=true)",
+    )
+    serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
     _store_args(serve)
@@ -243,6 +250,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         seed_actors=getattr(args, "seed_actors", None),
         index_refresh=getattr(args, "index_refresh", None),
         seed=getattr(args, "seed", None),
+        production=getattr(args, "production", None),
     )
 
 

@@ -2,9 +2,9 @@
 
 Two halves:
 
-* :class:`DocumentLimits`, a validation rule that checks what the document alone decides
-  (operations, depth, aliases, directives, duplicated fields). It depends on nothing but
-  the document, so it is one class built once and validation stays cacheable.
+* :func:`check_document`, run before graphql-core's validation and cached with it
+  (:mod:`api.validation`): what the document alone decides (operations, depth, aliases,
+  directives, repeated fields). A document over a limit gets only the limit's error.
 * :class:`RequestLimits`, a schema extension that prices the chosen operation with its
   variables (:func:`operation_cost`) and charges the price to the client's budget, with
   rate limits for mutations, sign-in and expensive queries (the ``limits`` library).
@@ -30,15 +30,12 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLField,
-    GraphQLList,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    ValidationContext,
-    ValidationRule,
     get_named_type,
     get_nullable_type,
     is_list_type,
@@ -141,9 +138,9 @@ class _Walker:
         return found
 
 
-def _local_checks(node: Any) -> Iterator[GraphQLError]:
+def _local_checks(document: DocumentNode) -> Iterator[GraphQLError]:
     """Directives on one node, and one field repeated, anywhere in the document."""
-    stack = [node]
+    stack: list[Any] = list(document.definitions)
     while stack:
         current = stack.pop()
         directives = getattr(current, "directives", None) or ()
@@ -195,7 +192,7 @@ def check_document(document: DocumentNode) -> list[GraphQLError]:
         if found.depth > MAX_DEPTH:
             return [
                 limit_error(
-                    "depth", f"the query is {found.depth} levels deep; the limit is {MAX_DEPTH}"
+                    "depth", f"the query depth is {found.depth} levels; the limit is {MAX_DEPTH}"
                 )
             ]
         if found.aliases > MAX_ALIASES:
@@ -206,15 +203,6 @@ def check_document(document: DocumentNode) -> list[GraphQLError]:
                 )
             ]
     return []
-
-
-class DocumentLimits(ValidationRule):
-    """:func:`check_document` as a validation rule: one class, so validation is cached."""
-
-    def __init__(self, context: ValidationContext) -> None:
-        super().__init__(context)
-        for error in check_document(context.document):
-            context.report_error(error)
 
 
 # --- what the operation costs --------------------------------------------------------
@@ -267,14 +255,16 @@ class _Pricer:
         self.memo[key] = found
         return found
 
-    def field(self, node: FieldNode, parent: GraphQLNamedType | None, carry: dict[str, int]) -> float:
+    def field(
+        self, node: FieldNode, parent: GraphQLNamedType | None, carry: dict[str, int]
+    ) -> float:
         name = node.name.value
         definition = self._definition(parent, name)
         own = FIELD_WEIGHTS.get(name, 1)
         if definition is None:  # __typename, or an unknown field the spec's rules report
             return float(own)
         args = self._int_args(node, definition)
-        returned = get_nullable_type(definition.type)  # type: ignore[type-var]
+        returned = get_nullable_type(definition.type)
         times = 1
         if is_list_type(returned):
             times = LIST_SIZE
@@ -412,13 +402,19 @@ class RateLimiter:
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """The limits of one app: its rate limiter (None: no per-minute budgets) and max cost."""
+    """The limits of one app: rate limiter (None: no per-minute budgets), max cost, and
+    whether introspection and field suggestions are on (off with ``serve --production``)."""
 
     limiter: RateLimiter | None = None
     max_cost: int = MAX_COST
+    introspection: bool = True
+    suggestions: bool = True  # "Did you mean ...?" in validation and coercion errors
 
 
-current_policy: ContextVar[Policy] = ContextVar("current_policy", default=Policy())
+current_policy: ContextVar[Policy] = ContextVar(
+    "current_policy",
+    default=Policy(),  # noqa: B039  # frozen, never mutated
+)
 """Set per request by the HTTP view, so two apps in one process keep their own limits."""
 
 
@@ -443,7 +439,7 @@ class RequestLimits(SchemaExtension):
         yield
         ec = self.execution_context
         document = ec.graphql_document
-        if document is None or ec.provided_operation_name is not None:
+        if document is None or ec._provided_operation_name is not None:
             return
         operations = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
         if operations > 1:
@@ -457,12 +453,12 @@ class RequestLimits(SchemaExtension):
         if document is not None and not ec.result:
             error = self._check(document)
             if error is not None:
-                ec.result = ExecutionResult(data=None, errors=[error])  # type: ignore[assignment]
+                ec.result = ExecutionResult(data=None, errors=[error])
         yield
 
     def _check(self, document: DocumentNode) -> GraphQLError | None:
         ec = self.execution_context
-        name = ec.provided_operation_name
+        name = ec._provided_operation_name
         policy = current_policy.get()
         cost = operation_cost(ec.schema._schema, document, name, ec.variables)
         if cost > policy.max_cost:

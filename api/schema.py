@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -16,6 +16,7 @@ from api import types as t
 from api.examples import ExamplesQuery
 from api.identity.audit import AuditMutations
 from api.identity.graphql import IdentityMutation, IdentityQuery
+from api.limits import RequestLimits, current_policy
 from api.matching import MatchingQuery
 from api.mutations import Mutation
 from api.network import NetworkQuery
@@ -239,12 +240,20 @@ class GraphErrorCodes(SchemaExtension):
                 error.extensions = extensions
 
 
-def _mask(error: GraphQLError) -> bool:
-    return error.original_error is not None and not isinstance(error.original_error, GraphError)
+def _unexpected(error: GraphQLError) -> bool:
+    """True for a crash: an exception that is neither ours (GraphError) nor GraphQL's own
+    (parse, validation, variable coercion, limits), whose message must not leak."""
+    return error.original_error is not None and not isinstance(
+        error.original_error, GraphError | GraphQLError
+    )
+
+
+_mask = _unexpected
 
 
 class WijknetSchema(strawberry.Schema):
-    """Logs expected errors (bad input, store unavailable) as one line, not a traceback."""
+    """Logs expected errors (bad input, store unavailable, a malformed or refused query) as
+    one line, not a traceback; hides suggestions when the app's policy says so."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -253,9 +262,18 @@ class WijknetSchema(strawberry.Schema):
         for error in errors:
             if isinstance(error.original_error, GraphError):
                 log.info("%s: %s", error.original_error.code, error.original_error)
-            else:
+            elif _unexpected(error):
                 unexpected.append(error)
+            else:
+                log.info("refused: %s", error.message.splitlines()[0][:200])
         super().process_errors(unexpected, execution_context)
+
+    def _get_custom_context_kwargs(
+        self, operation_extensions: dict[str, Any] | None = None, *, sync: bool = False
+    ) -> dict[str, Any]:
+        kwargs = super()._get_custom_context_kwargs(operation_extensions, sync=sync)
+        kwargs["hide_suggestions"] = not current_policy.get().suggestions
+        return kwargs
 
 
 @strawberry.type(name="Mutation")
@@ -281,6 +299,7 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             lambda **_: ParserCache(maxsize=1024),
             Limits,
+            RequestLimits,
             GraphErrorCodes,
             AuditMutations,
             lambda **_: MaskErrors(

@@ -78,13 +78,19 @@ class Settings:
     oidc_client_id: str = ""
     oidc_client_secret: str = ""
     oidc_name: str = "je organisatie"
+    production: bool = False  # no GraphiQL, no introspection, no "Did you mean" suggestions
+    limits: bool = True  # cost limit and per-minute budgets (off only to measure their cost)
+    max_cost: int = 20_000  # per request; see api.limits
+    cost_budget: int = 200_000  # cost per minute per identity (account, else address)
+    mutation_budget: int = 60  # mutations per minute per identity
+    expensive_budget: int = 120  # network, suggestions, paths per minute per identity
+    sign_in_budget: int = 10  # sign-in attempts per minute per identity
+    deadline: int = 10  # seconds one request may take
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Read ``WIJKNET_*`` variables; a bad value raises SettingsError naming it."""
-        flag = environ.get("WIJKNET_GRAPHIQL", "true").lower()
-        if flag not in ("true", "false", "1", "0", "yes", "no"):
-            raise SettingsError(f"WIJKNET_GRAPHIQL must be true or false, got {flag!r}")
+        flag = _bool(environ, "WIJKNET_GRAPHIQL", True)
         return cls(
             store=environ.get("WIJKNET_STORE") or environ.get("WIJKNET_DB") or DEFAULT_PATH,
             neo4j_user=environ.get("WIJKNET_NEO4J_USER", "neo4j"),
@@ -94,7 +100,7 @@ class Settings:
             port=_int(environ, "WIJKNET_PORT", 8000, 1, 65535),
             seed_actors=_int(environ, "WIJKNET_SEED_ACTORS", DEFAULT_SEED_ACTORS, 0, 2_000_000),
             seed=_int(environ, "WIJKNET_SEED", 42, 0, 2**31),
-            graphiql=flag in ("true", "1", "yes"),
+            graphiql=flag,
             index_refresh=_int(environ, "WIJKNET_INDEX_REFRESH", 0, 0, 86_400),
             ranker=environ.get("WIJKNET_RANKER", ""),
             identity_db=environ.get("WIJKNET_IDENTITY_DB", ""),
@@ -113,6 +119,14 @@ class Settings:
             oidc_client_id=environ.get("WIJKNET_OIDC_CLIENT_ID", ""),
             oidc_client_secret=environ.get("WIJKNET_OIDC_CLIENT_SECRET", ""),
             oidc_name=environ.get("WIJKNET_OIDC_NAME", "je organisatie"),
+            production=_bool(environ, "WIJKNET_PRODUCTION", False),
+            limits=_bool(environ, "WIJKNET_LIMITS", True),
+            max_cost=_int(environ, "WIJKNET_MAX_COST", 20_000, 100, 10**9),
+            cost_budget=_int(environ, "WIJKNET_COST_BUDGET", 200_000, 100, 10**12),
+            mutation_budget=_int(environ, "WIJKNET_MUTATION_BUDGET", 60, 1, 10**9),
+            expensive_budget=_int(environ, "WIJKNET_EXPENSIVE_BUDGET", 120, 1, 10**9),
+            sign_in_budget=_int(environ, "WIJKNET_SIGN_IN_BUDGET", 10, 1, 10**9),
+            deadline=_int(environ, "WIJKNET_DEADLINE", 10, 1, 3_600),
         )
 
     def with_overrides(self, **values: Any) -> Settings:

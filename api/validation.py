@@ -10,25 +10,25 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterator
 
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule, GraphQLError, NoSchemaIntrospectionCustomRule, validate
 from strawberry.extensions import SchemaExtension
-from strawberry.extensions.max_aliases import create_validator as _aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as _depth_rule
-from strawberry.schema.schema import validate_document
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
-MAX_DEPTH = 12
-MAX_ALIASES = 30
+from api.limits import check_document, current_policy
+
 MAX_TOKENS = 4000
 CACHE_SIZE = 1024
 
-LIMIT_RULES: tuple[type[ASTValidationRule], ...] = (
-    _depth_rule(MAX_DEPTH, None),
-    _aliases_rule(MAX_ALIASES),
-)
-"""The rules every document must pass besides the GraphQL spec's; built once. Add a rule
-here (a class, not a per-request instance) and validation stays cacheable."""
+LIMIT_RULES: tuple[type[ASTValidationRule], ...] = ()
+"""Rules every document must pass besides the GraphQL spec's; built once. Add a rule here
+(a class, not a per-request instance) and validation stays cacheable. Depth, aliases,
+operations, directives and repeated fields are checked before, by
+:func:`api.limits.check_document`, which expands fragments once each."""
+_STRAWBERRY_RULES = (MaybeNullValidationRule, OneOfInputValidationRule)
+_NO_INTROSPECTION = (NoSchemaIntrospectionCustomRule,)
 
-_Key = tuple[str, tuple[type[ASTValidationRule], ...]]
+_Key = tuple[str, tuple[type[ASTValidationRule], ...], bool]
 
 
 class _Cache:
@@ -63,7 +63,7 @@ validation_cache = _Cache(CACHE_SIZE)
 
 
 class Limits(SchemaExtension):
-    """Cap tokens (at parse), depth and aliases (at validation); cache the validation.
+    """Cap tokens (at parse), the document's shape (at validation); cache the validation.
 
     Validation depends only on the document, which depends only on the query text (the
     token cap is fixed), so its result is reused for every request with the same text.
@@ -75,16 +75,26 @@ class Limits(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         ctx = self.execution_context
-        rules = (*ctx.validation_rules, *LIMIT_RULES)
+        policy = current_policy.get()
+        rules = (*ctx.validation_rules, *LIMIT_RULES, *_STRAWBERRY_RULES)
+        if not policy.introspection:
+            rules = (*rules, *_NO_INTROSPECTION)
+        hide = not policy.suggestions
         document = ctx.graphql_document
         assert document is not None  # parsing succeeded, or we would not validate
+        schema = ctx.schema._schema
         if ctx.query is None:  # a pre-parsed document: nothing to key on
-            ctx.pre_execution_errors = validate_document(ctx.schema._schema, document, rules)
+            ctx.pre_execution_errors = check_document(document) or validate(
+                schema, document, rules, hide_suggestions=hide
+            )
         else:
-            key = (ctx.query, rules)
+            key = (ctx.query, rules, hide)
             errors = validation_cache.get(key)
             if errors is None:
-                errors = tuple(validate_document(ctx.schema._schema, document, rules))
+                errors = tuple(
+                    check_document(document)
+                    or validate(schema, document, rules, hide_suggestions=hide)
+                )
                 validation_cache.put(key, errors)
             ctx.pre_execution_errors = list(errors)
         yield
