@@ -40,7 +40,6 @@ from graphql import (
     get_nullable_type,
     is_list_type,
 )
-from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from graphql.utilities import value_from_ast
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.storage import MemoryStorage
@@ -54,6 +53,11 @@ MAX_ALIASES = 30
 MAX_DIRECTIVES = 4  # on one field, fragment or operation
 MAX_REPEATS = 10  # the same field (response name) in one selection set
 MAX_COST = 20_000
+MAX_LIST_ITEMS = 100
+"""Items in one list argument (or list inside an input object)."""
+MAX_STRING = 10_000
+"""Characters in any one string argument; fields have their own, smaller limits
+(names 200, descriptions 4,000, the ``text`` filter 200: graph.model, graph.store)."""
 LIST_SIZE = 10
 """What a list without ``first`` (knows, members, skills, ...) counts as."""
 
@@ -66,6 +70,9 @@ FIELD_WEIGHTS: Mapping[str, int] = {
 }
 """Fields whose resolver does more than a lookup: their own price, before what they select."""
 EXPENSIVE = frozenset(FIELD_WEIGHTS)
+INTROSPECTION_WEIGHT = 500
+"""``__schema`` or ``__type``, whatever it selects (graphql-core bounds its depth)."""
+_META = frozenset({"__schema", "__type"})
 SIGN_IN = frozenset({"signIn", "requestSignIn", "signInWithCode", "login", "requestMagicLink"})
 """Mutations rate-limited as sign-in attempts (the names the identity work may use)."""
 
@@ -109,7 +116,9 @@ class _Walker:
             return out
         for node in sel.selections:
             if isinstance(node, FieldNode):
-                inner = self.shape(node.selection_set)
+                # introspection has its own depth rule (graphql-core's) and is off in
+                # production; a schema query is deeper than any of ours
+                inner = _Shape() if node.name.value in _META else self.shape(node.selection_set)
                 out.aliases += inner.aliases + (node.alias is not None)
                 out.depth = max(out.depth, inner.depth + 1)
             elif isinstance(node, InlineFragmentNode):
@@ -221,6 +230,7 @@ class _Pricer:
         self.fragments = fragments
         self.variables = dict(variables or {})
         self.memo: dict[tuple[str, tuple[tuple[str, int], ...]], float] = {}
+        self.problem: str | None = None
 
     def price(
         self, sel: SelectionSetNode | None, parent: GraphQLNamedType | None, carry: dict[str, int]
@@ -261,6 +271,8 @@ class _Pricer:
         name = node.name.value
         definition = self._definition(parent, name)
         own = FIELD_WEIGHTS.get(name, 1)
+        if name in _META:
+            return float(INTROSPECTION_WEIGHT)
         if definition is None:  # __typename, or an unknown field the spec's rules report
             return float(own)
         args = self._int_args(node, definition)
@@ -279,10 +291,6 @@ class _Pricer:
         return own + max(times, 0) * inner
 
     def _definition(self, parent: GraphQLNamedType | None, name: str) -> GraphQLField | None:
-        if name == "__schema" and parent is self.schema.query_type:
-            return SchemaMetaFieldDef
-        if name == "__type" and parent is self.schema.query_type:
-            return TypeMetaFieldDef
         fields = getattr(parent, "fields", None)
         return fields.get(name) if fields else None
 
@@ -295,9 +303,26 @@ class _Pricer:
                 value = value_from_ast(given[arg_name], arg.type, self.variables)
             if value is None:
                 value = arg.default_value
+            if self.problem is None:
+                self.problem = _oversized(value, arg_name)
             if isinstance(value, int) and not isinstance(value, bool):
                 out[arg_name] = value
         return out
+
+
+def _oversized(value: Any, name: str) -> str | None:
+    """What is too big in one argument's value, or None."""
+    if isinstance(value, str) and len(value) > MAX_STRING:
+        return f"the argument {name!r} has {len(value):,} characters; the limit is {MAX_STRING:,}"
+    if isinstance(value, list | tuple):
+        if len(value) > MAX_LIST_ITEMS:
+            return (
+                f"the argument {name!r} lists {len(value):,} items; the limit is {MAX_LIST_ITEMS}"
+            )
+        return next((p for v in value if (p := _oversized(v, name))), None)
+    if isinstance(value, dict):
+        return next((p for k, v in value.items() if (p := _oversized(v, f"{name}.{k}"))), None)
+    return None
 
 
 def operation_cost(
@@ -306,9 +331,20 @@ def operation_cost(
     operation_name: str | None,
     variables: Mapping[str, Any] | None,
 ) -> float:
+    """The price of the operation alone; see :func:`price_operation`."""
+    return price_operation(schema, document, operation_name, variables)[0]
+
+
+def price_operation(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+) -> tuple[float, str | None]:
     """Price of the operation: every field 1 (or its weight in FIELD_WEIGHTS), plus what it
     selects times how many items it returns: ``first``, the page size of a connection, or
-    LIST_SIZE for a list without one. Nested lists multiply."""
+    LIST_SIZE for a list without one. Nested lists multiply. Also says what argument, if
+    any, is over MAX_STRING or MAX_LIST_ITEMS."""
     fragments: dict[str, FragmentDefinitionNode] = {}
     operation: OperationDefinitionNode | None = None
     for d in document.definitions:
@@ -319,13 +355,14 @@ def operation_cost(
         ):
             operation = operation or d
     if operation is None:
-        return 0.0
+        return 0.0, None
     root: GraphQLObjectType | None = {
         "query": schema.query_type,
         "mutation": schema.mutation_type,
         "subscription": schema.subscription_type,
     }[operation.operation.value]
-    return _Pricer(schema, fragments, variables).price(operation.selection_set, root, {})
+    pricer = _Pricer(schema, fragments, variables)
+    return pricer.price(operation.selection_set, root, {}), pricer.problem
 
 
 def root_fields(document: DocumentNode, operation_name: str | None) -> tuple[str, set[str]]:
@@ -460,7 +497,9 @@ class RequestLimits(SchemaExtension):
         ec = self.execution_context
         name = ec._provided_operation_name
         policy = current_policy.get()
-        cost = operation_cost(ec.schema._schema, document, name, ec.variables)
+        cost, problem = price_operation(ec.schema._schema, document, name, ec.variables)
+        if problem is not None:
+            return limit_error("input", problem)
         if cost > policy.max_cost:
             shown = "unbounded" if math.isinf(cost) else f"{int(cost):,}"
             return limit_error(

@@ -25,7 +25,7 @@ from api.types import DEFAULT_PAGE
 from api.validation import Limits
 from graph import model as m
 from graph.errors import GraphError
-from graph.store import MAX_PAGE, NodeFilter
+from graph.store import MAX_PAGE, MAX_SEARCH, NodeFilter
 
 log = logging.getLogger("wijknet.api")
 SOCIAL_TYPES = (
@@ -81,7 +81,7 @@ class Query(MatchingQuery, NetworkQuery, IdentityQuery, ExamplesQuery):
     @strawberry.field(
         description="Actors, filtered and paged. `place` includes everything inside it; "
         "`skill` matches HAS_SKILL and OFFERS; `text` matches every word in name or "
-        f"description. At most {MAX_PAGE} per page."
+        f"description (at most {MAX_SEARCH} characters). At most {MAX_PAGE} per page."
     )
     async def actors(
         self,
@@ -112,7 +112,8 @@ class Query(MatchingQuery, NetworkQuery, IdentityQuery, ExamplesQuery):
 
     @strawberry.field(
         description="Initiatives, filtered and paged. `skill` matches what they NEED; "
-        "`theme` what they are ABOUT."
+        f"`theme` what they are ABOUT; `text` (at most {MAX_SEARCH} characters) every word "
+        "in name or description."
     )
     async def initiatives(
         self,
@@ -142,7 +143,9 @@ class Query(MatchingQuery, NetworkQuery, IdentityQuery, ExamplesQuery):
         found = await info.context.nodes.load(code)
         return t.Place.of(found) if isinstance(found, m.Place) else None
 
-    @strawberry.field(description="Places, by name text, in code order.")
+    @strawberry.field(
+        description=f"Places, by name text (at most {MAX_SEARCH} characters), in code order."
+    )
     async def places(
         self,
         info: t.Ctx,

@@ -51,6 +51,7 @@ from graph.model import (
     rel_provenance,
     without_inherited_provenance,
 )
+from graph.text import escape_cell, unescape_cell
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -481,7 +482,7 @@ def _rows(path: Path, parsed: Parsed) -> Iterator[_Row]:
                 elif any(v.strip() for h, v in zip(header, values, strict=False) if not h):
                     parsed.problem(name, "has a value in a column without a name", line)
                 else:
-                    row = {h: v for h, v in zip(header, values, strict=False) if h}
+                    row = {h: unescape_cell(v) for h, v in zip(header, values, strict=False) if h}
                     yield _Row(name, line, row, path.parent.name)
     except UnicodeDecodeError:
         raw = path.read_bytes()
@@ -782,6 +783,8 @@ def _cell(value: object) -> str:
 
 def write_tables(folder: Path, tables: Mapping[str, Sequence[Sequence[str]]]) -> None:
     """Write each table to ``folder/name`` (UTF-8, comma separated), replacing old files.
+    Cells a spreadsheet would run as a formula are escaped (:func:`graph.text.escape_cell`;
+    the import takes the escape off again).
 
     Every file is written in full beside its target first and only then moved into
     place, so a failed export leaves no half-written file behind.
@@ -793,7 +796,9 @@ def write_tables(folder: Path, tables: Mapping[str, Sequence[Sequence[str]]]) ->
             tmp = folder / f".{name}.tmp"
             temporary.append((tmp, folder / name))
             with tmp.open("w", encoding="utf-8", newline="") as fh:
-                csv.writer(fh, lineterminator="\n").writerows(rows)
+                csv.writer(fh, lineterminator="\n").writerows(
+                    [escape_cell(c) for c in row] for row in rows
+                )
                 fh.flush()
                 os.fsync(fh.fileno())
         for tmp, final in temporary:

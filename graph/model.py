@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any, NewType, TypeVar
 
 from graph.errors import InvalidInput
+from graph.text import check_text
 
 NodeId = NewType("NodeId", str)
 E = TypeVar("E", bound=StrEnum)
@@ -189,10 +190,7 @@ def _text(value: object, field_name: str, *, required: bool, limit: int) -> None
         raise InvalidInput("must be text", field=field_name)
     if required and not value.strip():
         raise InvalidInput("is required and may not be blank", field=field_name)
-    if len(value) > limit:
-        raise InvalidInput(
-            f"is too long ({len(value)} characters, at most {limit})", field=field_name
-        )
+    check_text(value, field_name, limit=limit)
 
 
 def _enum(enum: type[E], value: object, field_name: str) -> E:

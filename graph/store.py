@@ -40,8 +40,11 @@ from graph.model import (
     Visibility,
     check_endpoints,
 )
+from graph.text import check_text
 
 MAX_PAGE = 500
+MAX_SEARCH = 200
+"""Characters in a ``text`` filter."""
 MAX_HOPS = 8
 
 #: Relationship types through which a node is "in" a place.
@@ -101,6 +104,8 @@ class NodeFilter:
             object.__setattr__(
                 self, "visibility", frozenset(Visibility(v) for v in self.visibility)
             )
+        if self.text is not None:
+            check_text(self.text, "text", limit=MAX_SEARCH)
         if not self.kinds:
             raise InvalidInput("name at least one kind", field="kind")
         if self.stage is not None and self.kinds != {NodeKind.INITIATIVE}:

@@ -23,6 +23,7 @@ from typing import IO, Any
 import networkx as nx
 import numpy as np
 
+from graph.text import escape_cell
 from matching.analytics import EDGE_TYPES, Network
 from matching.index import MatchIndex
 
@@ -277,16 +278,19 @@ def csv_tables(g: nx.Graph) -> dict[str, str]:
     w = csv.writer(nodes, lineterminator="\n")
     w.writerow(_NODE_COLUMNS)
     for node, d in g.nodes(data=True):
-        w.writerow([node, d["label"], *(_cell(d[c]) for c in _NODE_COLUMNS[2:])])
+        w.writerow([_cell(node), _cell(d["label"]), *(_cell(d[c]) for c in _NODE_COLUMNS[2:])])
     w = csv.writer(edges, lineterminator="\n")
     w.writerow(["Source", "Target", "Type", "relation", "provenance", "source"])
     for a, b, d in g.edges(data=True):
-        w.writerow([a, b, "Undirected", d["relation"], d["provenance"], d["source"]])
+        w.writerow(
+            [_cell(v) for v in (a, b, "Undirected", d["relation"], d["provenance"], d["source"])]
+        )
     return {"nodes.csv": nodes.getvalue(), "edges.csv": edges.getvalue()}
 
 
 def _cell(value: Any) -> str:
-    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+    """Text of a cell, escaped where a spreadsheet would run it as a formula."""
+    return escape_cell(("true" if value else "false") if isinstance(value, bool) else str(value))
 
 
 def write_path(g: nx.Graph, fmt: str, path: Path) -> list[Path]:
