@@ -15,14 +15,13 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import strawberry
-from starlette.concurrency import run_in_threadpool
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 
-from api import policy
+from api import heavy, policy
 from api import types as t
 from api.graphiql import STATIC_DIR
 from api.settings import Settings
@@ -507,10 +506,22 @@ class NetworkQuery:
         p = index.pos.get(place)
         if p is None or index.node_kind(p) is not m.NodeKind.PLACE:
             return None
-        net = a.cached_analyse(index, place, str(theme) if theme else None)
+        name = str(theme) if theme else None
+        net = await heavy.run(
+            ("analyse", id(index), place, name), a.cached_analyse, index, place, name
+        )
         loaded = await info.context.store.get_nodes([m.NodeId(i) for i in _referenced(net)])
         language = lang.value if lang is not None else info.context.lang
-        return _Builder(index, net, language, dict(loaded)).build(max_nodes, max_edges)
+        return await heavy.run(
+            ("map", id(index), id(net), language, max_nodes, max_edges, id(loaded)),
+            _build_map,
+            index,
+            net,
+            language,
+            dict(loaded),
+            max_nodes,
+            max_edges,
+        )
 
     @strawberry.field(
         description="Places with actors in them (gemeenten, stadsdelen, wijken, buurten), "
@@ -547,10 +558,27 @@ def _problem(status: int, message: str) -> Response:
     return Response(message + "\n", status_code=status, media_type="text/plain")
 
 
-def _serialise(graph: nx.Graph, fmt: str) -> bytes:
+def _download(
+    index: MatchIndex, place: str, theme: str | None, lang: str, cap: int | None, fmt: str
+) -> bytes:
+    """Analyse, redact and serialise a download (in the heavy pool: :mod:`api.heavy`)."""
+    net = a.cached_analyse(index, place, theme)
+    graph = public_graph(index, net, lang=lang, max_nodes=cap)
     buf = io.BytesIO()
     x.write(graph, fmt, buf)
     return buf.getvalue()
+
+
+def _build_map(
+    index: MatchIndex,
+    net: a.Network,
+    lang: str,
+    loaded: dict[m.NodeId, m.Node],
+    max_nodes: int,
+    max_edges: int,
+) -> NetworkMap:
+    """The GraphQL objects of a map (in the heavy pool: :mod:`api.heavy`)."""
+    return _Builder(index, net, lang, loaded).build(max_nodes, max_edges)
 
 
 async def download(request: Request) -> Response:
@@ -571,11 +599,18 @@ async def download(request: Request) -> Response:
     except ValueError:
         return _problem(400, "max_nodes must be a whole number of at least 0")
     try:
-        net = a.cached_analyse(index, place, theme)
+        body = await heavy.run(
+            ("download", id(index), place, theme, lang, cap, fmt),
+            _download,
+            index,
+            place,
+            theme,
+            lang,
+            cap,
+            fmt,
+        )
     except GraphError as exc:
         return _problem(404 if exc.code == "NOT_FOUND" else 400, str(exc))
-    graph = public_graph(index, net, lang=lang, max_nodes=cap)
-    body = await run_in_threadpool(_serialise, graph, fmt)
     name = f"wijknet-{place}{'-' + theme if theme else ''}{x.SUFFIX[fmt]}"
     return Response(
         body,
