@@ -488,7 +488,8 @@ def test_export_then_read_gives_the_same_graph(tmp_path: Path) -> None:
     ann = Actor(
         id=NodeId("res-1"),
         kind=ActorKind.RESIDENT,
-        name=" Ann;\nvan Dijk ",
+        name=' Ann;"van" Dijk ',  # a name has no line breaks (graph.text); a description may
+        description="eerste regel\ntweede regel",
         email="ann@example.nl",
         matchable=True,
     )
@@ -526,3 +527,37 @@ def test_export_then_read_gives_the_same_graph(tmp_path: Path) -> None:
     assert sorted(data.nodes, key=lambda n: n.id) == sorted(nodes, key=lambda n: n.id)
     assert sorted(data.rels, key=lambda r: r.key) == sorted(rels, key=lambda r: r.key)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(COLUMNS)  # no leftovers
+
+
+def test_formulas_are_escaped_in_files_and_read_back_as_written(tmp_path: Path) -> None:
+    names = [
+        "=cmd|' /C calc'!A0",
+        "+31 6 1234",
+        "-1+1",
+        "@SUM(A1)",
+        "'=al escaped",
+        "'s-Gravenhage",
+    ]
+    nodes: list[Node] = [
+        Actor(id=NodeId(f"ent-{i}"), kind=ActorKind.ENTERPRISE, name=name)
+        for i, name in enumerate(names)
+    ]
+    write_tables(tmp_path, export_tables(nodes, []))
+    text = (tmp_path / "actors.csv").read_text(encoding="utf-8")
+    cells = {row.split(",")[0]: row for row in text.splitlines()[1:]}
+    for i in range(len(names)):
+        row = cells[f"ent-{i}"]
+        assert not any(f",{c}" in row for c in "=+@") and ",-1" not in row, row
+    assert "'s-Gravenhage" in text and "''s-Gravenhage" not in text
+    assert sorted(load_dir(tmp_path).nodes, key=lambda n: n.id) == nodes
+
+
+def test_control_characters_are_refused_naming_file_line_and_column(tmp_path: Path) -> None:
+    folder = dataset(
+        tmp_path,
+        places=PLACES,
+        actors="id,kind,name,description\nres-1,resident,Fa\x00tima,\nres-2,resident,Bo,ok\x07\n",
+    )
+    found = problems(folder)
+    assert any("actors.csv line 2" in p and "name" in p and "U+0000" in p for p in found), found
+    assert any("actors.csv line 3" in p and "description" in p and "U+0007" in p for p in found)
