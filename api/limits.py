@@ -52,7 +52,7 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_DIRECTIVES = 4  # on one field, fragment or operation
 MAX_REPEATS = 10  # the same field (response name) in one selection set
-MAX_COST = 20_000
+MAX_COST = 50_000
 MAX_LIST_ITEMS = 100
 """Items in one list argument (or list inside an input object)."""
 MAX_STRING = 10_000
@@ -397,7 +397,7 @@ def root_fields(document: DocumentNode, operation_name: str | None) -> tuple[str
 class Budgets:
     """Per minute, per identity (an account, else the client's address)."""
 
-    cost: int = 200_000
+    cost: int = 1_000_000
     mutations: int = 60
     expensive: int = 120
     sign_in: int = 10

@@ -80,8 +80,8 @@ class Settings:
     oidc_name: str = "je organisatie"
     production: bool = False  # no GraphiQL, no introspection, no "Did you mean" suggestions
     limits: bool = True  # cost limit and per-minute budgets (off only to measure their cost)
-    max_cost: int = 20_000  # per request; see api.limits
-    cost_budget: int = 200_000  # cost per minute per identity (account, else address)
+    max_cost: int = 50_000  # per request; see api.limits
+    cost_budget: int = 1_000_000  # cost per minute per identity (account, else address)
     mutation_budget: int = 60  # mutations per minute per identity
     expensive_budget: int = 120  # network, suggestions, paths per minute per identity
     sign_in_budget: int = 10  # sign-in attempts per minute per identity
@@ -121,8 +121,8 @@ class Settings:
             oidc_name=environ.get("WIJKNET_OIDC_NAME", "je organisatie"),
             production=_bool(environ, "WIJKNET_PRODUCTION", False),
             limits=_bool(environ, "WIJKNET_LIMITS", True),
-            max_cost=_int(environ, "WIJKNET_MAX_COST", 20_000, 100, 10**9),
-            cost_budget=_int(environ, "WIJKNET_COST_BUDGET", 200_000, 100, 10**12),
+            max_cost=_int(environ, "WIJKNET_MAX_COST", 50_000, 100, 10**9),
+            cost_budget=_int(environ, "WIJKNET_COST_BUDGET", 1_000_000, 100, 10**12),
             mutation_budget=_int(environ, "WIJKNET_MUTATION_BUDGET", 60, 1, 10**9),
             expensive_budget=_int(environ, "WIJKNET_EXPENSIVE_BUDGET", 120, 1, 10**9),
             sign_in_budget=_int(environ, "WIJKNET_SIGN_IN_BUDGET", 10, 1, 10**9),

@@ -32,9 +32,20 @@ def check(source: dict[str, Any]) -> str:
 async def test_every_node_type_and_relationship_says_where_it_comes_from(
     client: AsyncClientSession,
 ) -> None:
+    # every actor, in pages: all 300 with their ties in one request is over the cost limit
+    actors_q = f"""query($after: String) {{
+      actors(first: 100, after: $after) {{ pageInfo {{ hasNextPage endCursor }}
+        edges {{ node {{ __typename id {SOURCE}
+        memberships {{ {SOURCE} }} supports {{ {SOURCE} }} }} }} }} }}"""
+    actor_edges: list[dict[str, Any]] = []
+    after = None
+    while True:
+        page = (await run(client, actors_q, after=after))["actors"]
+        actor_edges += page["edges"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
     q = f"""{{
-      actors(first: 500) {{ edges {{ node {{ __typename id {SOURCE}
-        memberships {{ {SOURCE} }} supports {{ {SOURCE} }} }} }} }}
       initiatives(first: 100) {{ edges {{ node {{ id {SOURCE}
         members {{ actor {{ id }} {SOURCE} }} supporters {{ {SOURCE} }} needs {{ {SOURCE} }}
       }} }} }}
@@ -45,7 +56,7 @@ async def test_every_node_type_and_relationship_says_where_it_comes_from(
     }}"""
     data = await run(client, q)
     seen: dict[str, set[str]] = {}
-    for edge in data["actors"]["edges"]:
+    for edge in actor_edges:
         node = edge["node"]
         seen.setdefault(node["__typename"], set()).add(check(node["source"]))
         for rel in ("memberships", "supports"):
@@ -82,13 +93,23 @@ async def test_every_node_type_and_relationship_says_where_it_comes_from(
 
 
 async def test_no_demo_relationship_touches_a_reference_body(client: AsyncClientSession) -> None:
-    q = f"""{{ actors(kind: [ENTERPRISE, ORGANISATION, MUNICIPALITY], first: 500) {{
+    # in pages: every body with all its ties at once is over the cost limit (api.limits)
+    q = f"""query($after: String) {{
+      actors(kind: [ENTERPRISE, ORGANISATION, MUNICIPALITY], first: 100, after: $after) {{
+      pageInfo {{ hasNextPage endCursor }}
       edges {{ node {{ id name {SOURCE}
         supports {{ {SOURCE} }} memberships {{ {SOURCE} }}
         partners {{ id }} knows {{ id {SOURCE} }}
         ... on Body {{ staff {{ id {SOURCE} }} }}
         ... on Enterprise {{ members {{ {SOURCE} }} supporters {{ {SOURCE} }} }} }} }} }} }}"""
-    bodies = [e["node"] for e in (await run(client, q))["actors"]["edges"]]
+    bodies: list[dict[str, Any]] = []
+    after = None
+    while True:
+        page = (await run(client, q, after=after))["actors"]
+        bodies += [e["node"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
     real = [b for b in bodies if b["source"]["kind"] == "REFERENCE"]
     assert "org-gemeente-den-haag" in {b["id"] for b in real}
     assert any(b["source"]["demo"] for b in bodies)  # the demo has bodies of its own
