@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from strawberry.dataloader import DataLoader
 
 from api.policy import ANONYMOUS, Viewer
-from graph.model import Node, NodeId, Relationship, RelType
-from graph.store import Direction, GraphStore, Neighbour
+from graph.model import Node, NodeId, Place, PlaceLevel, Relationship, RelType
+from graph.store import LOCATION_TYPES, Direction, GraphStore, Neighbour
 from matching import MatchIndex
 from matching.analytics import note_write
 
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from api.identity import Auth, Identity
 
 NeighbourKey = tuple[str, tuple[RelType, ...], Direction]
+Home = tuple[Place | None, Place | None]
+"""Where a node is (LIVES_IN / LOCATED_IN), and the same widened from a buurt to its wijk."""
 
 
 def _node_loader(store: GraphStore) -> DataLoader[str, Node | None]:
@@ -47,6 +49,30 @@ def _neighbour_loader(store: GraphStore) -> DataLoader[NeighbourKey, list[Neighb
     return DataLoader(load_fn=load)
 
 
+def _home_loader(store: GraphStore) -> DataLoader[str, Home]:
+    """Homes by node id. Not cached: every load waits for the next batch, so resolvers
+    that asked in one tick carry on in one tick and batch their own loads together
+    (``""`` is a key for a resolver that has nothing to ask but should keep step)."""
+
+    async def load(keys: list[str]) -> list[Home]:
+        ids = [NodeId(k) for k in dict.fromkeys(keys) if k]
+        located = await store.neighbours(ids, types=LOCATION_TYPES) if ids else {}
+        places: dict[str, Place] = {}
+        for node_id, found in located.items():
+            if found and isinstance(found[0].node, Place):
+                places[node_id] = found[0].node
+        buurten = list({p.id: p for p in places.values() if p.level is PlaceLevel.BUURT})
+        wijken = await store.neighbours(buurten, types=[RelType.PART_OF]) if buurten else {}
+        homes: dict[str, Home] = {}
+        for key, place in places.items():
+            up = wijken.get(place.id)
+            wijk = up[0].node if up and isinstance(up[0].node, Place) else None
+            homes[key] = (place, wijk or place)
+        return [homes.get(k, (None, None)) for k in keys]
+
+    return DataLoader(load_fn=load, cache=False)
+
+
 @dataclass(slots=True)
 class Context:
     """What every resolver gets as ``info.context``."""
@@ -59,10 +85,12 @@ class Context:
     auth: Auth | None = None  # how the request proved who it is (see api.identity.web)
     nodes: DataLoader[str, Node | None] = field(init=False)
     neighbours_loader: DataLoader[NeighbourKey, list[Neighbour]] = field(init=False)
+    homes: DataLoader[str, Home] = field(init=False)
 
     def __post_init__(self) -> None:
         self.nodes = _node_loader(self.store)
         self.neighbours_loader = _neighbour_loader(self.store)
+        self.homes = _home_loader(self.store)
 
     def wrote(self, nodes: Sequence[Node] = (), rels: Sequence[Relationship] = ()) -> None:
         """Tell the matching index about a write the store acknowledged."""

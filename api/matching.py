@@ -145,10 +145,12 @@ class MatchingQuery:
     ) -> list[PartnerSuggestion]:
         found = suggest_partners(_index(info), _target(initiative, draft), k=first, kinds=kinds)
         nodes = await _actors(info, [s.actor for s in found])
+        found = [s for s in found if s.actor in nodes]
+        actors = await t.wrap_all([nodes[s.actor] for s in found], info, ("actor",))
         language = _lang(info, lang)
         return [
             PartnerSuggestion(
-                actor=t.wrap(nodes[m.NodeId(s.actor)], info),  # type: ignore[arg-type]
+                actor=actor,  # type: ignore[arg-type]
                 score=s.score,
                 parts=ScoreParts(
                     skills=s.parts.skills,
@@ -160,8 +162,7 @@ class MatchingQuery:
                 reasons=_reasons(s.reasons, language),
                 path=[strawberry.ID(x) for x in s.path],
             )
-            for s in found
-            if m.NodeId(s.actor) in nodes
+            for s, actor in zip(found, actors, strict=True)
         ]
 
     @strawberry.field(
@@ -180,18 +181,19 @@ class MatchingQuery:
             _index(info), _target(initiative, draft), size=size
         )
         nodes = await _actors(info, [x.actor for x in result.members])
+        chosen = [x for x in result.members if x.actor in nodes]
+        actors = await t.wrap_all([nodes[x.actor] for x in chosen], info, ("members", "actor"))
         language = _lang(info, lang)
         return Coalition(
             members=[
                 CoalitionMember(
-                    actor=t.wrap(nodes[m.NodeId(x.actor)], info),  # type: ignore[arg-type]
+                    actor=actor,  # type: ignore[arg-type]
                     score=x.score,
                     covers=[_requirement(r, language) for r in x.covers],
                     reasons=_reasons(x.reasons, language),
                     path=[strawberry.ID(p) for p in x.path],
                 )
-                for x in result.members
-                if m.NodeId(x.actor) in nodes
+                for x, actor in zip(chosen, actors, strict=True)
             ],
             covered=[_requirement(r, language) for r in result.covered],
             missing=[_requirement(r, language) for r in result.missing],

@@ -260,7 +260,7 @@ class Mutation:
                 info.context.wrote([actor], rels)
         except _Refused as refused:
             return refused.error
-        return RegisterActorSuccess(actor=t.wrap(actor, info))  # type: ignore[arg-type]
+        return RegisterActorSuccess(actor=await t.wrap(actor, info))  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Start an initiative in a place, about one or more themes.")
     async def start_initiative(
@@ -315,7 +315,7 @@ class Mutation:
                 info.context.wrote([initiative], rels)
         except _Refused as refused:
             return refused.error
-        return StartInitiativeSuccess(initiative=t.wrap(initiative, info))  # type: ignore[arg-type]
+        return StartInitiativeSuccess(initiative=await t.wrap(initiative, info))  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Say that an initiative looks for a skill.")
     async def add_need(
@@ -353,7 +353,7 @@ class Mutation:
             return refused.error
         node = found[m.NodeId(str(initiative))]
         return AddNeedSuccess(
-            initiative=t.wrap(node, info),  # type: ignore[arg-type]
+            initiative=await t.wrap(node, info),  # type: ignore[arg-type]
             need=t.Need(
                 skill=t.Skill.of(skills[m.NodeId(str(skill))]),
                 urgency=urgency,
@@ -397,9 +397,9 @@ class Mutation:
         except _Refused as refused:
             return refused.error
         return JoinInitiativeSuccess(
-            initiative=t.wrap(groups[m.NodeId(str(initiative))], info),  # type: ignore[arg-type]
+            initiative=await t.wrap(groups[m.NodeId(str(initiative))], info),  # type: ignore[arg-type]
             member=t.Member(
-                actor=t.wrap(actors[m.NodeId(str(actor))], info),  # type: ignore[arg-type]
+                actor=await t.wrap(actors[m.NodeId(str(actor))], info),  # type: ignore[arg-type]
                 role=role,
                 since=since,
                 source=t.Source.of(m.Provenance.USER, ""),
@@ -452,7 +452,7 @@ class Mutation:
             return refused.error
         return LinkSuccess(
             type=type,
-            source=t.wrap(found[m.NodeId(str(source))], info),
-            target=t.wrap(found[m.NodeId(str(target))], info),
+            source=await t.wrap(found[m.NodeId(str(source))], info),
+            target=await t.wrap(found[m.NodeId(str(target))], info),
             how=how,
         )

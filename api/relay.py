@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from collections.abc import Iterable, Iterator
+from typing import Any, Generic, TypeVar
 
 import strawberry
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
+from graphql.language import SelectionSetNode
 
 from graph.store import Page, encode_cursor
 
 T = TypeVar("T")
+NODES = ("edges", "node")
+"""Where the items of a connection sit below it (for `selects`)."""
 
 
 @strawberry.type
@@ -29,7 +34,12 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
-    total_count: int = strawberry.field(description="All matches, not only this page.")
+    _total: strawberry.Private[int | None]
+
+    @strawberry.field(description="All matches, not only this page.")
+    def total_count(self) -> int:
+        assert self._total is not None, "the resolver did not ask the store to count"
+        return self._total
 
 
 def connection(page: Page, nodes: list[T], *, after: str | None) -> Connection[T]:
@@ -46,5 +56,46 @@ def connection(page: Page, nodes: list[T], *, after: str | None) -> Connection[T
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=page.end_cursor,
         ),
-        total_count=page.total,
+        _total=page.total,
     )
+
+
+def asks_total(info: Any) -> bool:
+    """Whether the query selects ``totalCount`` on the connection this resolver returns.
+
+    Counting every match can cost more than the page itself, so the store counts only
+    when asked.
+    """
+    return selects(info, "totalCount")
+
+
+def selects(info: Any, *path: str) -> bool:
+    """Whether the query selects ``path`` (field names, outermost first) below the field
+    being resolved, through fragments too. ``@skip``/``@include`` are not evaluated, so
+    this may say yes where the field is skipped, never no where it is asked."""
+    raw = info._raw_info
+    sets: list[SelectionSetNode | None] = [n.selection_set for n in raw.field_nodes]
+    for name in path:
+        found = list(_fields(sets, name, raw.fragments))
+        if not found:
+            return False
+        sets = [f.selection_set for f in found]
+    return True
+
+
+def _fields(
+    selection_sets: Iterable[SelectionSetNode | None], name: str, fragments: dict[str, Any]
+) -> Iterator[FieldNode]:
+    for selection_set in selection_sets:
+        if selection_set is None:
+            continue
+        for sel in selection_set.selections:
+            if isinstance(sel, FieldNode):
+                if sel.name.value == name:
+                    yield sel
+            elif isinstance(sel, InlineFragmentNode):
+                yield from _fields([sel.selection_set], name, fragments)
+            elif isinstance(sel, FragmentSpreadNode):
+                fragment = fragments.get(sel.name.value)
+                if fragment is not None:
+                    yield from _fields([fragment.selection_set], name, fragments)

@@ -20,7 +20,7 @@ from api.limits import RequestLimits, current_policy
 from api.matching import MatchingQuery
 from api.mutations import Mutation
 from api.network import NetworkQuery
-from api.relay import Connection, connection
+from api.relay import NODES, Connection, asks_total, connection
 from api.types import DEFAULT_PAGE
 from api.validation import Limits
 from graph import model as m
@@ -71,12 +71,12 @@ class Query(MatchingQuery, NetworkQuery, IdentityQuery, ExamplesQuery):
     @strawberry.field(description="Any node by id.")
     async def node(self, info: t.Ctx, id: strawberry.ID) -> t.Node | None:
         found = await info.context.nodes.load(str(id))
-        return t.wrap(found, info) if found else None
+        return await t.wrap(found, info, ()) if found else None
 
     @strawberry.field(description="An actor by id.")
     async def actor(self, info: t.Ctx, id: strawberry.ID) -> t.Actor | None:
         found = await info.context.nodes.load(str(id))
-        return t.wrap(found, info) if isinstance(found, m.Actor) else None  # type: ignore[return-value]
+        return await t.wrap(found, info, ()) if isinstance(found, m.Actor) else None  # type: ignore[return-value]
 
     @strawberry.field(
         description="Actors, filtered and paged. `place` includes everything inside it; "
@@ -102,13 +102,15 @@ class Query(MatchingQuery, NetworkQuery, IdentityQuery, ExamplesQuery):
             text=text or None,
             visibility=policy.text_search_visibility(info.context.viewer) if text else None,
         )
-        page = await info.context.store.list_nodes(flt, first=first, after=after)
-        return connection(page, [t.wrap(n, info) for n in page.items], after=after)  # type: ignore[misc]
+        page = await info.context.store.list_nodes(
+            flt, first=first, after=after, count=asks_total(info)
+        )
+        return connection(page, await t.wrap_all(page.items, info, NODES), after=after)  # type: ignore[arg-type]
 
     @strawberry.field(description="An initiative by id.")
     async def initiative(self, info: t.Ctx, id: strawberry.ID) -> t.Initiative | None:
         found = await info.context.nodes.load(str(id))
-        return t.wrap(found, info) if isinstance(found, m.Initiative) else None  # type: ignore[return-value]
+        return await t.wrap(found, info, ()) if isinstance(found, m.Initiative) else None  # type: ignore[return-value]
 
     @strawberry.field(
         description="Initiatives, filtered and paged. `skill` matches what they NEED; "
@@ -135,8 +137,10 @@ class Query(MatchingQuery, NetworkQuery, IdentityQuery, ExamplesQuery):
             stage=stage,
             visibility=policy.text_search_visibility(info.context.viewer) if text else None,
         )
-        page = await info.context.store.list_nodes(flt, first=first, after=after)
-        return connection(page, [t.wrap(n, info) for n in page.items], after=after)  # type: ignore[misc]
+        page = await info.context.store.list_nodes(
+            flt, first=first, after=after, count=asks_total(info)
+        )
+        return connection(page, await t.wrap_all(page.items, info, NODES), after=after)  # type: ignore[arg-type]
 
     @strawberry.field(description="A place by code: GM0518, WK051801, SD0518-ESC, PV28, ...")
     async def place(self, info: t.Ctx, code: str) -> t.Place | None:
@@ -154,7 +158,9 @@ class Query(MatchingQuery, NetworkQuery, IdentityQuery, ExamplesQuery):
         after: str | None = None,
     ) -> Connection[t.Place]:
         flt = NodeFilter(kinds=frozenset({m.NodeKind.PLACE}), text=text or None)
-        page = await info.context.store.list_nodes(flt, first=first, after=after)
+        page = await info.context.store.list_nodes(
+            flt, first=first, after=after, count=asks_total(info)
+        )
         return connection(page, [t.Place.of(n) for n in page.items], after=after)
 
     @strawberry.field(description="The skill taxonomy.")
@@ -190,7 +196,7 @@ class Query(MatchingQuery, NetworkQuery, IdentityQuery, ExamplesQuery):
         by_id = {n.id: n for n in found.nodes}
         return Path(
             length=len(found.rels),
-            nodes=[t.wrap(n, info) for n in found.nodes],
+            nodes=await t.wrap_all(found.nodes, info, ("nodes",)),
             steps=[
                 PathStep(
                     type=r.type,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -10,9 +11,9 @@ from strawberry.types import Info
 
 from api import policy
 from api.context import Context
-from api.relay import Connection, connection
+from api.relay import NODES, Connection, asks_total, connection, selects
 from graph import model as m
-from graph.store import Direction, NodeFilter
+from graph.store import Direction, Neighbour, NodeFilter
 
 if TYPE_CHECKING:
     from api.examples import SimilarExample
@@ -79,6 +80,11 @@ class Source:
 class Node:
     id: strawberry.ID
 
+    @classmethod
+    def resolve_type(cls, obj: Any, info: Any, type_: Any) -> str:
+        """The GraphQL type of an object we made: read from its class, no search."""
+        return str(obj.__strawberry_definition__.name)
+
 
 @strawberry.interface(
     description="A resident, ZZP'er, professional, enterprise, organisation or gemeente. "
@@ -91,36 +97,24 @@ class Actor(Node):
     visibility: m.Visibility
     matchable: bool
 
-    def _show(self) -> bool:
-        return not self.redacted
+    # Plain data is set by `wrap` (cheaper to serve than a resolver per field).
+    source: Source = strawberry.field(
+        description="Where this actor comes from (the detail only when shown)."
+    )
+    name: str = strawberry.field(description="Name, or '<kind> in <wijk>' when redacted.")
+    description: str | None
+    email: str | None
+    website: str | None
 
-    @strawberry.field(description="Where this actor comes from (the detail only when shown).")
-    def source(self) -> Source:
-        node = self._node
-        return Source.of(node.provenance, node.source if self._show() else "")
-
-    @strawberry.field(description="Name, or '<kind> in <wijk>' when redacted.")
-    async def name(self, info: Ctx) -> str:
-        if self._show():
-            return self._node.name
-        place = await _home(info, self._node.id, coarse=True)
-        return policy.redacted_name(self._node, place.name if place else None, info.context.lang)
-
-    @strawberry.field
-    def description(self) -> str | None:
-        return self._node.description if self._show() else None
-
-    @strawberry.field
-    def email(self) -> str | None:
-        return (self._node.email or None) if self._show() else None
-
-    @strawberry.field
-    def website(self) -> str | None:
-        return (self._node.website or None) if self._show() else None
+    @staticmethod
+    def _plain(node: m.Actor, show: bool) -> dict[str, Any]:
+        """The plain fields of this type beyond the shared ones (see `wrap`)."""
+        return {}
 
     @strawberry.field(description="Where the actor lives or is located (wijk only when redacted).")
     async def place(self, info: Ctx) -> Place | None:
-        node = await _home(info, self._node.id, coarse=self.redacted)
+        place, wijk = await info.context.homes.load(self._node.id)
+        node = wijk if self.redacted else place
         return Place.of(node) if node else None
 
     @strawberry.field(description="Skills (HAS_SKILL).")
@@ -140,14 +134,15 @@ class Actor(Node):
         if self.redacted:
             return []
         found = await info.context.neighbours(self._node.id, [R.MEMBER_OF])
+        groups = await _groups(found, info)
         return [
             Membership(
-                group=_group(n.node, info),
+                group=group,
                 role=_role(n.rel),
                 since=n.rel.props.get("since"),
                 source=Source.of_rel(n.rel, self._node, n.node),
             )
-            for n in found
+            for n, group in zip(found, groups, strict=True)
         ]
 
     @strawberry.field(description="People and bodies this actor knows (KNOWS, both ways).")
@@ -155,28 +150,29 @@ class Actor(Node):
         if self.redacted:
             return []
         found = await info.context.neighbours(self._node.id, [R.KNOWS])
-        return [wrap(n.node, info) for n in found]  # type: ignore[misc]
+        return await wrap_all([n.node for n in found], info)  # type: ignore[return-value]
 
     @strawberry.field(description="Partners (PARTNERS_WITH, both ways).")
     async def partners(self, info: Ctx) -> list[Node]:
         if self.redacted:
             return []
         found = await info.context.neighbours(self._node.id, [R.PARTNERS_WITH])
-        return [wrap(n.node, info) for n in found]
+        return await wrap_all([n.node for n in found], info)
 
     @strawberry.field(description="Initiatives and enterprises this actor supports, and how.")
     async def supports(self, info: Ctx) -> list[Support]:
         if self.redacted:
             return []
         found = await info.context.neighbours(self._node.id, [R.SUPPORTS])
+        groups = await _groups(found, info)
         return [
             Support(
-                group=_group(n.node, info),
+                group=group,
                 how=_how(n.rel),
                 since=n.rel.props.get("since"),
                 source=Source.of_rel(n.rel, self._node, n.node),
             )
-            for n in found
+            for n, group in zip(found, groups, strict=True)
         ]
 
 
@@ -187,46 +183,57 @@ class Resident(Actor):
 
 @strawberry.type(description="ZZP'er: a self-employed professional.")
 class Freelancer(Actor):
-    @strawberry.field
-    def profession(self) -> str | None:
-        return (self._node.profession or None) if not self.redacted else None
+    profession: str | None
+
+    @staticmethod
+    def _plain(node: m.Actor, show: bool) -> dict[str, Any]:
+        return {"profession": (node.profession or None) if show else None}
 
 
 @strawberry.type(description="Neighbourhood professional (opbouwwerker, wijkprofessional, ...).")
 class Professional(Actor):
-    @strawberry.field
-    def profession(self) -> str | None:
-        return (self._node.profession or None) if not self.redacted else None
+    profession: str | None
+
+    @staticmethod
+    def _plain(node: m.Actor, show: bool) -> dict[str, Any]:
+        return {"profession": (node.profession or None) if show else None}
 
     @strawberry.field(description="Employers (WORKS_FOR).")
     async def works_for(self, info: Ctx) -> list[Actor]:
         if self.redacted:
             return []
         found = await info.context.neighbours(self._node.id, [R.WORKS_FOR])
-        return [wrap(n.node, info) for n in found]  # type: ignore[misc]
+        return await wrap_all([n.node for n in found], info)  # type: ignore[return-value]
 
 
 @strawberry.interface(description="An enterprise, organisation or gemeente: a body with staff.")
 class Body(Actor):
-    @strawberry.field(description="e.g. bewonersbedrijf, housing_corporation, fund.")
-    def subtype(self) -> str | None:
-        return self._node.subtype or None
+    subtype: str | None = strawberry.field(
+        description="e.g. bewonersbedrijf, housing_corporation, fund."
+    )
+
+    @staticmethod
+    def _plain(node: m.Actor, show: bool) -> dict[str, Any]:
+        return {"subtype": node.subtype or None}
 
     @strawberry.field(description="Professionals who work here (WORKS_FOR).")
     async def staff(self, info: Ctx) -> list[Actor]:
         found = await info.context.neighbours(self._node.id, [R.WORKS_FOR], Direction.IN)
-        return [wrap(n.node, info) for n in found]  # type: ignore[misc]
+        return await wrap_all([n.node for n in found], info)  # type: ignore[return-value]
 
 
 @strawberry.type(description="Wijkonderneming, bewonersbedrijf, cooperative or local business.")
 class Enterprise(Body):
-    @strawberry.field
-    def legal_form(self) -> m.LegalForm | None:
-        return self._node.legal_form
+    legal_form: m.LegalForm | None
+    revenue_models: list[m.RevenueModel]
 
-    @strawberry.field
-    def revenue_models(self) -> list[m.RevenueModel]:
-        return list(self._node.revenue_models)
+    @staticmethod
+    def _plain(node: m.Actor, show: bool) -> dict[str, Any]:
+        return {
+            "subtype": node.subtype or None,
+            "legal_form": node.legal_form,
+            "revenue_models": list(node.revenue_models),
+        }
 
     @strawberry.field(description="Members and their roles.")
     async def members(self, info: Ctx) -> list[Member]:
@@ -239,9 +246,11 @@ class Enterprise(Body):
 
 @strawberry.type(description="Woningcorporatie, welzijnsorganisatie, fund, network organisation.")
 class Organisation(Body):
-    @strawberry.field
-    def legal_form(self) -> m.LegalForm | None:
-        return self._node.legal_form
+    legal_form: m.LegalForm | None
+
+    @staticmethod
+    def _plain(node: m.Actor, show: bool) -> dict[str, Any]:
+        return {"subtype": node.subtype or None, "legal_form": node.legal_form}
 
 
 @strawberry.type(description="A gemeente as an actor (its place is a Place of level MUNICIPALITY).")
@@ -254,31 +263,16 @@ class Initiative(Node):
     _node: strawberry.Private[m.Initiative]
     stage: m.InitiativeStage
     redacted: bool
-
-    @strawberry.field
-    async def name(self, info: Ctx) -> str:
-        if not self.redacted:
-            return self._node.name
-        place = await _home(info, self._node.id, coarse=True)
-        return policy.redacted_initiative_name(place.name if place else None)
-
-    @strawberry.field
-    def description(self) -> str | None:
-        return None if self.redacted else (self._node.description or None)
-
-    @strawberry.field(description="Year or date it started.")
-    def started(self) -> str | None:
-        return self._node.started or None
-
-    @strawberry.field(description="Where this initiative comes from.")
-    def source(self) -> Source:
-        node = self._node
-        return Source.of(node.provenance, "" if self.redacted else node.source)
+    # plain data, set by `wrap`
+    name: str
+    description: str | None
+    started: str | None = strawberry.field(description="Year or date it started.")
+    source: Source = strawberry.field(description="Where this initiative comes from.")
 
     @strawberry.field
     async def place(self, info: Ctx) -> Place | None:
-        node = await _home(info, self._node.id, coarse=False)
-        return Place.of(node) if node else None
+        place, _ = await info.context.homes.load(self._node.id)
+        return Place.of(place) if place else None
 
     @strawberry.field(description="Themes (ABOUT).")
     async def themes(self, info: Ctx) -> list[Theme]:
@@ -322,7 +316,7 @@ class Initiative(Node):
     @strawberry.field(description="Partners (PARTNERS_WITH, both ways).")
     async def partners(self, info: Ctx) -> list[Node]:
         found = await info.context.neighbours(self._node.id, [R.PARTNERS_WITH])
-        return [wrap(n.node, info) for n in found]
+        return await wrap_all([n.node for n in found], info)
 
     @strawberry.field(description="Instruments it uses: Right to Challenge, wijkbudget, ...")
     async def instruments(self, info: Ctx) -> list[Instrument]:
@@ -352,6 +346,18 @@ class Place(Node):
     name: str
     level: m.PlaceLevel
     verified: bool
+    cbs_code: str | None = strawberry.field(
+        description="CBS code, where checked against a CBS source."
+    )
+    display_name: str = strawberry.field(
+        description="The name people use: 'Den Haag' for the CBS name 's-Gravenhage; "
+        "otherwise the same as `name` (the official CBS name)."
+    )
+    inhabitants: Inhabitants | None = strawberry.field(
+        description="Published number of inhabitants (CBS Kerncijfers wijken en buurten) "
+        "with its year and source; null where no published figure was found."
+    )
+    source: Source = strawberry.field(description="Where the name and code come from.")
 
     @staticmethod
     def of(node: m.Node) -> Place:
@@ -363,29 +369,11 @@ class Place(Node):
             name=node.name,
             level=node.level,
             verified=node.verified,
+            cbs_code=node.cbs_code or None,
+            display_name=node.shown_name,
+            inhabitants=inhabitants_of(node),
+            source=Source.of_node(node),
         )
-
-    @strawberry.field(description="CBS code, where checked against a CBS source.")
-    def cbs_code(self) -> str | None:
-        return self._node.cbs_code or None
-
-    @strawberry.field(
-        description="The name people use: 'Den Haag' for the CBS name 's-Gravenhage; "
-        "otherwise the same as `name` (the official CBS name)."
-    )
-    def display_name(self) -> str:
-        return self._node.shown_name
-
-    @strawberry.field(
-        description="Published number of inhabitants (CBS Kerncijfers wijken en buurten) "
-        "with its year and source; null where no published figure was found."
-    )
-    def inhabitants(self) -> Inhabitants | None:
-        return inhabitants_of(self._node)
-
-    @strawberry.field(description="Where the name and code come from.")
-    def source(self) -> Source:
-        return Source.of_node(self._node)
 
     @strawberry.field
     async def parent(self, info: Ctx) -> Place | None:
@@ -411,8 +399,10 @@ class Place(Node):
         after: str | None = None,
     ) -> Connection[Actor]:
         flt = NodeFilter(kinds=actor_kinds(kind), place=self._node.id)
-        page = await info.context.store.list_nodes(flt, first=first, after=after)
-        return connection(page, [wrap(n, info) for n in page.items], after=after)  # type: ignore[misc]
+        page = await info.context.store.list_nodes(
+            flt, first=first, after=after, count=asks_total(info)
+        )
+        return connection(page, await wrap_all(page.items, info, NODES), after=after)  # type: ignore[arg-type]
 
     @strawberry.field(description="Initiatives in this place or any place inside it.")
     async def initiatives(
@@ -427,8 +417,10 @@ class Place(Node):
             place=self._node.id,
             theme=m.NodeId(theme) if theme else None,
         )
-        page = await info.context.store.list_nodes(flt, first=first, after=after)
-        return connection(page, [wrap(n, info) for n in page.items], after=after)  # type: ignore[misc]
+        page = await info.context.store.list_nodes(
+            flt, first=first, after=after, count=asks_total(info)
+        )
+        return connection(page, await wrap_all(page.items, info, NODES), after=after)  # type: ignore[arg-type]
 
 
 @strawberry.type(description="Something an actor can do and an initiative can need.")
@@ -436,25 +428,24 @@ class Skill(Node):
     _node: strawberry.Private[m.Skill]
     name_nl: str
     name_en: str
+    category: str | None
+    source: Source = strawberry.field(description="Where this skill comes from.")
 
     @staticmethod
     def of(node: m.Node) -> Skill:
         assert isinstance(node, m.Skill)
         return Skill(
-            _node=node, id=strawberry.ID(node.id), name_nl=node.name_nl, name_en=node.name_en
+            _node=node,
+            id=strawberry.ID(node.id),
+            name_nl=node.name_nl,
+            name_en=node.name_en,
+            category=node.category or None,
+            source=Source.of_node(node),
         )
 
     @strawberry.field(description="Label in the request's language, or `lang`.")
     def name(self, info: Ctx, lang: Lang | None = None) -> str:
         return self._node.name_en if _lang(info, lang) == "en" else self._node.name_nl
-
-    @strawberry.field
-    def category(self) -> str | None:
-        return self._node.category or None
-
-    @strawberry.field(description="Where this skill comes from.")
-    def source(self) -> Source:
-        return Source.of_node(self._node)
 
 
 @strawberry.type(description="What an initiative is about: energy, care, green, food, ...")
@@ -462,21 +453,22 @@ class Theme(Node):
     _node: strawberry.Private[m.Theme]
     name_nl: str
     name_en: str
+    source: Source = strawberry.field(description="Where this theme comes from.")
 
     @staticmethod
     def of(node: m.Node) -> Theme:
         assert isinstance(node, m.Theme)
         return Theme(
-            _node=node, id=strawberry.ID(node.id), name_nl=node.name_nl, name_en=node.name_en
+            _node=node,
+            id=strawberry.ID(node.id),
+            name_nl=node.name_nl,
+            name_en=node.name_en,
+            source=Source.of_node(node),
         )
 
     @strawberry.field
     def name(self, info: Ctx, lang: Lang | None = None) -> str:
         return self._node.name_en if _lang(info, lang) == "en" else self._node.name_nl
-
-    @strawberry.field(description="Where this theme comes from.")
-    def source(self) -> Source:
-        return Source.of_node(self._node)
 
 
 @strawberry.type(description="Right to Challenge, maatschappelijk aanbesteden, wijkbudget, ...")
@@ -561,22 +553,62 @@ _ACTOR_TYPES: dict[m.ActorKind, type[Actor]] = {
 }
 
 
-def wrap(node: m.Node, info: Ctx) -> Node:
-    """The GraphQL object for a domain node, as the viewer may see it."""
+async def wrap_all(
+    nodes: Sequence[m.Node], info: Ctx, at: tuple[str, ...] | None = ()
+) -> list[Node]:
+    """The GraphQL objects for domain nodes, as the viewer may see them.
+
+    Redacted actors and initiatives are named after their wijk: their homes are looked up
+    in one batch (through the request's DataLoader), so that `name`, like every other
+    field that is plain data, is an attribute rather than a resolver. ``at`` says where
+    the objects sit below the field being resolved (``("edges", "node")`` in a
+    connection): the homes are looked up only when the query asks for `name` there.
+    With None they are looked up always.
+    """
+    viewer = info.context.viewer
+    shown = [policy.sees_in_full(viewer, n) for n in nodes]
+    hidden = [n.id for n, show in zip(nodes, shown, strict=True) if not show]
+    wijken: dict[str, m.Place | None] = {}
+    if at is None or selects(info, *at, "name"):
+        # wait for the batch even with nothing to ask, to keep step with the others
+        homes = await info.context.homes.load_many(hidden or [""])
+        wijken = {i: wijk for i, (_, wijk) in zip(hidden, homes, strict=False)}
+    lang = info.context.lang
+    return [_wrap(n, show, wijken.get(n.id), lang) for n, show in zip(nodes, shown, strict=True)]
+
+
+async def wrap(node: m.Node, info: Ctx, at: tuple[str, ...] | None = None) -> Node:
+    """The GraphQL object for one domain node (see `wrap_all`)."""
+    return (await wrap_all([node], info, at))[0]
+
+
+def _wrap(node: m.Node, show: bool, wijk: m.Place | None, lang: str) -> Node:
     if isinstance(node, m.Actor):
-        full = policy.sees_in_full(info.context.viewer, node)
-        return _ACTOR_TYPES[node.kind](
+        cls = _ACTOR_TYPES[node.kind]
+        return cls(
             _node=node,
             id=strawberry.ID(node.id),
             kind=node.kind,
-            redacted=not full,
+            redacted=not show,
             visibility=node.visibility,
             matchable=node.matchable,
+            source=Source.of(node.provenance, node.source if show else ""),
+            name=node.name if show else policy.redacted_name(node, _name(wijk), lang),
+            description=node.description if show else None,
+            email=(node.email or None) if show else None,
+            website=(node.website or None) if show else None,
+            **cls._plain(node, show),
         )
     if isinstance(node, m.Initiative):
-        full = policy.sees_in_full(info.context.viewer, node)
         return Initiative(
-            _node=node, id=strawberry.ID(node.id), stage=node.stage, redacted=not full
+            _node=node,
+            id=strawberry.ID(node.id),
+            stage=node.stage,
+            redacted=not show,
+            name=node.name if show else policy.redacted_initiative_name(_name(wijk)),
+            description=(node.description or None) if show else None,
+            started=node.started or None,
+            source=Source.of(node.provenance, node.source if show else ""),
         )
     if isinstance(node, m.Place):
         return Place.of(node)
@@ -587,24 +619,14 @@ def wrap(node: m.Node, info: Ctx) -> Node:
     return Instrument.of(node)
 
 
-def _group(node: m.Node, info: Ctx) -> Initiative | Enterprise:
-    group = wrap(node, info)
-    assert isinstance(group, Initiative | Enterprise)
-    return group
+def _name(place: m.Place | None) -> str | None:
+    return place.name if place else None
 
 
-async def _home(info: Ctx, node_id: str, *, coarse: bool) -> m.Place | None:
-    """The place a node is in; with ``coarse`` a buurt is widened to its wijk."""
-    found = await info.context.neighbours(node_id, [R.LIVES_IN, R.LOCATED_IN])
-    if not found:
-        return None
-    place = found[0].node
-    assert isinstance(place, m.Place)
-    if coarse and place.level is m.PlaceLevel.BUURT:
-        up = await info.context.neighbours(place.id, [R.PART_OF])
-        if up and isinstance(up[0].node, m.Place):
-            return up[0].node
-    return place
+async def _groups(found: list[Neighbour], info: Ctx) -> list[Initiative | Enterprise]:
+    groups = await wrap_all([n.node for n in found], info, ("group",))
+    assert all(isinstance(g, Initiative | Enterprise) for g in groups)
+    return groups  # type: ignore[return-value]
 
 
 async def _targets(
@@ -616,27 +638,29 @@ async def _targets(
 
 async def _members(info: Ctx, group: m.Node) -> list[Member]:
     found = await info.context.neighbours(group.id, [R.MEMBER_OF], Direction.IN)
+    actors = await wrap_all([n.node for n in found], info, ("actor",))
     return [
         Member(
-            actor=wrap(n.node, info),  # type: ignore[arg-type]
+            actor=actor,  # type: ignore[arg-type]
             role=_role(n.rel),
             since=n.rel.props.get("since"),
             source=Source.of_rel(n.rel, n.node, group),
         )
-        for n in found
+        for n, actor in zip(found, actors, strict=True)
     ]
 
 
 async def _supporters(info: Ctx, group: m.Node) -> list[Supporter]:
     found = await info.context.neighbours(group.id, [R.SUPPORTS], Direction.IN)
+    actors = await wrap_all([n.node for n in found], info, ("actor",))
     return [
         Supporter(
-            actor=wrap(n.node, info),  # type: ignore[arg-type]
+            actor=actor,  # type: ignore[arg-type]
             how=_how(n.rel),
             since=n.rel.props.get("since"),
             source=Source.of_rel(n.rel, n.node, group),
         )
-        for n in found
+        for n, actor in zip(found, actors, strict=True)
     ]
 
 

@@ -347,7 +347,9 @@ class EmbeddedStore:
         if self._kind_of(node_id) is not kind:
             raise NotFound(f"there is no {kind.lower()} with id {node_id!r}", field=field_name)
 
-    async def list_nodes(self, flt: NodeFilter, *, first: int, after: str | None = None) -> Page:
+    async def list_nodes(
+        self, flt: NodeFilter, *, first: int, after: str | None = None, count: bool = True
+    ) -> Page:
         check_page_size(first)
         last = decode_cursor(after)
         self._ensure_loaded()
@@ -380,44 +382,56 @@ class EmbeddedStore:
         if plain:
             return self._page_by_kind(flt.kinds, first, last)
 
+        nodes = self._nodes
+
+        def admits(nid: str) -> bool:
+            node = nodes[nid]
+            if node.node_kind not in flt.kinds:
+                return False
+            if flt.visibility is not None and getattr(node, "visibility", None) not in (
+                flt.visibility
+            ):
+                return False
+            if flt.sight is not None and not flt.sight.admits(node):
+                return False
+            stage = node.stage if isinstance(node, Initiative) else None
+            if flt.stage is not None and stage is not flt.stage:
+                return False
+            return not flt.text or text_matches(search_text(node), flt.text)
+
+        if not count:  # only the page: stop at the first `first + 1` matches after the cursor
+            if candidates is None:
+                found = filter(admits, self._ids_by_kind(flt.kinds, last))
+                window = list(itertools.islice(found, first + 1))
+            else:
+                after_last = (n for n in candidates if last is None or n > last)
+                window = heapq.nsmallest(first + 1, filter(admits, after_last))
+            return self._page(window[:first], None, has_next=len(window) > first)
+
         pool: Iterable[str] = (
             candidates
             if candidates is not None
             else itertools.chain.from_iterable(self._by_kind[k] for k in flt.kinds)
         )
-        nodes = self._nodes
-        matched: list[str] = []
-        for nid in pool:
-            node = nodes[nid]
-            if node.node_kind not in flt.kinds:
-                continue
-            visibility = getattr(node, "visibility", None)
-            if flt.visibility is not None and visibility not in flt.visibility:
-                continue
-            if flt.sight is not None and not flt.sight.admits(node):
-                continue
-            stage = node.stage if isinstance(node, Initiative) else None
-            if flt.stage is not None and stage is not flt.stage:
-                continue
-            if flt.text and not text_matches(search_text(node), flt.text):
-                continue
-            matched.append(nid)
-        matched.sort()
+        matched = sorted(filter(admits, pool))
         start = 0 if last is None else bisect.bisect_right(matched, last)
         chosen = matched[start : start + first]
         return self._page(chosen, len(matched), has_next=start + first < len(matched))
 
-    def _page_by_kind(self, kinds: frozenset[NodeKind], first: int, last: str | None) -> Page:
-        lists = [self._by_kind[k] for k in sorted(kinds)]
-        total = sum(len(lst) for lst in lists)
+    def _ids_by_kind(self, kinds: frozenset[NodeKind], last: str | None) -> Iterator[str]:
+        """The ids of nodes of ``kinds`` after ``last``, in order, lazily."""
         iters = [
             lst.irange(minimum=last, inclusive=(False, True)) if last is not None else iter(lst)
-            for lst in lists
+            for lst in (self._by_kind[k] for k in sorted(kinds))
         ]
-        window = list(itertools.islice(heapq.merge(*iters), first + 1))
+        return heapq.merge(*iters)
+
+    def _page_by_kind(self, kinds: frozenset[NodeKind], first: int, last: str | None) -> Page:
+        total = sum(len(self._by_kind[k]) for k in kinds)
+        window = list(itertools.islice(self._ids_by_kind(kinds, last), first + 1))
         return self._page(window[:first], total, has_next=len(window) > first)
 
-    def _page(self, ids: list[str], total: int, *, has_next: bool) -> Page:
+    def _page(self, ids: list[str], total: int | None, *, has_next: bool) -> Page:
         nodes = self._nodes
         return Page(
             items=[nodes[i] for i in ids],

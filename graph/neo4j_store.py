@@ -207,10 +207,12 @@ class Neo4jStore:
         found: dict[str, list[Neighbour]] = {row["id"]: _neighbours_of(row) for row in rows}
         return {i: found.get(i, []) for i in ids}
 
-    async def list_nodes(self, flt: NodeFilter, *, first: int, after: str | None = None) -> Page:
+    async def list_nodes(
+        self, flt: NodeFilter, *, first: int, after: str | None = None, count: bool = True
+    ) -> Page:
         check_page_size(first)
         last = decode_cursor(after)
-        return await self._read(_list_nodes, flt, first, last)
+        return await self._read(_list_nodes, flt, first, last, count)
 
     async def shortest_path(
         self,
@@ -335,14 +337,17 @@ async def _neighbours(
     )
 
 
-async def _list_nodes(tx: Tx, flt: NodeFilter, first: int, last: str | None) -> Page:
+async def _list_nodes(tx: Tx, flt: NodeFilter, first: int, last: str | None, count: bool) -> Page:
     await _require_filter_nodes(tx, flt)
     anchor, params = _list_params(flt)
     found = await _collected(
         tx, cypher.LIST_PAGE[anchor], **params, after=last or "", limit=first + 1
     )
     found.sort(key=lambda item: item[0])  # ids are ASCII: Cypher's order is Python's
-    if _is_plain(flt):
+    total: int | None = None
+    if not count:
+        pass
+    elif _is_plain(flt):
         kinds = {str(k) for k in flt.kinds}
         counts = await _records(tx, cypher.COUNT_KINDS)
         total = sum(row["c"] for row in counts if row["kind"] in kinds)

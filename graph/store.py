@@ -121,10 +121,11 @@ class NodeFilter:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page of ``list_nodes``; ``total`` counts all matches, not just this page."""
+    """One page of ``list_nodes``; ``total`` counts all matches, not just this page
+    (None when the caller did not ask for a count)."""
 
     items: list[Node]
-    total: int
+    total: int | None
     end_cursor: str | None
     has_next: bool
 
@@ -196,8 +197,14 @@ class GraphStore(Protocol):
         """
         ...
 
-    async def list_nodes(self, flt: NodeFilter, *, first: int, after: str | None = None) -> Page:
-        """Nodes matching ``flt`` in id order, at most ``first`` after the cursor."""
+    async def list_nodes(
+        self, flt: NodeFilter, *, first: int, after: str | None = None, count: bool = True
+    ) -> Page:
+        """Nodes matching ``flt`` in id order, at most ``first`` after the cursor.
+
+        With ``count=False`` the store may skip counting all matches (``Page.total`` is
+        then None): the page alone is often much cheaper than the count.
+        """
         ...
 
     async def neighbours(

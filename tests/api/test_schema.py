@@ -35,6 +35,7 @@ class CountingStore:
     def __init__(self, inner: GraphStore) -> None:
         self.inner = inner
         self.calls: Counter[str] = Counter()
+        self.log: list[tuple[str, dict[str, Any]]] = []
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self.inner, name)
@@ -42,6 +43,7 @@ class CountingStore:
 
             def counted(*args: Any, **kwargs: Any) -> Any:
                 self.calls[name] += 1
+                self.log.append((name, kwargs))
                 return attr(*args, **kwargs)
 
             return counted
@@ -204,3 +206,35 @@ async def test_validation_runs_once_per_distinct_query(tiny_store: EmbeddedStore
     result = await schema.execute(many, context_value=Context(store=tiny_store))
     assert result.errors
     assert "tokens" in result.errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("query", "counted"),
+    [
+        ("{ actors(first: 2) { edges { node { id } } } }", False),
+        ("{ actors(first: 2) { totalCount } }", True),
+        ("{ actors(first: 2) { ...C } } fragment C on ActorConnection { totalCount }", True),
+        ("{ places(first: 2) { edges { node { id } } } }", False),
+        ('{ place(code: "GM1") { initiatives { totalCount } } }', True),
+    ],
+)
+async def test_the_store_counts_only_when_total_count_is_asked(
+    tiny_store: EmbeddedStore, query: str, counted: bool
+) -> None:
+    store = CountingStore(tiny_store)
+    await execute(store, query)
+    asked = [kw["count"] for name, kw in store.log if name == "list_nodes"]
+    assert asked == [counted]
+
+
+async def test_redacted_names_are_looked_up_only_when_asked(tiny_store: EmbeddedStore) -> None:
+    store = CountingStore(tiny_store)
+    query = "{ actors(first: 50) { edges { node { id redacted %s } } } }"
+    plain = await execute(store, query % "")
+    assert any(e["node"]["redacted"] for e in plain["actors"]["edges"])
+    assert store.calls["neighbours"] == 0
+    named = await execute(store, query % "name")
+    assert store.calls["neighbours"] >= 1
+    assert any(
+        " in " in e["node"]["name"] for e in named["actors"]["edges"] if e["node"]["redacted"]
+    )
