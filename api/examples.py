@@ -68,7 +68,7 @@ class ReferenceExample:
     @strawberry.field(description="The enterprise itself, where the store holds it.")
     async def enterprise(self, info: t.Ctx) -> t.Actor | None:
         found = await _load(info, (self._example.id,))
-        node = t.wrap(found[0], info) if found else None
+        node = await t.wrap(found[0], info, ()) if found else None
         return node if isinstance(node, t.Actor) else None
 
     @strawberry.field
@@ -83,7 +83,7 @@ class ReferenceExample:
 
     @strawberry.field(description="Partners a source names (see `partnersNote`).")
     async def partners(self, info: t.Ctx) -> list[t.Actor]:
-        nodes = [t.wrap(n, info) for n in await _load(info, self._example.partners)]
+        nodes = await t.wrap_all(await _load(info, self._example.partners), info)
         return [n for n in nodes if isinstance(n, t.Actor)]
 
     @strawberry.field(description="wijknet's theme tagging of the enterprise.")
