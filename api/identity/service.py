@@ -60,6 +60,7 @@ class IdentityConfig:
     code_hours: int = 24
     signin_limit: str = "5/minute"  # per e-mail address and client address
     signin_limit_ip: str = "30/minute"  # per client address, any e-mail
+    mail_limit: str = "10/hour"  # sign-up and reset mails per address (no mail bombing)
     secure_cookies: bool = False
 
 
@@ -119,6 +120,7 @@ class Identity:
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._per_account = parse(config.signin_limit)
         self._per_ip = parse(config.signin_limit_ip)
+        self._mails = parse(config.mail_limit)
 
     # --- signed cookie values -------------------------------------------------------
 
@@ -168,6 +170,8 @@ class Identity:
         email = normalise_email(email)
         if not name.strip():
             raise IdentityError("a name is required")
+        if not await self.mail_allowed(email):
+            raise RateLimited("too many mails to this address; try again later")
         existing = await self.store.account_by_email(email)
         if existing is not None:
             await self.mailer.send(
@@ -179,6 +183,10 @@ class Identity:
             return
         account = await self.create_account(email, password, name=name)
         await self._mail_code(account, CodePurpose.VERIFY)
+
+    async def mail_allowed(self, email: str) -> bool:
+        """False once an address got ``mail_limit`` sign-up or reset mails."""
+        return await self._limiter.hit(self._mails, "mail", email.strip().lower())
 
     async def _mail_code(self, account: Account, purpose: CodePurpose) -> None:
         code = new_secret()
@@ -278,7 +286,7 @@ class Identity:
         except IdentityError:
             return
         account = await self.store.account_by_email(key)
-        if account is not None and not account.disabled:
+        if account is not None and not account.disabled and await self.mail_allowed(key):
             await self._mail_code(account, CodePurpose.RESET)
 
     async def reset_password(self, code: str, password: str) -> Account:

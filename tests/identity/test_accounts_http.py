@@ -183,3 +183,17 @@ async def test_without_smtp_serve_logs_each_mail(tmp_path_factory: pytest.TempPa
             assert r.status_code == 200 and r.json()["csrf"]
     finally:
         srv.stop()
+
+
+async def test_mails_to_one_address_are_limited(mail_server: Server, mailbox: Mailbox) -> None:
+    email = _address()
+    body = {"email": email, "password": PASSWORD, "name": "Bom"}
+    async with httpx.AsyncClient(base_url=mail_server.base) as http:
+        statuses = [(await http.post("/auth/signup", json=body)).status_code for _ in range(11)]
+        assert statuses == [202] * 10 + [429]
+        # a reset request still answers the same, but sends nothing more
+        assert (await http.post("/auth/reset", json={"email": email})).status_code == 202
+    for _ in range(10):
+        mailbox.wait_for(email)
+    with pytest.raises(AssertionError):
+        mailbox.wait_for(email, timeout=2)
