@@ -9,18 +9,31 @@ missing server is an error.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from graph.embedded import EmbeddedStore
 from graph.store import GraphStore
+from tests.api import server as servers
 
 NEO4J_URI = os.environ.get("WIJKNET_TEST_NEO4J_URI")
 NEO4J_USER = os.environ.get("WIJKNET_TEST_NEO4J_USER", "neo4j")
 NEO4J_PASSWORD = os.environ.get("WIJKNET_TEST_NEO4J_PASSWORD", "")
 REQUIRE_NEO4J = os.environ.get("WIJKNET_REQUIRE_NEO4J") == "1"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A server a test starts in its body is stopped when the test ends, also on failure
+    (servers of fixtures are stopped by their fixtures' finalizers)."""
+    before = {id(s) for s in servers.running()}
+    try:
+        yield
+    finally:
+        servers.stop_all([s for s in servers.running() if id(s) not in before])
+
 
 STORE_KINDS = [
     pytest.param("embedded", id="embedded"),

@@ -1,7 +1,17 @@
-"""Start a real ``wijknet serve`` process for end-to-end tests, and stop it."""
+"""Start a real ``wijknet serve`` process for end-to-end tests, and stop it.
+
+No server outlives the tests, also when a test fails: every server started here is
+registered until it is stopped; ``tests/conftest.py`` stops the ones a test started in
+its body when that test ends (however it ends), fixtures stop theirs in their
+finalizers, ``stop_all`` runs when pytest exits, and the server process gets SIGTERM
+from the kernel if pytest itself dies (Linux ``PR_SET_PDEATHSIG``).
+"""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -13,6 +23,31 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+_running: dict[int, Server] = {}
+"""Servers started and not yet stopped, by process id."""
+
+
+def running() -> list[Server]:
+    """The servers started here that have not been stopped yet."""
+    return list(_running.values())
+
+
+def stop_all(servers: list[Server] | None = None) -> None:
+    """Stop ``servers`` (default: every server still running)."""
+    for server in running() if servers is None else servers:
+        server.stop()
+
+
+atexit.register(stop_all)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Ask Linux to SIGTERM this process when the test process that started it dies."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def free_port() -> int:
@@ -37,13 +72,17 @@ class Server:
         return f"http://127.0.0.1:{self.port}/graphql"
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        """Stop the process (SIGKILL after 20 s) and wait for it; safe to call twice."""
+        try:
+            if self.proc.poll() is None:
+                self.proc.send_signal(sig)
+                try:
+                    self.proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(timeout=10)
+        finally:
+            _running.pop(self.proc.pid, None)
 
     def kill9(self) -> None:
         self.stop(signal.SIGKILL)
@@ -98,8 +137,10 @@ def start_server(
             stderr=subprocess.STDOUT,
             env=full_env,
             cwd=Path(__file__).resolve().parents[2],
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
     server = Server(proc, port, log, identity_db)
+    _running[proc.pid] = server
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
