@@ -60,6 +60,15 @@ def add_arguments(ev: argparse.ArgumentParser, train: argparse.ArgumentParser) -
         action="store_true",
         help="leave out the cross-validated ranker (which trains one model per fold)",
     )
+    ev.add_argument(
+        "--folds", type=int, default=5, help="cross-validation folds of the ranker (default 5)"
+    )
+    ev.add_argument(
+        "--train-memberships",
+        type=int,
+        default=1000,
+        help="further memberships (no case) the ranker also learns from (default 1000)",
+    )
     train.add_argument(
         "--model",
         metavar="PATH",
@@ -152,7 +161,13 @@ async def evaluate_command(settings: Settings, args: argparse.Namespace) -> int:
 
             try:
                 results = evaluate(
-                    index, seed=seed, cases=args.cases, methods=methods, progress=progress
+                    index,
+                    seed=seed,
+                    cases=args.cases,
+                    methods=methods,
+                    progress=progress,
+                    folds=args.folds,
+                    train_memberships=args.train_memberships,
                 )
             except ValueError as exc:
                 console.print(f"[red]{exc}[/]")

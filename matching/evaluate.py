@@ -144,6 +144,8 @@ def evaluate(
     cases: int = 200,
     methods: Sequence[str] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    folds: int = FOLDS,
+    train_memberships: int = TRAIN_MEMBERSHIPS,
 ) -> list[Result]:
     """hit@10 and MRR per method, all on the same hold-out cases."""
     chosen = holdout_cases(index, seed=seed, limit=cases)
@@ -173,7 +175,14 @@ def evaluate(
     for name in wanted:
         started = time.perf_counter()
         if name == RANKER:
-            by_case, _ = cross_validate(index, chosen, seed=seed, progress=progress)
+            by_case, _ = cross_validate(
+                index,
+                chosen,
+                seed=seed,
+                folds=folds,
+                train_memberships=train_memberships,
+                progress=progress,
+            )
             ranks = [by_case[c] for c in chosen]
         else:
             ranks = _run(index, base, rankers[name], chosen, seed, name, progress)

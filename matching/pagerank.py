@@ -73,29 +73,35 @@ def local_pagerank(
             queued.add(s)
     work = 0
     keep = 1.0 - alpha
+    ties, groups, members = index.ties, index.groups, index.members
     while queue and work < max_work:
         u = queue.popleft()
         queued.discard(u)
         ru = residual[u]
-        nbrs = social_neighbours(index, u)
-        if not nbrs:  # no way out: the walk stays here
+        residual[u] = 0.0
+        du = degree[u]
+        if not du:  # no way out: the walk stays here
             rank[u] = rank.get(u, 0.0) + ru
-            residual[u] = 0.0
             continue
         rank[u] = rank.get(u, 0.0) + alpha * ru
-        residual[u] = 0.0
-        share = keep * ru / len(nbrs)
-        work += len(nbrs)
-        for v in nbrs:
-            after = residual[v] = residual.get(v, 0.0) + share
-            if v in queued:
+        share = keep * ru / du
+        work += du
+        for source in (ties[u], groups[u], members.get(u)):
+            if not source:
                 continue
-            dv = degree.get(v)
-            if dv is None:
-                dv = degree[v] = social_degree(index, v)
-            if after >= eps * (dv or 1):
-                queue.append(v)
-                queued.add(v)
+            for v in source:
+                after = residual[v] = residual.get(v, 0.0) + share
+                if v in queued:
+                    continue
+                dv = degree.get(v)
+                if dv is None:
+                    t, g, m = ties[v], groups[v], members.get(v)
+                    dv = degree[v] = (
+                        (len(t) if t else 0) + (len(g) if g else 0) + (len(m) if m else 0)
+                    )
+                if after >= eps * (dv or 1):
+                    queue.append(v)
+                    queued.add(v)
     return rank
 
 
