@@ -49,6 +49,17 @@ def _targets(args: dict[str, Any]) -> str:
     return " ".join(dict.fromkeys(found))
 
 
+def _refused(outcome: object) -> bool:
+    """True when a mutation's answer shows it was refused (an ``Error``).
+
+    Only what the client selected is visible here: ``__typename`` or the Error's
+    ``code``. An answer that selects neither is recorded as if it succeeded.
+    """
+    if not isinstance(outcome, dict):
+        return False
+    return outcome.get("__typename") == "Error" or ("code" in outcome and "message" in outcome)
+
+
 class AuditMutations(SchemaExtension):
     """Records each root field of a mutation that ran without a GraphQL error."""
 
@@ -82,7 +93,7 @@ class AuditMutations(SchemaExtension):
                     continue
                 key = sel.alias.value if sel.alias else sel.name.value
                 outcome = result.data.get(key)
-                if isinstance(outcome, dict) and outcome.get("__typename") == "Error":
+                if _refused(outcome):
                     continue
                 args = {
                     a.name.value: value_from_ast_untyped(a.value, variables)

@@ -102,6 +102,12 @@ async def test_audit_log_for_admins_with_erased_people_blanked(mail_server: Serv
         'mutation { createToken(name: "tablet van Gerrit Zonneveld") { __typename } }',
     )
     assert answer["createToken"]["__typename"] == "CreateTokenSuccess"
+    refused = _gql(
+        mail_server,
+        person.token,
+        'mutation { revokeToken(id: "tok-nope") { ... on Error { code message } } }',
+    )
+    assert refused["revokeToken"]["code"] == "NOT_FOUND"  # refused: not in the log below
     # only admins read the log
     assert _gql(mail_server, person.token, AUDIT)["auditLog"] == []
     entries = _gql(mail_server, admin.token, AUDIT)["auditLog"]
