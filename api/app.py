@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from api import network
+from api import events, network
 from api.graphiql import GRAPHIQL_DIR
 from api.http import GraphQLView
 from api.identity import oidc, open_identity
@@ -143,6 +143,7 @@ def create_app(
     )
     routes = [
         *network.routes(),  # the map page at /, its assets, /network/{place}.{format}
+        *events.routes(),  # /events/{id}.ics
         *identity_routes.routes(),  # sign-up, sign-in, /me, tokens
         *oidc.routes(),  # sign-in with an external OpenID Connect provider
         Route("/healthz", health),

@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext
 
 from api import policy
 from api import types as t
+from api.events import EventMutation, EventQuery
 from api.examples import ExamplesQuery
 from api.identity.audit import AuditMutations
 from api.identity.graphql import IdentityMutation, IdentityQuery
@@ -67,7 +68,7 @@ class Stats:
 
 
 @strawberry.type
-class Query(MatchingQuery, NetworkQuery, IdentityQuery, ExamplesQuery):
+class Query(MatchingQuery, NetworkQuery, IdentityQuery, ExamplesQuery, EventQuery):
     @strawberry.field(description="Any node by id.")
     async def node(self, info: t.Ctx, id: strawberry.ID) -> t.Node | None:
         found = await info.context.nodes.load(str(id))
@@ -286,8 +287,8 @@ class WijknetSchema(strawberry.Schema):
 
 
 @strawberry.type(name="Mutation")
-class RootMutation(Mutation, IdentityMutation):
-    """The graph's mutations and identity's (tokens, eraseMe)."""
+class RootMutation(Mutation, IdentityMutation, EventMutation):
+    """The graph's mutations, identity's (tokens, eraseMe) and events'."""
 
 
 def build_schema() -> strawberry.Schema:

@@ -498,6 +498,85 @@ class Instrument(Node):
         return Source.of_node(self._node)
 
 
+EventKind = strawberry.enum(
+    m.EventKind, description="Expert meeting, workshop, presentation or network meeting."
+)
+Rsvp = strawberry.enum(m.Rsvp, description="An invitee's answer.")
+
+
+@strawberry.type(description="An invitation to an event and its answer.")
+class Invitation:
+    actor: Actor
+    rsvp: m.Rsvp
+    reason: str | None = strawberry.field(description="Why they were invited.")
+    source: Source
+
+
+@strawberry.type(
+    description="An expert meeting, workshop, presentation or network meeting. "
+    "Download it as iCalendar at `/events/{id}.ics`."
+)
+class Event(Node):
+    _node: strawberry.Private[m.Event]
+    name: str
+    kind: m.EventKind
+    starts: str = strawberry.field(description="Start, ISO date and time (Dutch local time).")
+
+    @staticmethod
+    def of(node: m.Node) -> Event:
+        assert isinstance(node, m.Event)
+        return Event(
+            _node=node,
+            id=strawberry.ID(node.id),
+            name=node.name,
+            kind=node.event_type,
+            starts=node.starts,
+        )
+
+    @strawberry.field
+    def ends(self) -> str | None:
+        return self._node.ends or None
+
+    @strawberry.field
+    def description(self) -> str | None:
+        return self._node.description or None
+
+    @strawberry.field(description="Where this event comes from.")
+    def source(self) -> Source:
+        return Source.of_node(self._node)
+
+    @strawberry.field(description="The iCalendar download.")
+    def ics_url(self) -> str:
+        return f"/events/{self._node.id}.ics"
+
+    @strawberry.field(description="Who organises it (ORGANISES).")
+    async def organisers(self, info: Ctx) -> list[Actor]:
+        found = await info.context.neighbours(self._node.id, [R.ORGANISES], Direction.IN)
+        return [wrap(n.node, info) for n in found]  # type: ignore[misc]
+
+    @strawberry.field
+    async def place(self, info: Ctx) -> Place | None:
+        node = await _home(info, self._node.id, coarse=False)
+        return Place.of(node) if node else None
+
+    @strawberry.field(description="Themes (ABOUT).")
+    async def themes(self, info: Ctx) -> list[Theme]:
+        return await _targets(info, self._node.id, R.ABOUT, Theme)
+
+    @strawberry.field(description="Invitations and their answers (INVITED_TO).")
+    async def invitations(self, info: Ctx) -> list[Invitation]:
+        found = await info.context.neighbours(self._node.id, [R.INVITED_TO], Direction.IN)
+        return [
+            Invitation(
+                actor=wrap(n.node, info),  # type: ignore[arg-type]
+                rsvp=m.Rsvp(n.rel.props.get("rsvp", "invited")),
+                reason=n.rel.props.get("reason"),
+                source=Source.of_rel(n.rel, n.node, self._node),
+            )
+            for n in found
+        ]
+
+
 MemberGroup = Annotated[Initiative | Enterprise, strawberry.union("MemberGroup")]
 
 
@@ -616,6 +695,8 @@ def _wrap(node: m.Node, show: bool, wijk: m.Place | None, lang: str) -> Node:
         return Skill.of(node)
     if isinstance(node, m.Theme):
         return Theme.of(node)
+    if isinstance(node, m.Event):
+        return Event.of(node)
     return Instrument.of(node)
 
 

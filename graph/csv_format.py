@@ -31,6 +31,8 @@ from graph.model import (
     REL_RULES,
     Actor,
     ActorKind,
+    Event,
+    EventKind,
     Initiative,
     InitiativeStage,
     Instrument,
@@ -69,7 +71,8 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
     ),
     "instruments.csv": (
         *("id", "name_nl", "name_en", "description_nl", "description_en", "source"),
-        "provenance",
+        *("provenance", "offered_by", "conditions_nl", "conditions_en", "steps_nl", "steps_en"),
+        "url",
     ),
     "actors.csv": (
         *("id", "kind", "name", "description", "email", "website", "visibility", "matchable"),
@@ -80,11 +83,16 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
         *("id", "name", "description", "stage", "started", "visibility", "place_code"),
         *("themes", "source", "provenance"),
     ),
+    "events.csv": (
+        *("id", "name", "event_type", "starts", "ends", "description", "visibility"),
+        "place_code",
+        *("themes", "source", "provenance"),
+    ),
     "memberships.csv": ("actor_id", "initiative_id", "role", "since", "source", "provenance"),
     "needs.csv": ("initiative_id", "skill_id", "urgency", "note", "source", "provenance"),
     "relationships.csv": (
         *("type", "source_id", "target_id", "role", "how", "since", "weight", "urgency"),
-        *("note", "source", "provenance"),
+        *("note", "rsvp", "reason", "source", "provenance"),
     ),
 }
 #: Columns a file's header must have; the others may be left out.
@@ -95,6 +103,7 @@ REQUIRED: Mapping[str, frozenset[str]] = {
     "instruments.csv": frozenset({"id", "name_nl", "name_en"}),
     "actors.csv": frozenset({"id", "kind", "name"}),
     "initiatives.csv": frozenset({"id", "name"}),
+    "events.csv": frozenset({"id", "name", "starts"}),
     "memberships.csv": frozenset({"actor_id", "initiative_id"}),
     "needs.csv": frozenset({"initiative_id", "skill_id"}),
     "relationships.csv": frozenset({"type", "source_id", "target_id"}),
@@ -107,10 +116,11 @@ _TEXT = frozenset(
     {"name", "description", "website", "profession", "subtype", "cbs_code", "source"}
     | {"display_name", "inhabitants_source"}
     | {"name_nl", "name_en", "description_nl", "description_en", "category", "note"}
+    | {"offered_by", "conditions_nl", "conditions_en", "steps_nl", "steps_en", "reason"}
 )
 _TRUE = frozenset({"true", "yes", "ja", "1"})
 _FALSE = frozenset({"false", "no", "nee", "0"})
-_REL_PROPS = ("role", "how", "since", "weight", "urgency", "note")
+_REL_PROPS = ("role", "how", "since", "weight", "urgency", "note", "rsvp", "reason")
 _FILE_OF = {
     **{k: "actors.csv" for k in ACTOR_KINDS},
     NodeKind.INITIATIVE: "initiatives.csv",
@@ -118,6 +128,7 @@ _FILE_OF = {
     NodeKind.SKILL: "skills.csv",
     NodeKind.THEME: "themes.csv",
     NodeKind.INSTRUMENT: "instruments.csv",
+    NodeKind.EVENT: "events.csv",
 }
 
 
@@ -380,6 +391,17 @@ class Parsed:
         for theme in row.items("themes"):
             self._link(row, RelType.ABOUT, (initiative.id, theme), ("id", "themes"))
 
+    def _read_events(self, row: _Row) -> None:
+        event = self._add_node(row, _event)
+        if event is None:
+            return
+        if row.get("place_code"):
+            self._link(
+                row, RelType.LOCATED_IN, (event.id, row.get("place_code")), ("id", "place_code")
+            )
+        for theme in row.items("themes"):
+            self._link(row, RelType.ABOUT, (event.id, theme), ("id", "themes"))
+
     def _read_memberships(self, row: _Row) -> None:
         self._read_link(row, RelType.MEMBER_OF, ("actor_id", "initiative_id"), ("role", "since"))
 
@@ -426,6 +448,7 @@ _READERS: Mapping[str, Callable[[Parsed, _Row], object]] = {
     "instruments.csv": _only_node(_named(Instrument)),
     "actors.csv": Parsed._read_actors,
     "initiatives.csv": Parsed._read_initiatives,
+    "events.csv": Parsed._read_events,
     "memberships.csv": Parsed._read_memberships,
     "needs.csv": Parsed._read_needs,
     "relationships.csv": Parsed._read_relationships,
@@ -645,6 +668,22 @@ def _initiative(row: _Row) -> Initiative:
         description=row.get("description"),
         stage=_choice(InitiativeStage, stage, "stage") if stage else InitiativeStage.IDEA,
         started=row.get("started"),
+        visibility=_choice(Visibility, visibility, "visibility")
+        if visibility
+        else Visibility.PUBLIC,
+        **_origin(row),
+    )
+
+
+def _event(row: _Row) -> Event:
+    kind, visibility = row.get("event_type"), row.get("visibility")
+    return Event(
+        id=NodeId(row.get("id")),
+        name=row.get("name"),
+        event_type=_choice(EventKind, kind, "event_type") if kind else EventKind.NETWORK_MEETING,
+        starts=row.get("starts"),
+        ends=row.get("ends"),
+        description=row.get("description"),
         visibility=_choice(Visibility, visibility, "visibility")
         if visibility
         else Visibility.PUBLIC,

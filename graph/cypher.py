@@ -42,6 +42,7 @@ LABELS: Final[Mapping[NodeKind, LiteralString]] = {
     NodeKind.SKILL: "Skill",
     NodeKind.THEME: "Theme",
     NodeKind.INSTRUMENT: "Instrument",
+    NodeKind.EVENT: "Event",
 }
 REL_TYPES: Final[Mapping[RelType, LiteralString]] = {
     RelType.LIVES_IN: "LIVES_IN",
@@ -59,6 +60,8 @@ REL_TYPES: Final[Mapping[RelType, LiteralString]] = {
     RelType.NEEDS: "NEEDS",
     RelType.ABOUT: "ABOUT",
     RelType.USES: "USES",
+    RelType.ORGANISES: "ORGANISES",
+    RelType.INVITED_TO: "INVITED_TO",
     RelType.REQUESTS: "REQUESTS",
     RelType.INVITES: "INVITES",
 }

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, NewType, TypeVar
 
@@ -52,6 +52,7 @@ class NodeKind(StrEnum):
     SKILL = "Skill"
     THEME = "Theme"
     INSTRUMENT = "Instrument"
+    EVENT = "Event"
 
 
 ACTOR_KINDS: frozenset[NodeKind] = frozenset(NodeKind(k.value) for k in ActorKind)
@@ -119,6 +120,22 @@ class RevenueModel(StrEnum):
     DONATIONS = "donations"
 
 
+class EventKind(StrEnum):
+    EXPERT_MEETING = "expert_meeting"
+    WORKSHOP = "workshop"
+    PRESENTATION = "presentation"
+    NETWORK_MEETING = "network_meeting"
+
+
+class Rsvp(StrEnum):
+    """An invitee's answer: none yet, coming, not coming, maybe."""
+
+    INVITED = "invited"
+    YES = "yes"
+    NO = "no"
+    MAYBE = "maybe"
+
+
 class InitiativeStage(StrEnum):
     IDEA = "idea"
     STARTING = "starting"
@@ -142,6 +159,8 @@ class RelType(StrEnum):
     NEEDS = "NEEDS"
     ABOUT = "ABOUT"
     USES = "USES"
+    ORGANISES = "ORGANISES"
+    INVITED_TO = "INVITED_TO"
     REQUESTS = "REQUESTS"
     INVITES = "INVITES"
 
@@ -456,12 +475,22 @@ class Instrument:
     description_en: str = ""
     source: str = ""
     provenance: Provenance = Provenance.USER
+    offered_by: str = ""  # who offers it: "gemeente", "Rijk", ...
+    conditions_nl: str = ""
+    conditions_en: str = ""
+    steps_nl: str = ""  # the steps to use it, separated by ";"
+    steps_en: str = ""
+    url: str = ""
 
     def __post_init__(self) -> None:
         _provenance(self)
         check_id(self.id)
         _text(self.name_nl, "nameNl", required=True, limit=MAX_NAME)
         _text(self.name_en, "nameEn", required=True, limit=MAX_NAME)
+        _text(self.offered_by, "offeredBy", required=False, limit=MAX_NAME)
+        for name in ("conditions_nl", "conditions_en", "steps_nl", "steps_en"):
+            _text(getattr(self, name), name, required=False, limit=MAX_TEXT)
+        _text(self.url, "url", required=False, limit=300)
 
     @property
     def node_kind(self) -> NodeKind:
@@ -472,15 +501,71 @@ class Instrument:
         return self.name_nl
 
 
-Node = Actor | Initiative | Place | Skill | Theme | Instrument
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """An expert meeting, workshop, presentation or network meeting.
 
-_CLASS_OF: dict[NodeKind, type[Actor | Initiative | Place | Skill | Theme | Instrument]] = {
+    ``starts`` and ``ends`` are ISO date-times (``2026-03-12T19:30``, local time in
+    the Netherlands unless they carry an offset). Organiser (ORGANISES), place
+    (LOCATED_IN), themes (ABOUT) and invitations with RSVPs (INVITED_TO) are
+    relationships.
+    """
+
+    id: NodeId
+    name: str
+    event_type: EventKind = EventKind.NETWORK_MEETING  # not `kind`: that is the node kind
+    starts: str = ""
+    ends: str = ""
+    description: str = ""
+    visibility: Visibility = Visibility.PUBLIC
+    source: str = ""
+    provenance: Provenance = Provenance.USER
+
+    def __post_init__(self) -> None:
+        _provenance(self)
+        check_id(self.id)
+        _text(self.name, "name", required=True, limit=MAX_NAME)
+        _text(self.description, "description", required=False, limit=MAX_TEXT)
+        object.__setattr__(self, "event_type", _enum(EventKind, self.event_type, "eventType"))
+        object.__setattr__(self, "visibility", _enum(Visibility, self.visibility, "visibility"))
+        start = _datetime(self.starts, "starts", required=True)
+        end = _datetime(self.ends, "ends", required=False)
+        if start is not None and end is not None and end <= start:
+            raise InvalidInput("must be after the start", field="ends")
+
+    @property
+    def node_kind(self) -> NodeKind:
+        return NodeKind.EVENT
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+def _datetime(value: object, field_name: str, *, required: bool) -> datetime | None:
+    if value in (None, "") and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        raise InvalidInput("is required: a date and time like 2026-03-12T19:30", field=field_name)
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"must be a date and time like 2026-03-12T19:30; got {value!r}", field=field_name
+        ) from None
+    return when.replace(tzinfo=None)
+
+
+Node = Actor | Initiative | Place | Skill | Theme | Instrument | Event
+
+_CLASS_OF: dict[NodeKind, type[Actor | Initiative | Place | Skill | Theme | Instrument | Event]] = {
     **{k: Actor for k in ACTOR_KINDS},
     NodeKind.INITIATIVE: Initiative,
     NodeKind.PLACE: Place,
     NodeKind.SKILL: Skill,
     NodeKind.THEME: Theme,
     NodeKind.INSTRUMENT: Instrument,
+    NodeKind.EVENT: Event,
 }
 _FIELDS: dict[type, tuple[str, ...]] = {
     cls: tuple(f for f in cls.__dataclass_fields__ if f not in ("id", "kind"))
@@ -529,7 +614,7 @@ def legacy_provenance(source: str) -> Provenance:
 
 def search_text(node: Node) -> str:
     """Lower-cased text the ``text`` filter matches against."""
-    if isinstance(node, Actor | Initiative):
+    if isinstance(node, Actor | Initiative | Event):
         return f"{node.name}\n{node.description}".casefold()
     if isinstance(node, Place):
         return f"{node.name}\n{node.display_name}".casefold()
@@ -554,6 +639,10 @@ def _check_how(v: object) -> object:
 
 def _check_urgency(v: object) -> object:
     return _enum(Urgency, v, "urgency").value
+
+
+def _check_rsvp(v: object) -> object:
+    return _enum(Rsvp, v, "rsvp").value
 
 
 def _check_weight(v: object) -> object:
@@ -604,7 +693,7 @@ _PLACE = frozenset({NodeKind.PLACE})
 
 REL_RULES: Mapping[RelType, RelRule] = {
     RelType.LIVES_IN: RelRule(PERSON_KINDS, _PLACE),
-    RelType.LOCATED_IN: RelRule(BODY_KINDS | {NodeKind.INITIATIVE}, _PLACE),
+    RelType.LOCATED_IN: RelRule(BODY_KINDS | {NodeKind.INITIATIVE, NodeKind.EVENT}, _PLACE),
     RelType.PART_OF: RelRule(_PLACE, _PLACE),
     RelType.ADJACENT_TO: RelRule(_PLACE, _PLACE, symmetric=True),
     RelType.HAS_SKILL: RelRule(ACTOR_KINDS, frozenset({NodeKind.SKILL})),
@@ -636,8 +725,16 @@ REL_RULES: Mapping[RelType, RelRule] = {
         frozenset({NodeKind.SKILL}),
         {"urgency": _check_urgency, "note": _check_note},
     ),
-    RelType.ABOUT: RelRule(frozenset({NodeKind.INITIATIVE}), frozenset({NodeKind.THEME})),
+    RelType.ABOUT: RelRule(
+        frozenset({NodeKind.INITIATIVE, NodeKind.EVENT}), frozenset({NodeKind.THEME})
+    ),
     RelType.USES: RelRule(frozenset({NodeKind.INITIATIVE}), frozenset({NodeKind.INSTRUMENT})),
+    RelType.ORGANISES: RelRule(ACTOR_KINDS, frozenset({NodeKind.EVENT})),
+    RelType.INVITED_TO: RelRule(
+        ACTOR_KINDS,
+        frozenset({NodeKind.EVENT}),
+        {"rsvp": _check_rsvp, "reason": _check_note, "since": _check_since},
+    ),
     # pending requests: to join a group (MEMBER_OF with `role`) or to know an actor
     # (KNOWS); both sides' ids are the ones of the tie that accepting makes
     RelType.REQUESTS: RelRule(

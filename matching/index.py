@@ -22,6 +22,7 @@ from graph.model import (
     DEMO_SOURCE,
     Actor,
     ActorKind,
+    Event,
     Initiative,
     Node,
     NodeKind,
@@ -160,7 +161,7 @@ class MatchIndex:
             self.public[i] = 1 if node.visibility is Visibility.PUBLIC else 0
         elif isinstance(node, Place):
             self.level[i] = node.level
-        else:
+        elif not isinstance(node, Event):
             self.names_en[i] = node.name_en
 
     def is_demo(self, i: int) -> bool:

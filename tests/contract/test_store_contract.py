@@ -9,15 +9,19 @@ from graph.model import (
     ACTOR_KINDS,
     Actor,
     ActorKind,
+    Event,
+    EventKind,
     Initiative,
     InitiativeStage,
     NodeId,
     NodeKind,
     Place,
     PlaceLevel,
+    Provenance,
     Relationship,
     RelType,
     Visibility,
+    rel_provenance,
 )
 from graph.store import MAX_PAGE, Direction, GraphStore, NodeFilter, Sight, encode_cursor
 from tests.contract import tiny
@@ -603,3 +607,92 @@ async def test_pending_requests_and_invitations_are_stored(store: GraphStore) ->
         [N("ini1"), N("bob")], types=[R.REQUESTS, R.INVITES], direction=Direction.BOTH
     )
     assert found == {N("ini1"): [], N("bob"): []}
+
+
+# --- provenance and events ---------------------------------------------------------------
+
+
+async def test_provenance_of_nodes_and_relationships_round_trips(store: GraphStore) -> None:
+    await load(store)
+    demo = Actor(
+        id=N("demo-1"),
+        kind=ActorKind.RESIDENT,
+        name="Demo",
+        provenance=Provenance.DEMO,
+        source="seed_data.generate",
+    )
+    imported = Place(
+        id=N("WK9"),
+        name="Wijk Negen",
+        level=PlaceLevel.NEIGHBOURHOOD,
+        provenance=Provenance.IMPORT,
+        source="wijkdata/places.csv",
+    )
+    rel = Relationship(
+        R.KNOWS, N("demo-1"), N("ann"), {"since": "2020", "provenance": "user", "source": "acc-1"}
+    )
+    await store.upsert([demo, imported], [rel, Relationship(R.LIVES_IN, N("demo-1"), N("WK9"))])
+    got = await store.get_nodes([N("demo-1"), N("WK9")])
+    assert got == {N("demo-1"): demo, N("WK9"): imported}
+    found = await store.neighbours([N("demo-1")], types=[R.KNOWS, R.LIVES_IN])
+    by_type = {n.rel.type: n.rel for n in found[N("demo-1")]}
+    assert by_type[R.KNOWS].props == rel.props
+    assert by_type[R.LIVES_IN].props == {}
+    assert rel_provenance(by_type[R.LIVES_IN], demo, imported) == (
+        Provenance.DEMO,
+        "seed_data.generate",
+    )
+
+
+async def test_events_with_organisers_invitations_and_answers(store: GraphStore) -> None:
+    await load(store)
+    event = Event(
+        id=N("evt-1"),
+        name="Expertmeeting buurtenergie",
+        event_type=EventKind.EXPERT_MEETING,
+        starts="2026-03-12T19:30",
+        ends="2026-03-12T21:30",
+        description="Hoe begin je een energiecoöperatie?",
+        source="acc-1",
+    )
+    await store.upsert(
+        [event],
+        [
+            Relationship(R.ORGANISES, N("ent"), N("evt-1")),
+            Relationship(R.LOCATED_IN, N("evt-1"), N("WK1")),
+            Relationship(R.ABOUT, N("evt-1"), N("energy")),
+            Relationship(R.INVITED_TO, N("dora"), N("evt-1"), {"rsvp": "invited", "reason": "x"}),
+            Relationship(R.INVITED_TO, N("bob"), N("evt-1"), {"rsvp": "yes"}),
+        ],
+    )
+    assert await store.get_nodes([N("evt-1")]) == {N("evt-1"): event}
+    flt = NodeFilter(kinds=frozenset({NodeKind.EVENT}), place=N("GM1"))
+    assert await ids(store, flt) == ["evt-1"]
+    assert await ids(store, NodeFilter(kinds=frozenset({NodeKind.EVENT}), place=N("WK2"))) == []
+
+    async def answers() -> dict[str, str]:
+        found = await store.neighbours([N("evt-1")], types=[R.INVITED_TO], direction=Direction.IN)
+        return {n.node.id: n.rel.props["rsvp"] for n in found[N("evt-1")]}
+
+    assert await answers() == {"bob": "yes", "dora": "invited"}
+    await store.upsert(
+        rels=[Relationship(R.INVITED_TO, N("dora"), N("evt-1"), {"rsvp": "maybe", "reason": "x"})]
+    )
+    assert await answers() == {"bob": "yes", "dora": "maybe"}
+    out = await store.neighbours([N("evt-1")], types=[R.LOCATED_IN, R.ABOUT])
+    assert {n.node.id for n in out[N("evt-1")]} == {"WK1", "energy"}
+    organisers = await store.neighbours([N("evt-1")], types=[R.ORGANISES], direction=Direction.IN)
+    assert [n.node.id for n in organisers[N("evt-1")]] == ["ent"]
+    with pytest.raises(InvalidInput):  # an event does not invite itself to a person
+        await store.upsert(rels=[Relationship(R.INVITED_TO, N("evt-1"), N("ann"))])
+    stats = await store.stats()
+    assert stats.nodes["Event"] == 1 and stats.relationships["INVITED_TO"] == 2
+
+
+def test_an_event_ends_after_it_starts() -> None:
+    with pytest.raises(InvalidInput) as exc:
+        Event(id=N("e"), name="E", starts="2026-03-12T19:30", ends="2026-03-12T18:00")
+    assert exc.value.field == "ends"
+    with pytest.raises(InvalidInput) as exc:
+        Event(id=N("e"), name="E", starts="morgen")
+    assert exc.value.field == "starts"
