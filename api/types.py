@@ -556,8 +556,8 @@ class Event(Node):
 
     @strawberry.field
     async def place(self, info: Ctx) -> Place | None:
-        node = await _home(info, self._node.id, coarse=False)
-        return Place.of(node) if node else None
+        place, _ = await info.context.homes.load(self._node.id)
+        return Place.of(place) if place else None
 
     @strawberry.field(description="Themes (ABOUT).")
     async def themes(self, info: Ctx) -> list[Theme]:
