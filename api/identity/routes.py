@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from api.identity import pages
+from api.identity.audit import record
 from api.identity.personal import erase, my_data
 from api.identity.service import Auth, RateLimited, SignInRefused
 from api.identity.store import IdentityError
@@ -161,6 +162,13 @@ async def verify(request: Request) -> Response:
         )
     except IdentityError as exc:
         return _answer(request, title="Bevestigen", error=str(exc), status=400)
+    await record(
+        identity.store,
+        account_id=account.id,
+        actor_id=account.actor_id,
+        action="signup-verified",
+        target=account.actor_id or "",
+    )
     cookie, session = await identity.start_session(account, request.headers.get("user-agent", ""))
     response: Response
     if _wants_json(request):
@@ -294,6 +302,14 @@ async def set_profile(request: Request) -> Response:
         await store.upsert([changed])
     except GraphError as exc:
         raise IdentityError(str(exc)) from exc
+    await record(
+        identity_of(request).store,
+        account_id=auth.account.id,
+        actor_id=actor.id,
+        action="profile",
+        target=actor.id,
+        details={"visibility": vis.value, "description": changed.description},
+    )
     index = getattr(request.app.state, "index", None)
     if index is not None:
         from matching.analytics import note_write
