@@ -88,7 +88,13 @@ client_address: ContextVar[str] = ContextVar("client_address", default="unknown"
 def limit_error(limit: str, message: str, **extensions: Any) -> GraphQLError:
     """An error that names the limit, with ``extensions.code`` and ``extensions.limit``."""
     return GraphQLError(
-        message, extensions={"code": "LIMIT_EXCEEDED", "limit": limit, **extensions}
+        message,
+        extensions={
+            "code": "LIMIT_EXCEEDED",
+            "classification": "BAD_USER_INPUT",
+            "limit": limit,
+            **extensions,
+        },
     )
 
 

@@ -25,7 +25,7 @@ from api.relay import NODES, Connection, asks_total, connection
 from api.types import DEFAULT_PAGE
 from api.validation import Limits
 from graph import model as m
-from graph.errors import GraphError
+from graph.errors import GraphError, StoreUnavailable
 from graph.store import MAX_PAGE, MAX_SEARCH, NodeFilter
 
 log = logging.getLogger("wijknet.api")
@@ -232,8 +232,14 @@ async def _all(info: t.Ctx, kind: m.NodeKind, text: str | None) -> list[m.Node]:
         after = page.end_cursor
 
 
+CLIENT_ERROR = "BAD_USER_INPUT"
+"""``extensions.classification`` of an error the request caused (bad input, unknown id,
+a conflict, a limit): the marker GraphQL tools read as "the client's fault, not a crash"."""
+
+
 class GraphErrorCodes(SchemaExtension):
-    """Give expected errors a machine-readable ``extensions.code`` and ``field``."""
+    """Give expected errors a machine-readable ``extensions.code`` and ``field``, and
+    ``classification`` when the request, not the server, was at fault."""
 
     async def on_execute(self) -> AsyncIterator[None]:
         yield
@@ -247,6 +253,8 @@ class GraphErrorCodes(SchemaExtension):
                 extensions["code"] = original.code
                 if original.field:
                     extensions["field"] = original.field
+                if not isinstance(original, StoreUnavailable):
+                    extensions["classification"] = CLIENT_ERROR
                 error.extensions = extensions
 
 
