@@ -54,10 +54,14 @@ async def one(size: int, queries: int, ppr_queries: int, keep: str | None) -> di
 
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(keep or tmp) / f"bench-{size}.db")
-        if not Path(db).exists():
-            seeding = EmbeddedStore.open(db, lazy=True)
+        if not Path(db).exists():  # seed under another name: a half-seeded file is never reused
+            part = db + ".part"
+            for leftover in Path(part).parent.glob(Path(part).name + "*"):
+                leftover.unlink()
+            seeding = EmbeddedStore.open(part, lazy=True)
             await seed_store(seeding, actors=size, seed=42)
             await seeding.close()
+            Path(part).rename(db)
         store = EmbeddedStore.open(db, readonly=True)
         before = rss_mib()
         started = time.perf_counter()
@@ -154,7 +158,8 @@ def main() -> None:
             check=True,
             cwd=ROOT,
         )
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        rows.append(row := json.loads(out.stdout.strip().splitlines()[-1]))
+        console.print(json.dumps(row))  # each size as soon as it is measured
     table = Table(title="suggest_partners (ranker on) / suggest_coalition, warm, in-process (ms)")
     for col in (
         "actors",
