@@ -43,7 +43,7 @@ from graphql import (
 from graphql.utilities import value_from_ast
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import SlidingWindowCounterRateLimiter
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
@@ -410,11 +410,14 @@ class Budgets:
 
 
 class RateLimiter:
-    """Moving-window limits (the ``limits`` library, in memory: one per API worker)."""
+    """Sliding-window counters (the ``limits`` library, in memory: one per API worker).
+
+    Counters, not a moving window: a moving window keeps one timestamp per unit spent,
+    and a cost budget spends thousands per request."""
 
     def __init__(self, budgets: Budgets) -> None:
         self.budgets = budgets
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
         self._items: dict[str, RateLimitItem] = {
             "cost": RateLimitItemPerMinute(budgets.cost),
             "mutations": RateLimitItemPerMinute(budgets.mutations),
