@@ -71,3 +71,8 @@ export const SUGGEST = `query Suggest($id: ID!, $lang: Lang) {
     actor { id name kind } score reasons { code text } path
   }
 }`;
+
+export const FIND = `query Find($text: String!) {
+  actors(text: $text, first: 8) { edges { node { id name kind } } }
+  initiatives(text: $text, first: 8) { edges { node { id name } } }
+}`;

@@ -1,8 +1,9 @@
 // The wijknet network map: choose a place and theme, look at the network, its gaps and figures.
 
-import { DETAILS, NETWORK, PLACES, SUGGEST, downloadUrl, gql, loadGraph } from "./api.js";
-import { KIND_COLOUR, KIND_LABEL, PALETTE, TEXT, WORDS } from "./i18n.js";
-import { NetworkView } from "./render.js";
+import { DETAILS, FIND, NETWORK, PLACES, SUGGEST, downloadUrl, gql, loadGraph } from "./api.js";
+import { figuresCsv } from "./csv.js";
+import { EXPLAIN, HIGHLIGHT, KIND_COLOUR, KIND_LABEL, NO_COMMUNITY, PALETTE, TEXT, WORDS } from "./i18n.js";
+import { EDGE_COLOUR, NetworkView } from "./render.js";
 
 const MAX_NODES = 20000;
 const $ = (id) => document.getElementById(id);
@@ -12,6 +13,7 @@ const state = {
   place: params.get("place") || "",
   theme: params.get("theme") || "",
   mode: params.get("colour") === "community" ? "community" : "kind",
+  node: params.get("node") || null,
   places: [],
   themes: [],
   network: null,
@@ -50,6 +52,10 @@ window.wijknetMap = {
   },
   view,
   select: (id) => select(id, { focus: true }),
+  get network() {
+    return state.network;
+  },
+  figuresCsv: () => figuresCsv(figureRows()),
 };
 
 // --- static texts and controls -------------------------------------------------
@@ -57,6 +63,9 @@ window.wijknetMap = {
 function applyTexts() {
   document.documentElement.lang = state.lang;
   for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+  for (const node of document.querySelectorAll("[data-t-label]")) node.setAttribute("aria-label", t(node.dataset.tLabel));
+  for (const a of document.querySelectorAll("a.info[data-info]")) labelInfo(a, a.dataset.info);
+  showExplain();
   $("search").placeholder = t("search");
   $("lang").textContent = state.lang === "nl" ? "English" : "Nederlands";
   $("colour").replaceChildren(
@@ -124,6 +133,7 @@ function updateUrl() {
   if (state.theme) q.set("theme", state.theme);
   if (state.lang === "en") q.set("lang", "en");
   if (state.mode === "community") q.set("colour", "community");
+  if (state.node) q.set("node", state.node);
   history.replaceState(null, "", `?${q}`);
   for (const a of document.querySelectorAll("[data-format]")) {
     a.href = downloadUrl(state.place, state.theme, a.dataset.format, state.lang);
@@ -151,7 +161,8 @@ async function load() {
   updateUrl();
   document.body.dataset.state = "loading";
   $("status").textContent = t("loading");
-  select(null);
+  const wanted = state.node;
+  select(null, { keepUrl: true });
   const lang = state.lang.toUpperCase();
   try {
     const [graph, analysed] = await Promise.all([
@@ -167,6 +178,8 @@ async function load() {
     showBrokers();
     showFigures();
     document.body.dataset.nodes = String(view.graph.order);
+    if (wanted && view.graph.hasNode(wanted)) select(wanted, { focus: true });
+    else if (wanted) showOffMap(wanted);
     document.body.dataset.state = "ready";
   } catch (err) {
     if (id === state.loadId) fail(err);
@@ -182,30 +195,88 @@ function fail(err) {
 function showStatus(graph) {
   const n = state.network;
   const parts = [
-    `${fmt(n.nodeCount)} ${t("nodes")}`,
-    `${fmt(n.edgeCount)} ${t("edges")}`,
-    `${t("modularity")} ${fmt(n.modularity, 2)}`,
-    `${fmt(n.communities.length)}${n.communities.length >= 100 ? "+" : ""} ${t("communities")}`,
+    [`${fmt(n.nodeCount)} ${t("nodes")}`],
+    [`${fmt(n.edgeCount)} ${t("edges")}`, info("ties")],
+    [`${t("modularity")} ${fmt(n.modularity, 2)}`, info("modularity")],
+    [`${fmt(n.communities.length)}${n.communities.length >= 100 ? "+" : ""} ${t("communities")}`, info("community")],
   ];
-  if (graph.graph.truncated) parts.push(`${fmt(graph.nodes.length)} ${t("shown")}: ${t("truncated")}`);
-  $("status").textContent = parts.join(" · ");
+  if (graph.graph.truncated) parts.push([`${fmt(graph.nodes.length)} ${t("shown")}: ${t("truncated")}`]);
+  $("status").replaceChildren(...parts.flatMap((p, i) => (i ? [" · ", ...p] : p)));
 }
 
+// --- explanations: a glossary in the side panel, (i) links next to each measure -------------
+
+function labelInfo(a, key) {
+  const [term] = EXPLAIN[state.lang][key];
+  a.setAttribute("aria-label", `${t("explainOf")} ${term}`);
+  a.title = `${t("explainOf")} ${term}`;
+}
+
+function info(key) {
+  const a = el("a", { class: "info", href: `#explain-${key}`, data: { info: key } }, "i");
+  labelInfo(a, key);
+  return a;
+}
+
+function showExplain() {
+  $("explain").replaceChildren(
+    ...Object.entries(EXPLAIN[state.lang]).map(([key, [term, text]]) =>
+      el("details", { id: `explain-${key}`, class: "explain" }, el("summary", {}, term), el("p", {}, text)),
+    ),
+  );
+}
+
+document.addEventListener("click", (e) => {
+  const a = e.target.closest && e.target.closest("a.info");
+  if (!a) return;
+  e.preventDefault();
+  const box = $(`explain-${a.dataset.info}`);
+  if (!box) return;
+  box.open = true;
+  box.scrollIntoView({ block: "nearest" });
+  box.querySelector("summary").focus();
+});
+
+// Every colour on the map has an entry: node colours (by kind or community), highlights, ties.
 function showLegend() {
-  const items = [];
+  const nodes = [];
   if (state.mode === "kind") {
-    for (const [kind, colour] of Object.entries(KIND_COLOUR)) items.push([colour, kindLabel(kind)]);
+    for (const [kind, colour] of Object.entries(KIND_COLOUR)) nodes.push([colour, kindLabel(kind)]);
   } else {
-    for (const c of state.network.communities.slice(0, 12)) {
+    const shown = new Set();
+    view.graph?.forEachNode((_, a) => shown.add(a.community));
+    const communities = state.network.communities.filter((c) => shown.has(c.id));
+    const byColour = new Map();
+    for (const c of communities) {
+      const colour = PALETTE[c.id % PALETTE.length];
+      if (!byColour.has(colour)) byColour.set(colour, []);
+      byColour.get(colour).push(c);
+    }
+    for (const [colour, cs] of byColour) {
+      const c = cs[0];
       const where = c.places[0]?.place.name || "";
       const what = c.themes[0]?.theme.name || "";
-      items.push([PALETTE[c.id % PALETTE.length], `${[where, what].filter(Boolean).join(" · ")} (${fmt(c.size)})`]);
+      const more = cs.length > 1 ? ` +${fmt(cs.length - 1)}` : "";
+      nodes.push([colour, `${t("community")} ${c.id}: ${[where, what].filter(Boolean).join(" · ")} (${fmt(c.size)})${more}`]);
     }
+    nodes.push([NO_COMMUNITY, t("noCommunity")]);
   }
-  $("legend").replaceChildren(
-    ...items.map(([colour, label]) =>
-      el("li", {}, el("span", { class: "dot", style: `background:${colour}` }), label),
-    ),
+  const item = (colour, label, shape = "dot") =>
+    el("li", { data: { colour } }, el("span", { class: shape, style: `--c:${colour}`, "aria-hidden": "true" }), label);
+  const group = (title, items) =>
+    el("div", { class: "legend-group" }, el("h4", {}, title), el("ul", {}, items));
+  $("legend-items").replaceChildren(
+    group(t("legendNodes"), [...nodes.map(([c, l]) => item(c, l)), el("li", {}, el("span", { class: "dot big", "aria-hidden": "true" }), t("sizeMeans"))]),
+    group(t("legendHighlights"), [
+      el("li", {}, el("span", { class: "dot ring", "aria-hidden": "true" }), t("selected")),
+      item(HIGHLIGHT.suggested, t("suggested")),
+      item(HIGHLIGHT.faded, t("faded")),
+      el("li", {}, el("span", { class: "dot ring-soft", "aria-hidden": "true" }), t("neighbour")),
+    ]),
+    group(t("legendEdges"), [
+      ...Object.entries(EDGE_COLOUR).map(([rel, colour]) => item(colour, t("relation")[rel], "line")),
+      item(HIGHLIGHT.selectedTie, t("selectedTie"), "line"),
+    ]),
   );
 }
 
@@ -263,6 +334,39 @@ function involvedBasis(f) {
   return `${fmt(f.residentsInvolved)} / ${fmt(f.residents)} ${t("registeredOf")}`;
 }
 
+// The figures table as rows of plain values (for the CSV download).
+function figureRows() {
+  const n = state.network;
+  if (!n) return [];
+  const head = [t("wijk"), "CBS", t("actors"), t("initiatives"), t("involved"), t("countedAgainst"), t("basis"), `${t("share")} (%)`, t("density")];
+  const row = (f, total) => {
+    const cbs = f.shareBasis === "INHABITANTS" && f.inhabitants;
+    return [
+      total ? t("total") : f.place.name,
+      total ? "" : f.place.code,
+      f.actors.reduce((s, a) => s + a.count, 0),
+      f.initiativeCount,
+      f.residentsInvolved,
+      cbs ? f.inhabitants.count : f.residents,
+      cbs ? `${t("inhabitantsOf")} (CBS ${f.inhabitants.year})` : t("registeredShort"),
+      Math.round(1000 * f.shareInvolved) / 10,
+      Number(f.density.toFixed(4)),
+    ];
+  };
+  return [head, ...n.figures.map((f) => row(f, false)), row(n.totals, true)];
+}
+
+function downloadBlob(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = el("a", { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+const fileStem = () => `wijknet-${state.place}${state.theme ? `-${state.theme}` : ""}`;
+
 function showFigures() {
   const n = state.network;
   const row = (f, bold) =>
@@ -275,14 +379,23 @@ function showFigures() {
       el("td", { class: "num", title: involvedBasis(f) }, `${fmt(100 * f.shareInvolved, 0)}%`),
       el("td", { class: "num" }, fmt(f.density, 3)),
     );
-  $("figures").replaceChildren(
-    el(
+  const table = el(
       "table",
       {},
-      el("thead", {}, el("tr", {}, ...["wijk", "actors", "initiatives", "involved", "density"].map((k) => el("th", {}, t(k))))),
+      el("caption", { class: "visually-hidden" }, t("figures")),
+      el("thead", {}, el("tr", {},
+        el("th", { scope: "col" }, t("wijk")),
+        el("th", { scope: "col", class: "num" }, t("actors")),
+        el("th", { scope: "col", class: "num" }, t("initiatives")),
+        el("th", { scope: "col", class: "num" }, t("involved"), " ", info("involved")),
+        el("th", { scope: "col", class: "num" }, t("density"), " ", info("density")),
+      )),
       el("tbody", {}, ...n.figures.map((f) => row(f, false)), row(n.totals, true)),
-    ),
+  );
+  $("figures").replaceChildren(
+    el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": t("figures") }, table),
     el("p", { class: "muted", id: "involved-basis" }, `${t("involved")}: ${involvedBasis(n.totals)}`),
+    el("button", { id: "figures-csv", type: "button", on: { click: () => downloadBlob(new Blob([figuresCsv(figureRows())], { type: "text/csv;charset=utf-8" }), `${fileStem()}-${state.lang === "nl" ? "cijfers" : "figures"}.csv`) } }, t("figuresCsv")),
   );
 }
 
@@ -292,21 +405,27 @@ function choosePlace(code) {
   load();
 }
 
-async function select(id, { focus = false } = {}) {
+async function select(id, { focus = false, keepUrl = false } = {}) {
   view.select(id, { focus });
   const box = $("details");
   if (!id || !view.graph || !view.graph.hasNode(id)) {
+    if (!keepUrl) {
+      state.node = null;
+      updateUrl();
+    }
     box.replaceChildren(el("p", { class: "muted" }, t("clickHint")));
     return;
   }
+  state.node = id;
+  updateUrl();
   const a = view.graph.getNodeAttributes(id);
   const facts = el(
     "dl",
     {},
-    el("dt", {}, t("community")), el("dd", {}, a.community >= 0 ? String(a.community) : t("noTies")),
-    el("dt", {}, t("broker")), el("dd", {}, fmt(a.broker, 4)),
-    el("dt", {}, t("reach")), el("dd", {}, String(a.reach)),
-    el("dt", {}, t("ties")), el("dd", {}, String(a.degree)),
+    el("dt", {}, t("community"), " ", info("community")), el("dd", {}, a.community >= 0 ? String(a.community) : t("noTies")),
+    el("dt", {}, t("broker"), " ", info("broker")), el("dd", {}, fmt(a.broker, 4)),
+    el("dt", {}, t("reach"), " ", info("reach")), el("dd", {}, String(a.reach)),
+    el("dt", {}, t("ties"), " ", info("ties")), el("dd", {}, String(a.degree)),
     el("dt", {}, t("place")), el("dd", {}, a.placeName || "–"),
   );
   const more = el("div", { id: "more" });
@@ -321,11 +440,25 @@ async function select(id, { focus = false } = {}) {
     );
   }
   box.replaceChildren(...parts);
+  await moreDetails(id, more, () => view.selected === id);
+}
+
+// A search hit that is not in the current map view: what GraphQL tells about it.
+async function showOffMap(id) {
+  const more = el("div", { id: "more" });
+  const head = el("div", { id: "details-head", data: { id, offmap: "1" } }, el("strong", {}, "…"));
+  $("details").replaceChildren(head, el("p", { class: "muted" }, t("offMapHint")), more);
+  await moreDetails(id, more, () => $("details-head")?.dataset.id === id, head);
+}
+
+async function moreDetails(id, more, current, head = null) {
   try {
     const data = await gql(DETAILS, { id, lang: state.lang.toUpperCase() });
     const node = data.node;
-    if (!node || view.selected !== id) return;
+    if (!node || !current()) return;
+    if (head) head.replaceChildren(el("strong", {}, node.name || id), node.kind ? ` · ${kindLabel(node.kind)}` : ` · ${kindLabel("Initiative")}`);
     const rows = [];
+    if (head && node.place) rows.push(el("p", {}, `${t("place")}: ${node.place.name}`));
     if (node.description) rows.push(el("p", {}, node.description));
     if (node.stage) rows.push(el("p", {}, `${t("stage")}: ${word("stage", node.stage)}`));
     if (node.themes?.length) rows.push(el("p", {}, `${t("themes")}: ${node.themes.map((x) => x.name).join(", ")}`));
@@ -348,27 +481,52 @@ async function suggest(id) {
     const data = await gql(SUGGEST, { id, lang: state.lang.toUpperCase() });
     const found = data.suggestPartners;
     view.setHighlight(found.map((s) => s.actor.id));
+    const levels = matchLevels(found.map((s) => s.score));
     box.replaceChildren(
       el("h3", {}, t("suggestions")),
       found.length
         ? el(
             "ol",
             { class: "suggestions" },
-            found.map((s) =>
+            found.map((s, i) =>
               el(
                 "li",
-                { class: "suggestion", data: { id: s.actor.id } },
+                { class: "suggestion", data: { id: s.actor.id, score: String(s.score), level: String(levels[i]) } },
                 el("div", {}, view.graph?.hasNode(s.actor.id) ? nodeLink({ id: s.actor.id, label: s.actor.name }) : el("strong", {}, s.actor.name),
-                  ` · ${kindLabel(s.actor.kind)} · ${fmt(s.score, 2)}`),
+                  ` · ${kindLabel(s.actor.kind)}`),
+                scale(levels[i]),
                 el("ul", { class: "reasons" }, s.reasons.map((r) => el("li", { data: { code: r.code } }, r.text))),
               ),
             ),
           )
         : el("p", { class: "muted" }, t("noSuggestions")),
+      found.length ? el("p", { class: "muted" }, t("scaleHint"), " ", info("score")) : null,
     );
   } catch (err) {
     box.replaceChildren(el("p", { class: "error" }, err.message));
   }
+}
+
+// Scores have no fixed unit: each is placed on a 1..5 scale against the best in the list.
+function matchLevels(scores) {
+  if (!scores.length) return [];
+  const hi = Math.max(...scores);
+  const lo = Math.min(...scores, 0);
+  return scores.map((x) => {
+    const rel = hi > lo ? (x - lo) / (hi - lo) : 1;
+    return Math.max(1, Math.min(5, Math.ceil(rel * 5 - 1e-9)));
+  });
+}
+
+function scale(level) {
+  const words = t("scale");
+  const label = `${words[level - 1]} (${level} ${t("scaleOf")})`;
+  return el(
+    "div",
+    { class: "scale", role: "img", "aria-label": label },
+    el("span", { class: "pips", "aria-hidden": "true" }, ...[1, 2, 3, 4, 5].map((i) => el("span", { class: i <= level ? "pip on" : "pip" }))),
+    el("span", { class: "scale-word", "aria-hidden": "true" }, words[level - 1]),
+  );
 }
 
 // --- events --------------------------------------------------------------------------
@@ -415,15 +573,72 @@ let searchTimer = 0;
 $("search").addEventListener("input", (e) => {
   clearTimeout(searchTimer);
   searchTimer = setTimeout(() => {
-    const hits = view.search(e.target.value.trim());
-    $("hits").replaceChildren(
-      ...hits.map((h) =>
-        el("li", {}, el("a", { href: "#", data: { id: h.id }, on: { click: (ev) => { ev.preventDefault(); $("hits").replaceChildren(); select(h.id, { focus: true }); } } },
-          `${h.label} · ${kindLabel(h.kind)}`)),
-      ),
-    );
+    const text = e.target.value.trim();
+    const hits = view.search(text);
+    if (hits.length || text.length < 2) return showHits(hits);
+    showHits(null);
+    findElsewhere(text).then((found) => {
+      if ($("search").value.trim() === text) showHits(found);
+    });
   }, 150);
 });
+function showHits(hits) {
+  if (hits === null) return $("hits").replaceChildren(el("li", { class: "muted" }, t("searching")));
+  if (!hits.length && $("search").value.trim().length >= 2) return $("hits").replaceChildren(el("li", { class: "muted" }, t("noHits")));
+  $("hits").replaceChildren(
+    ...hits.map((h) =>
+      el("li", {}, el("a", { href: "#", data: { id: h.id, offmap: h.offMap ? "1" : "" }, on: { click: (ev) => { ev.preventDefault(); $("hits").replaceChildren(); pick(h); } } },
+        `${h.label} · ${kindLabel(h.kind)}${h.offMap ? ` (${t("offMap")})` : ""}`)),
+    ),
+  );
+}
+
+function pick(hit) {
+  if (view.graph?.hasNode(hit.id)) return select(hit.id, { focus: true });
+  view.select(null);
+  state.node = hit.id;
+  updateUrl();
+  showOffMap(hit.id);
+}
+
+// Nothing on screen matches: ask the server for what this viewer may see, anywhere.
+async function findElsewhere(text) {
+  try {
+    const data = await gql(FIND, { text });
+    return [
+      ...data.actors.edges.map((e) => ({ id: e.node.id, label: e.node.name, kind: e.node.kind })),
+      ...data.initiatives.edges.map((e) => ({ id: e.node.id, label: e.node.name, kind: "Initiative" })),
+    ].map((h) => ({ ...h, offMap: !view.graph?.hasNode(h.id) }));
+  } catch (err) {
+    console.warn(err);
+    return [];
+  }
+}
+
+$("export-png").addEventListener("click", async () => {
+  if (!view.renderer) return;
+  downloadBlob(await view.png(), `${fileStem()}.png`);
+});
+$("export-svg").addEventListener("click", () => {
+  if (!view.renderer) return;
+  downloadBlob(new Blob([view.svg()], { type: "image/svg+xml" }), `${fileStem()}.svg`);
+});
+// Print the current view as an image (WebGL canvases do not always print), then the page.
+$("print").addEventListener("click", async () => {
+  const img = $("print-image");
+  if (view.renderer) {
+    if (img.src.startsWith("blob:")) URL.revokeObjectURL(img.src);
+    img.src = URL.createObjectURL(await view.png());
+    img.alt = `${t("mapView")}: ${$("municipality").selectedOptions[0]?.textContent || ""}`;
+    await img.decode().catch(() => {});
+    document.body.classList.add("has-print-image");
+  }
+  window.print();
+});
+window.addEventListener("beforeprint", () => {
+  for (const d of document.querySelectorAll("details.explain")) d.open = true;
+});
+
 $("search").addEventListener("keydown", (e) => {
   if (e.key === "Enter") $("hits").querySelector("a")?.click();
   if (e.key === "Escape") $("hits").replaceChildren();

@@ -5,11 +5,12 @@ import FA2Layout from "graphology-layout-forceatlas2/worker";
 import forceAtlas2 from "graphology-layout-forceatlas2";
 import Sigma from "sigma";
 import { EdgeLineProgram, NodePointProgram } from "sigma/rendering";
-import { KIND_COLOUR, NO_COMMUNITY, PALETTE } from "./i18n.js";
+import { toBlob } from "@sigma/export-image";
+import { HIGHLIGHT, KIND_COLOUR, NO_COMMUNITY, PALETTE } from "./i18n.js";
 
 const LIGHT_FROM = 5000; // nodes
 
-const EDGE_COLOUR = {
+export const EDGE_COLOUR = {
   tie: "rgba(90,90,90,0.35)",
   member: "rgba(40,100,160,0.45)",
   support: "rgba(220,110,10,0.6)",
@@ -96,18 +97,18 @@ export class NetworkView {
   reduceNode(node, attrs) {
     const busy = this.selected !== null || this.highlight.size > 0;
     if (!busy) return attrs;
-    if (node === this.selected) return { ...attrs, highlighted: true, zIndex: 3, forceLabel: true };
+    if (node === this.selected) return { ...attrs, highlighted: true, zIndex: 3, forceLabel: true, size: Math.max(attrs.size, 8) };
     if (this.highlight.has(node)) {
-      return { ...attrs, highlighted: true, zIndex: 2, forceLabel: true, color: "#e6007e", size: Math.max(attrs.size, 5) };
+      return { ...attrs, highlighted: true, zIndex: 2, forceLabel: true, color: HIGHLIGHT.suggested, size: Math.max(attrs.size, 5) };
     }
     if (this.neighbours.has(node)) return { ...attrs, zIndex: 1 };
-    return { ...attrs, color: "#e4e4e4", label: "", zIndex: 0 };
+    return { ...attrs, color: HIGHLIGHT.faded, label: "", zIndex: 0 };
   }
 
   reduceEdge(edge, attrs) {
     if (this.selected === null) return attrs;
     const [a, b] = this.graph.extremities(edge);
-    if (a === this.selected || b === this.selected) return { ...attrs, color: "#333", size: 1.2 };
+    if (a === this.selected || b === this.selected) return { ...attrs, color: HIGHLIGHT.selectedTie, size: 1.2 };
     return { ...attrs, hidden: true };
   }
 
@@ -139,6 +140,51 @@ export class NetworkView {
   viewport(node) {
     const d = this.renderer.getNodeDisplayData(node);
     return d ? this.renderer.framedGraphToViewport(d) : null;
+  }
+
+  // The current view as a PNG blob (sigma's own layers, drawn on a white background).
+  png() {
+    return toBlob(this.renderer, { format: "png", backgroundColor: "#ffffff" });
+  }
+
+  // The current view as SVG text: what is on screen, with the same colours, highlights and labels.
+  svg() {
+    const { width, height } = this.renderer.getDimensions();
+    const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+    const num = (x) => Math.round(x * 10) / 10;
+    const settings = this.renderer.getSettings();
+    const pos = new Map();
+    const nodes = [];
+    const labels = [];
+    this.graph.forEachNode((node) => {
+      const d = this.renderer.getNodeDisplayData(node);
+      if (!d || d.hidden) return;
+      const p = this.renderer.framedGraphToViewport(d);
+      if (p.x < -20 || p.y < -20 || p.x > width + 20 || p.y > height + 20) return;
+      pos.set(node, p);
+      const size = this.renderer.scaleSize(d.size);
+      nodes.push([d.zIndex || 0, `<circle cx="${num(p.x)}" cy="${num(p.y)}" r="${num(Math.max(size, 1))}" fill="${esc(d.color)}"/>`]);
+      if (d.label && (d.forceLabel || size >= settings.labelRenderedSizeThreshold)) {
+        labels.push(`<text x="${num(p.x + size + 3)}" y="${num(p.y + 4)}">${esc(d.label)}</text>`);
+      }
+    });
+    const edges = [];
+    this.graph.forEachEdge((edge, attrs, a, b) => {
+      const r = this.renderer.getEdgeDisplayData(edge) || attrs;
+      if (r.hidden || !pos.has(a) || !pos.has(b)) return;
+      const p = pos.get(a);
+      const q = pos.get(b);
+      edges.push(`<line x1="${num(p.x)}" y1="${num(p.y)}" x2="${num(q.x)}" y2="${num(q.y)}" stroke="${esc(r.color)}" stroke-width="${r.size || 0.6}"/>`);
+    });
+    nodes.sort((x, y) => x[0] - y[0]);
+    return [
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+      `<rect width="100%" height="100%" fill="#ffffff"/>`,
+      `<g>${edges.join("")}</g>`,
+      `<g>${nodes.map((n) => n[1]).join("")}</g>`,
+      `<g font-family="system-ui, sans-serif" font-size="12" fill="#1d1d1f">${labels.join("")}</g>`,
+      "</svg>",
+    ].join("\n");
   }
 
   search(text, limit = 12) {
