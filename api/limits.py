@@ -409,6 +409,24 @@ class Budgets:
     sign_in: int = 10
 
 
+class _Storage(MemoryStorage):
+    """``limits``' memory storage without its expiry thread: that starts a timer thread on
+    nearly every hit (several ms each under load). Counters expire when read anyway; the
+    sweep that frees memory of clients gone quiet runs inline, at most every 10 s."""
+
+    SWEEP_EVERY = 10.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._swept = time.monotonic()
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # name-mangled hook of the base
+        now = time.monotonic()
+        if now - self._swept >= self.SWEEP_EVERY:
+            self._swept = now
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+
+
 class RateLimiter:
     """Sliding-window counters (the ``limits`` library, in memory: one per API worker).
 
@@ -417,7 +435,7 @@ class RateLimiter:
 
     def __init__(self, budgets: Budgets) -> None:
         self.budgets = budgets
-        self._limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._limiter = SlidingWindowCounterRateLimiter(_Storage())
         self._items: dict[str, RateLimitItem] = {
             "cost": RateLimitItemPerMinute(budgets.cost),
             "mutations": RateLimitItemPerMinute(budgets.mutations),
