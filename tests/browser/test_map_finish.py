@@ -256,6 +256,8 @@ async def test_figures_table_fits_at_1440_px(context_at: Any, map_server: Server
     assert table_width <= room, "a column of the figures table is cut off"
     assert right <= aside_right
     await page.screenshot(path=str(artifact("map-1440.png")))
+    await page.locator("#figures").scroll_into_view_if_needed()
+    await page.screenshot(path=str(artifact("map-1440-figures.png")))
     assert page.errors == []
 
 
@@ -323,3 +325,49 @@ async def test_no_serious_accessibility_violations(
     await page.click("#lang")
     await page.wait_for_function(READY + " && location.search.includes('lang=en')")
     assert await _axe(page) == []
+
+
+async def test_search_falls_back_to_the_server_for_what_is_not_on_screen(
+    context_at: Any, map_server: Server
+) -> None:
+    page = await context_at(1440)
+    await _open(page, map_server)
+    target = await _an_initiative(page)
+    label = await page.evaluate(
+        "id => window.wijknetMap.graph.getNodeAttribute(id, 'label')", target
+    )
+    # Eindhoven's map does not hold this Den Haag initiative
+    await page.select_option("#municipality", "GM0772")
+    await page.wait_for_function(READY + " && location.search.includes('GM0772')")
+    assert not await page.evaluate("id => window.wijknetMap.graph.hasNode(id)", target)
+    await page.fill("#search", label)
+    hit = page.locator(f"#hits a[data-id='{target}']")
+    await hit.wait_for()
+    assert await hit.get_attribute("data-offmap") == "1"
+    assert "niet in dit kaartbeeld" in await hit.inner_text()
+    await hit.click()
+    head = page.locator("#details-head")
+    await page.wait_for_function(
+        "label => document.querySelector('#details-head')?.textContent.includes(label)", arg=label
+    )
+    assert await head.get_attribute("data-offmap") == "1"
+    assert f"node={target}" in page.url
+    assert page.errors == []
+
+
+async def test_print_shows_the_map_and_figures_without_controls(
+    context_at: Any, map_server: Server
+) -> None:
+    page = await context_at(1440)
+    await _open(page, map_server)
+    await page.emulate_media(media="print")
+    for hidden in ("#municipality", "#search", "#lang", ".view-tools", "#figures-csv"):
+        assert not await page.locator(hidden).is_visible(), hidden
+    for shown in ("h1", "#graph", "#legend", "#figures table", "#explain"):
+        assert await page.locator(shown).is_visible(), shown
+    graph = await page.locator("#graph").bounding_box()
+    assert graph["width"] > 300 and graph["height"] > 300
+    pdf = await page.pdf(format="A4")
+    assert pdf[:5] == b"%PDF-"
+    (artifact("map-print.pdf")).write_bytes(pdf)
+    assert page.errors == []
