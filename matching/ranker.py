@@ -48,17 +48,20 @@ class Ranker:
         n = x.shape[0]
         if n == 0:
             return np.zeros(0)
-        x = x[:, self.columns(names)]
+        # flat gathers (``take``) over a column-major copy: ~10x faster than 2-D indexing
+        xt = np.ascontiguousarray(x[:, self.columns(names)].T).ravel()
         trees = self.feature.shape[0]
-        node = np.zeros((trees, n), dtype=np.intp)
-        tree_ix = np.arange(trees)[:, None]
-        row_ix = np.arange(n)[None, :]
-        for _ in range(self.depth):
-            f = self.feature[tree_ix, node]
-            right = x[row_ix, f] > self.threshold[tree_ix, node]
-            node = 2 * node + 1 + right
         inner = 2**self.depth - 1
-        return np.asarray(self.leaf[tree_ix, node - inner].sum(axis=0), dtype=float)
+        feature, threshold = self.feature.ravel(), self.threshold.ravel()
+        offsets = (np.arange(trees) * inner)[:, None]
+        rows = np.arange(n)[None, :]
+        node = np.zeros((trees, n), dtype=np.intp)
+        for _ in range(self.depth):
+            k = node + offsets
+            right = xt.take(feature.take(k) * n + rows) > threshold.take(k)
+            node = 2 * node + 1 + right
+        leaves = node - inner + (np.arange(trees) * (inner + 1))[:, None]
+        return np.asarray(self.leaf.ravel().take(leaves).sum(axis=0), dtype=float)
 
     # --- files ------------------------------------------------------------------------
 
