@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from strawberry.dataloader import DataLoader
 
-from api.policy import ANONYMOUS, Viewer
+from api.policy import ANONYMOUS, PUBLIC_CIRCLE, Circle, Viewer, circle_of
 from graph.model import Node, NodeId, Place, PlaceLevel, Relationship, RelType
 from graph.store import LOCATION_TYPES, Direction, GraphStore, Neighbour
 from matching import MatchIndex
@@ -83,6 +83,7 @@ class Context:
     index: MatchIndex | None = None
     identity: Identity | None = None  # None outside a server (schema tests)
     auth: Auth | None = None  # how the request proved who it is (see api.identity.web)
+    circle: Circle = PUBLIC_CIRCLE  # what the viewer sees and acts for; see `see_as_viewer`
     nodes: DataLoader[str, Node | None] = field(init=False)
     neighbours_loader: DataLoader[NeighbourKey, list[Neighbour]] = field(init=False)
     homes: DataLoader[str, Home] = field(init=False)
@@ -91,6 +92,17 @@ class Context:
         self.nodes = _node_loader(self.store)
         self.neighbours_loader = _neighbour_loader(self.store)
         self.homes = _home_loader(self.store)
+
+    async def see_as_viewer(self) -> Circle:
+        """Derive (again, after a write that changed it) what the viewer sees and acts for."""
+        self.circle = await circle_of(self.viewer, self.store)
+        return self.circle
+
+    def removed(self, rels: Sequence[Relationship] = (), nodes: Sequence[str] = ()) -> None:
+        """Tell the matching index about a delete the store acknowledged."""
+        if self.index is not None:
+            self.index.remove(rels, nodes)
+            note_write(self.index, [], rels)
 
     def wrote(self, nodes: Sequence[Node] = (), rels: Sequence[Relationship] = ()) -> None:
         """Tell the matching index about a write the store acknowledged."""

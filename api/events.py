@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from api import types as t
 from api.matching import _index
-from api.mutations import Error, _by_user, _expect, _Refused, _refusing, _require
+from api.mutations import Error, Refused, by_user, expect_nodes, refusing, require
 from api.relay import Connection, connection
 from graph import model as m
 from graph.errors import InvalidInput
@@ -121,7 +121,7 @@ class EventQuery:
         return InviteeRoom(
             invitees=[
                 SuggestedInvitee(
-                    actor=t.wrap(found[m.NodeId(x.actor)], info),  # type: ignore[arg-type]
+                    actor=await t.wrap(found[m.NodeId(x.actor)], info),  # type: ignore[arg-type]
                     seat=Seat(x.seat.value),
                     seat_label=SEAT_LABEL[x.seat][pick],
                     seats=[Seat(s.value) for s in x.seats],
@@ -129,7 +129,8 @@ class EventQuery:
                     reasons=[r[pick] for r in x.reasons],
                 )
                 for x in room.invitees
-                if m.NodeId(x.actor) in found
+                # only people the viewer may see in full (api.policy)
+                if m.NodeId(x.actor) in found and info.context.circle.sees(found[m.NodeId(x.actor)])
             ],
             missing=[Seat(s.value) for s in room.missing],
         )
@@ -141,7 +142,7 @@ class EventMutation:
     async def create_event(self, info: t.Ctx, input: CreateEventInput) -> EventResult:
         store = info.context.store
         try:
-            with _refusing():
+            with refusing():
                 eid = m.check_id(input.id) if input.id else m.NodeId(f"evt-{uuid.uuid4().hex[:12]}")
                 event = m.Event(
                     id=eid,
@@ -153,10 +154,10 @@ class EventMutation:
                 )
                 rels: list[m.Relationship] = []
                 organisers = list(dict.fromkeys(input.organisers or ()))
-                await _expect(store, organisers, m.ACTOR_KINDS, "organisers", "actor")
+                await expect_nodes(store, organisers, m.ACTOR_KINDS, "organisers", "actor")
                 rels += [m.Relationship(R.ORGANISES, m.NodeId(o), eid) for o in organisers]
                 if input.place_code:
-                    await _expect(
+                    await expect_nodes(
                         store,
                         [input.place_code],
                         frozenset({m.NodeKind.PLACE}),
@@ -165,12 +166,12 @@ class EventMutation:
                     )
                     rels.append(m.Relationship(R.LOCATED_IN, eid, m.NodeId(input.place_code)))
                 themes = list(dict.fromkeys(input.themes or ()))
-                await _expect(store, themes, frozenset({m.NodeKind.THEME}), "themes", "theme")
+                await expect_nodes(store, themes, frozenset({m.NodeKind.THEME}), "themes", "theme")
                 rels += [m.Relationship(R.ABOUT, eid, m.NodeId(x)) for x in themes]
-                rels = _by_user(rels)
+                rels = by_user(rels)
                 await store.upsert([event], rels, create_only=True)
                 info.context.wrote([event], rels)
-        except _Refused as refused:
+        except Refused as refused:
             return refused.error
         return EventSuccess(event=t.Event.of(event))
 
@@ -187,9 +188,9 @@ class EventMutation:
     ) -> EventResult:
         store = info.context.store
         try:
-            with _refusing():
-                found = await _expect(store, [str(event)], _EVENT, "event", "event")
-                people = await _expect(
+            with refusing():
+                found = await expect_nodes(store, [str(event)], _EVENT, "event", "event")
+                people = await expect_nodes(
                     store, [str(a) for a in actors], m.ACTOR_KINDS, "actors", "actor"
                 )
                 for node in people.values():
@@ -197,7 +198,7 @@ class EventMutation:
                         raise InvalidInput(
                             f"{node.id!r} has not agreed to be suggested or invited", field="actors"
                         )
-                rels = _by_user(
+                rels = by_user(
                     [
                         m.Relationship(
                             R.INVITED_TO,
@@ -210,7 +211,7 @@ class EventMutation:
                 )
                 await store.upsert(rels=rels)
                 info.context.wrote(rels=rels)
-        except _Refused as refused:
+        except Refused as refused:
             return refused.error
         return EventSuccess(event=t.Event.of(found[m.NodeId(str(event))]))
 
@@ -220,9 +221,9 @@ class EventMutation:
     ) -> EventResult:
         store = info.context.store
         try:
-            with _refusing():
-                _require(rsvp, "rsvp")
-                found = await _expect(store, [str(event)], _EVENT, "event", "event")
+            with refusing():
+                require(rsvp, "rsvp")
+                found = await expect_nodes(store, [str(event)], _EVENT, "event", "event")
                 invited = await store.neighbours(
                     [m.NodeId(str(event))], types=[R.INVITED_TO], direction=Direction.IN
                 )
@@ -241,7 +242,7 @@ class EventMutation:
                 )
                 await store.upsert(rels=[rel])
                 info.context.wrote(rels=[rel])
-        except _Refused as refused:
+        except Refused as refused:
             return refused.error
         return EventSuccess(event=t.Event.of(found[m.NodeId(str(event))]))
 

@@ -8,7 +8,7 @@ import strawberry
 
 from api import types as t
 from graph import model as m
-from graph.errors import StoreUnavailable
+from graph.errors import NotFound, StoreUnavailable
 from matching import Coalition as CoalitionResult
 from matching import Draft, MatchIndex, suggest_coalition, suggest_partners
 from matching import Reason as ReasonResult
@@ -124,6 +124,24 @@ async def _actors(info: t.Ctx, ids: list[str]) -> dict[str, m.Node]:
     return {str(k): v for k, v in found.items()}
 
 
+async def _visible_target(
+    info: t.Ctx, initiative: strawberry.ID | None, draft: InitiativeDraftInput | None
+) -> str | Draft:
+    """The target, refusing what the viewer may not see as if it did not exist."""
+    target = _target(initiative, draft)
+    circle = info.context.circle
+    if isinstance(target, str):
+        found = await info.context.nodes.load(target)
+        if found is None or not circle.sees(found):
+            raise NotFound(f"there is no initiative with id {target!r}", field="initiative")
+    else:
+        for founder in target.founders:
+            found = await info.context.nodes.load(founder)
+            if found is None or not circle.sees(found):
+                raise NotFound(f"there is no actor with id {founder!r}", field="draft.founders")
+    return target
+
+
 def _lang(info: t.Ctx, lang: t.Lang | None) -> str:
     return lang.value if lang is not None else info.context.lang
 
@@ -131,8 +149,9 @@ def _lang(info: t.Ctx, lang: t.Lang | None) -> str:
 @strawberry.type
 class MatchingQuery:
     @strawberry.field(
-        description="Who should join this initiative (or draft)? Only matchable actors, "
-        "never current members, best first, each with reasons and a warm path."
+        description="Who should join this initiative (or draft)? Only matchable actors you "
+        "may see in full, never current members, best first, each with reasons and a warm "
+        "path that name only what you may see."
     )
     async def suggest_partners(
         self,
@@ -143,7 +162,10 @@ class MatchingQuery:
         kinds: list[m.ActorKind] | None = None,
         lang: t.Lang | None = None,
     ) -> list[PartnerSuggestion]:
-        found = suggest_partners(_index(info), _target(initiative, draft), k=first, kinds=kinds)
+        index = _index(info)
+        target = await _visible_target(info, initiative, draft)
+        shown = info.context.circle.shown(index)
+        found = suggest_partners(index, target, k=first, kinds=kinds, shown=shown)
         nodes = await _actors(info, [s.actor for s in found])
         found = [s for s in found if s.actor in nodes]
         actors = await t.wrap_all([nodes[s.actor] for s in found], info, ("actor",))
@@ -177,9 +199,10 @@ class MatchingQuery:
         size: int = 7,
         lang: t.Lang | None = None,
     ) -> Coalition:
-        result: CoalitionResult = suggest_coalition(
-            _index(info), _target(initiative, draft), size=size
-        )
+        index = _index(info)
+        target = await _visible_target(info, initiative, draft)
+        shown = info.context.circle.shown(index)
+        result: CoalitionResult = suggest_coalition(index, target, size=size, shown=shown)
         nodes = await _actors(info, [x.actor for x in result.members])
         chosen = [x for x in result.members if x.actor in nodes]
         actors = await t.wrap_all([nodes[x.actor] for x in chosen], info, ("members", "actor"))

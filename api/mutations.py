@@ -4,10 +4,16 @@ transaction, and answers ``Success | Error`` where the error names the field.
 Input fields a user must fill are nullable in the schema on purpose: a missing
 value then reaches the resolver and comes back as an ``Error`` naming the field
 (which a form can show beside it), not as a GraphQL validation failure.
+
+Every mutation asks :mod:`api.policy` who may do it; a refusal is an ``Error``
+with code ``UNAUTHENTICATED`` or ``FORBIDDEN`` naming what was refused. Joining
+and ties between people live in :mod:`api.ties`, profile and consent in
+:mod:`api.profile`, changing and deleting initiatives in :mod:`api.initiatives`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -16,6 +22,7 @@ from typing import Annotated
 
 import strawberry
 
+from api import policy
 from api import types as t
 from graph import model as m
 from graph.errors import Conflict, GraphError, InvalidInput, NotFound
@@ -41,7 +48,7 @@ class Error:
     message: str
 
 
-class _Refused(Exception):
+class Refused(Exception):
     def __init__(self, error: Error) -> None:
         self.error = error
 
@@ -54,21 +61,21 @@ def _error(exc: GraphError, fields: Mapping[str, str] | None = None) -> Error:
     return Error(code=code, field=field, message=exc.message)
 
 
-def _require(value: object, field: str) -> None:
+def require(value: object, field: str) -> None:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise InvalidInput("is required", field=field)
 
 
 @contextmanager
-def _refusing(fields: Mapping[str, str] | None = None) -> Iterator[None]:
+def refusing(fields: Mapping[str, str] | None = None) -> Iterator[None]:
     """Turn any GraphError inside into an Error naming the (mutation's) field."""
     try:
         yield
     except GraphError as exc:
-        raise _Refused(_error(exc, fields)) from exc
+        raise Refused(_error(exc, fields)) from exc
 
 
-async def _expect(
+async def expect_nodes(
     store: GraphStore, ids: Sequence[str], kinds: frozenset[m.NodeKind], field: str, what: str
 ) -> dict[m.NodeId, m.Node]:
     """The nodes for ``ids``, or NotFound naming ``field`` for the first missing one."""
@@ -81,12 +88,57 @@ async def _expect(
     return found
 
 
-def _by_user(rels: list[m.Relationship]) -> list[m.Relationship]:
+def by_user(rels: list[m.Relationship]) -> list[m.Relationship]:
     """Mark relationships made through the API as the user's (see ``m.rel_provenance``)."""
     return [
         m.Relationship.trusted(r.type, r.source, r.target, {**r.props, "provenance": "user"})
         for r in rels
     ]
+
+
+async def expect_one(
+    info: t.Ctx, node_id: object, kinds: frozenset[m.NodeKind], field: str, what: str
+) -> m.Node:
+    """The node ``node_id`` names, or an error naming ``field`` (required, must exist)."""
+    require(node_id, field)
+    found = await expect_nodes(info.context.store, [str(node_id)], kinds, field, what)
+    return found[m.NodeId(str(node_id))]
+
+
+async def _inside(store: GraphStore, place: str, gemeenten: frozenset[str]) -> bool:
+    """True when ``place`` is one of ``gemeenten`` or lies (transitively) inside one."""
+    cur, seen = place, 0
+    while seen < 8:
+        if cur in gemeenten:
+            return True
+        up = (await store.neighbours([m.NodeId(cur)], types=[R.PART_OF])).get(m.NodeId(cur))
+        if not up:
+            return False
+        cur, seen = up[0].node.id, seen + 1
+    return False
+
+
+async def _may_register(info: t.Ctx, kind: m.ActorKind, place_code: str | None) -> None:
+    """Register yourself; admins (and officers, in their gemeente) may register bodies."""
+    circle = info.context.circle
+    viewer = circle.viewer
+    policy.require_signed_in(circle, "register")
+    if m.NodeKind(kind.value) in m.PERSON_KINDS:
+        if viewer.actor_id is not None:
+            raise policy.Forbidden(
+                "you have a profile already (change it with updateProfile); people "
+                "register themselves",
+                field="kind",
+            )
+        return
+    if viewer.is_admin:
+        return
+    officer = viewer.officer_of and place_code is not None
+    if officer and await _inside(info.context.store, str(place_code), viewer.officer_of):
+        return
+    raise policy.Forbidden(
+        "only admins, and officers of the gemeente it is in, may register a body", field="kind"
+    )
 
 
 def _new_id(prefix: str) -> m.NodeId:
@@ -101,11 +153,11 @@ _PREFIX = {
     m.ActorKind.ORGANISATION: "org",
     m.ActorKind.MUNICIPALITY: "mun",
 }
-_SKILL = frozenset({m.NodeKind.SKILL})
-_THEME = frozenset({m.NodeKind.THEME})
-_PLACE = frozenset({m.NodeKind.PLACE})
-_INSTRUMENT = frozenset({m.NodeKind.INSTRUMENT})
-_INITIATIVE = frozenset({m.NodeKind.INITIATIVE})
+SKILL = frozenset({m.NodeKind.SKILL})
+THEME = frozenset({m.NodeKind.THEME})
+PLACE = frozenset({m.NodeKind.PLACE})
+INSTRUMENT = frozenset({m.NodeKind.INSTRUMENT})
+INITIATIVE = frozenset({m.NodeKind.INITIATIVE})
 
 
 # --- inputs -----------------------------------------------------------------------
@@ -155,17 +207,16 @@ class StartInitiativeInput:
     stage: m.InitiativeStage = m.InitiativeStage.IDEA
     started: str | None = None
     founders: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Actors who start it; they join as INITIATOR."
+        default=None,
+        description="Who starts it, joining as INITIATOR: you (the default) and bodies you "
+        "act for; invite anyone else.",
+    )
+    visibility: m.Visibility = strawberry.field(
+        default=m.Visibility.PUBLIC,
+        description="PUBLIC; NETWORK or PRIVATE: shown in full to its members only.",
     )
     needs: list[NeedInput] | None = None
     instruments: list[strawberry.ID] | None = None
-
-
-@strawberry.enum(description="Ties that `link` can make.")
-class LinkType(Enum):
-    KNOWS = "KNOWS"
-    PARTNERS_WITH = "PARTNERS_WITH"
-    SUPPORTS = "SUPPORTS"
 
 
 # --- payloads ---------------------------------------------------------------------
@@ -187,20 +238,6 @@ class AddNeedSuccess:
     need: t.Need
 
 
-@strawberry.type
-class JoinInitiativeSuccess:
-    initiative: t.Initiative
-    member: t.Member
-
-
-@strawberry.type
-class LinkSuccess:
-    type: LinkType
-    source: t.Node = strawberry.field(name="from")
-    target: t.Node = strawberry.field(name="to")
-    how: m.SupportHow | None
-
-
 RegisterActorResult = Annotated[
     RegisterActorSuccess | Error, strawberry.union("RegisterActorResult")
 ]
@@ -208,10 +245,6 @@ StartInitiativeResult = Annotated[
     StartInitiativeSuccess | Error, strawberry.union("StartInitiativeResult")
 ]
 AddNeedResult = Annotated[AddNeedSuccess | Error, strawberry.union("AddNeedResult")]
-JoinInitiativeResult = Annotated[
-    JoinInitiativeSuccess | Error, strawberry.union("JoinInitiativeResult")
-]
-LinkResult = Annotated[LinkSuccess | Error, strawberry.union("LinkResult")]
 
 
 # --- resolvers ----------------------------------------------------------------------
@@ -219,14 +252,18 @@ LinkResult = Annotated[LinkSuccess | Error, strawberry.union("LinkResult")]
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Register a resident, ZZP'er, professional or body.")
+    @strawberry.mutation(
+        description="Register yourself (a resident, ZZP'er or professional) when your account "
+        "has no profile yet; admins, and officers in their gemeente, register bodies."
+    )
     async def register_actor(self, info: t.Ctx, input: RegisterActorInput) -> RegisterActorResult:
         store = info.context.store
         try:
-            with _refusing():
-                _require(input.kind, "kind")
-                _require(input.name, "name")
+            with refusing():
+                require(input.kind, "kind")
+                require(input.name, "name")
                 assert input.kind is not None and input.name is not None
+                await _may_register(info, input.kind, input.place_code)
                 aid = m.check_id(input.id) if input.id is not None else _new_id(_PREFIX[input.kind])
                 actor = m.Actor(
                     id=aid,
@@ -244,21 +281,22 @@ class Mutation:
                 )
                 rels: list[m.Relationship] = []
                 if input.place_code is not None:
-                    await _expect(store, [input.place_code], _PLACE, "placeCode", "place")
+                    await expect_nodes(store, [input.place_code], PLACE, "placeCode", "place")
                     located = R.LIVES_IN if actor.node_kind in m.PERSON_KINDS else R.LOCATED_IN
                     rels.append(m.Relationship(located, aid, m.NodeId(input.place_code)))
                 for ids, rtype, kinds, field, what in (
-                    (input.skills, R.HAS_SKILL, _SKILL, "skills", "skill"),
-                    (input.offers, R.OFFERS, _SKILL, "offers", "skill"),
-                    (input.interests, R.INTERESTED_IN, _THEME, "interests", "theme"),
+                    (input.skills, R.HAS_SKILL, SKILL, "skills", "skill"),
+                    (input.offers, R.OFFERS, SKILL, "offers", "skill"),
+                    (input.interests, R.INTERESTED_IN, THEME, "interests", "theme"),
                 ):
                     unique = list(dict.fromkeys(ids or ()))
-                    await _expect(store, unique, kinds, field, what)
+                    await expect_nodes(store, unique, kinds, field, what)
                     rels += [m.Relationship(rtype, aid, m.NodeId(i)) for i in unique]
-                rels = _by_user(rels)
+                rels = by_user(rels)
                 await store.upsert([actor], rels, create_only=True)
                 info.context.wrote([actor], rels)
-        except _Refused as refused:
+                await _bind(info, actor)
+        except Refused as refused:
             return refused.error
         return RegisterActorSuccess(actor=await t.wrap(actor, info))  # type: ignore[arg-type]
 
@@ -268,12 +306,13 @@ class Mutation:
     ) -> StartInitiativeResult:
         store = info.context.store
         try:
-            with _refusing():
-                _require(input.name, "name")
-                _require(input.place_code, "placeCode")
+            with refusing():
+                require(input.name, "name")
+                require(input.place_code, "placeCode")
                 if not input.themes:
                     raise InvalidInput("name at least one theme", field="themes")
                 assert input.name is not None and input.place_code is not None
+                founders = await _founders(info, input.founders)
                 iid = m.check_id(input.id) if input.id is not None else _new_id("ini")
                 initiative = m.Initiative(
                     id=iid,
@@ -281,22 +320,21 @@ class Mutation:
                     description=input.description or "",
                     stage=input.stage,
                     started=input.started or "",
+                    visibility=input.visibility,
                 )
-                await _expect(store, [input.place_code], _PLACE, "placeCode", "place")
+                await expect_nodes(store, [input.place_code], PLACE, "placeCode", "place")
                 rels = [m.Relationship(R.LOCATED_IN, iid, m.NodeId(input.place_code))]
                 themes = list(dict.fromkeys(input.themes))
-                await _expect(store, themes, _THEME, "themes", "theme")
+                await expect_nodes(store, themes, THEME, "themes", "theme")
                 rels += [m.Relationship(R.ABOUT, iid, m.NodeId(x)) for x in themes]
-                founders = list(dict.fromkeys(input.founders or ()))
-                await _expect(store, founders, m.ACTOR_KINDS, "founders", "actor")
                 rels += [
                     m.Relationship(R.MEMBER_OF, m.NodeId(f), iid, {"role": "initiator"})
                     for f in founders
                 ]
                 needs = input.needs or []
                 for need in needs:
-                    _require(need.skill, "needs.skill")
-                await _expect(store, [n.skill for n in needs], _SKILL, "needs.skill", "skill")  # type: ignore[misc]
+                    require(need.skill, "needs.skill")
+                await expect_nodes(store, [n.skill for n in needs], SKILL, "needs.skill", "skill")  # type: ignore[misc]
                 seen: set[str] = set()
                 for need in needs:
                     if need.skill in seen:
@@ -308,16 +346,17 @@ class Mutation:
                         )
                     )
                 instruments = list(dict.fromkeys(input.instruments or ()))
-                await _expect(store, instruments, _INSTRUMENT, "instruments", "instrument")
+                await expect_nodes(store, instruments, INSTRUMENT, "instruments", "instrument")
                 rels += [m.Relationship(R.USES, iid, m.NodeId(x)) for x in instruments]
-                rels = _by_user(rels)
+                rels = by_user(rels)
                 await store.upsert([initiative], rels, create_only=True)
                 info.context.wrote([initiative], rels)
-        except _Refused as refused:
+                await info.context.see_as_viewer()
+        except Refused as refused:
             return refused.error
         return StartInitiativeSuccess(initiative=await t.wrap(initiative, info))  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Say that an initiative looks for a skill.")
+    @strawberry.mutation(description="Say that an initiative looks for a skill (coordinators).")
     async def add_need(
         self,
         info: t.Ctx,
@@ -328,13 +367,19 @@ class Mutation:
     ) -> AddNeedResult:
         store = info.context.store
         try:
-            with _refusing({"source": "initiative", "target": "skill"}):
-                _require(initiative, "initiative")
-                _require(skill, "skill")
-                found = await _expect(
-                    store, [str(initiative)], _INITIATIVE, "initiative", "initiative"
+            with refusing({"source": "initiative", "target": "skill"}):
+                require(initiative, "initiative")
+                require(skill, "skill")
+                found = await expect_nodes(
+                    store, [str(initiative)], INITIATIVE, "initiative", "initiative"
                 )
-                skills = await _expect(store, [str(skill)], _SKILL, "skill", "skill")
+                policy.require_coordinator(
+                    info.context.circle,
+                    found[m.NodeId(str(initiative))],
+                    "add a need",
+                    "initiative",
+                )
+                skills = await expect_nodes(store, [str(skill)], SKILL, "skill", "skill")
                 props: dict[str, object] = {"urgency": urgency.value}
                 if note:
                     props["note"] = note
@@ -342,14 +387,14 @@ class Mutation:
                     R.NEEDS, m.NodeId(str(initiative)), m.NodeId(str(skill)), props
                 )
                 try:
-                    (rel,) = _by_user([rel])
+                    (rel,) = by_user([rel])
                     await store.upsert(rels=[rel], create_only=True)
                     info.context.wrote(rels=[rel])
                 except Conflict:
                     raise Conflict(
                         "this initiative already looks for that skill", field="skill"
                     ) from None
-        except _Refused as refused:
+        except Refused as refused:
             return refused.error
         node = found[m.NodeId(str(initiative))]
         return AddNeedSuccess(
@@ -362,97 +407,34 @@ class Mutation:
             ),
         )
 
-    @strawberry.mutation(description="An actor joins an initiative (or an enterprise).")
-    async def join_initiative(
-        self,
-        info: t.Ctx,
-        actor: strawberry.ID | None = None,
-        initiative: strawberry.ID | None = None,
-        role: m.MemberRole = m.MemberRole.MEMBER,
-        since: str | None = None,
-    ) -> JoinInitiativeResult:
-        store = info.context.store
-        try:
-            with _refusing({"source": "actor", "target": "initiative", "since": "since"}):
-                _require(actor, "actor")
-                _require(initiative, "initiative")
-                actors = await _expect(store, [str(actor)], m.ACTOR_KINDS, "actor", "actor")
-                groups = await _expect(
-                    store,
-                    [str(initiative)],
-                    frozenset({m.NodeKind.INITIATIVE, m.NodeKind.ENTERPRISE}),
-                    "initiative",
-                    "initiative or enterprise",
-                )
-                props = {"role": role.value, "since": since}
-                rel = m.Relationship(
-                    R.MEMBER_OF, m.NodeId(str(actor)), m.NodeId(str(initiative)), props
-                )
-                try:
-                    (rel,) = _by_user([rel])
-                    await store.upsert(rels=[rel], create_only=True)
-                    info.context.wrote(rels=[rel])
-                except Conflict:
-                    raise Conflict("is already a member", field="actor") from None
-        except _Refused as refused:
-            return refused.error
-        return JoinInitiativeSuccess(
-            initiative=await t.wrap(groups[m.NodeId(str(initiative))], info),  # type: ignore[arg-type]
-            member=t.Member(
-                actor=await t.wrap(actors[m.NodeId(str(actor))], info),  # type: ignore[arg-type]
-                role=role,
-                since=since,
-                source=t.Source.of(m.Provenance.USER, ""),
-            ),
-        )
 
-    @strawberry.mutation(
-        description="Tie two actors (KNOWS), two partners (PARTNERS_WITH) or a supporter to "
-        "an initiative or enterprise (SUPPORTS, with `how`)."
-    )
-    async def link(
-        self,
-        info: t.Ctx,
-        type: LinkType | None = None,
-        source: Annotated[strawberry.ID | None, strawberry.argument(name="from")] = None,
-        target: Annotated[strawberry.ID | None, strawberry.argument(name="to")] = None,
-        how: m.SupportHow | None = None,
-        since: str | None = None,
-    ) -> LinkResult:
-        store = info.context.store
-        try:
-            with _refusing({"source": "from", "target": "to"}):
-                _require(type, "type")
-                _require(source, "from")
-                _require(target, "to")
-                assert type is not None
-                if type is LinkType.SUPPORTS and how is None:
-                    raise InvalidInput("say how: FUNDING, SPACE, ADVICE or CONTRACT", field="how")
-                if type is not LinkType.SUPPORTS and how is not None:
-                    raise InvalidInput("only SUPPORTS has a `how`", field="how")
-                found = await store.get_nodes(
-                    [m.check_id(source, "from"), m.check_id(target, "to")]
-                )
-                for value, field in ((source, "from"), (target, "to")):
-                    if m.NodeId(str(value)) not in found:
-                        raise NotFound(f"there is no node with id {value!r}", field=field)
-                props: dict[str, object] = {"since": since}
-                if how is not None:
-                    props["how"] = how.value
-                rel = m.Relationship(
-                    R(type.value), m.NodeId(str(source)), m.NodeId(str(target)), props
-                )
-                try:
-                    (rel,) = _by_user([rel])
-                    await store.upsert(rels=[rel], create_only=True)
-                    info.context.wrote(rels=[rel])
-                except Conflict:
-                    raise Conflict("these two are already linked this way", field="to") from None
-        except _Refused as refused:
-            return refused.error
-        return LinkSuccess(
-            type=type,
-            source=await t.wrap(found[m.NodeId(str(source))], info),
-            target=await t.wrap(found[m.NodeId(str(target))], info),
-            how=how,
-        )
+async def _founders(info: t.Ctx, given: list[strawberry.ID] | None) -> list[str]:
+    """Who starts an initiative: the viewer and bodies it acts for, never anyone else."""
+    circle = info.context.circle
+    policy.require_signed_in(circle, "start an initiative")
+    founders = [str(f) for f in dict.fromkeys(given or ())]
+    if not founders:
+        if circle.viewer.actor_id is None:
+            raise policy.Forbidden(
+                "register yourself first, or name a body you act for", field="founders"
+            )
+        founders = [circle.viewer.actor_id]
+    found = await expect_nodes(info.context.store, founders, m.ACTOR_KINDS, "founders", "actor")
+    for f in founders:
+        if not circle.acts_for(f, found[m.NodeId(f)]):
+            raise policy.Forbidden(
+                f"you may not start an initiative for {f!r}; invite them instead",
+                field="founders",
+            )
+    return founders
+
+
+async def _bind(info: t.Ctx, actor: m.Actor) -> None:
+    """A person registering themselves becomes the actor of their account."""
+    ctx = info.context
+    if actor.node_kind not in m.PERSON_KINDS or ctx.viewer.account_id is None:
+        return
+    if ctx.identity is not None:
+        await ctx.identity.bind_actor(ctx.viewer.account_id, actor.id)
+    ctx.viewer = dataclasses.replace(ctx.viewer, actor_id=actor.id)
+    await ctx.see_as_viewer()

@@ -1,9 +1,10 @@
 """The network map: GraphQL ``network``, the map page at ``/`` and downloads.
 
-What a viewer sees follows :mod:`api.policy`: an actor or initiative that is
-not public appears as "Bewoner in Moerwijk" (kind and wijk, no themes), and a
-tie is drawn only when at least one of its ends is public, as the public
-side's own fields already show it. Analytics run over the whole network.
+What a viewer sees follows :mod:`api.policy`: the map lists the actors and
+initiatives the viewer sees in full, and a tie only when the viewer sees both
+its ends. An officer of the gemeente (and an admin) also sees the others there,
+as "Bewoner in Moerwijk" (kind and wijk, no themes, no ties): what policy needs,
+no names. Analytics and the figures (counts) run over the whole network.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 from api import heavy, policy
 from api import types as t
 from api.graphiql import STATIC_DIR
+from api.identity.web import authenticate
 from api.settings import Settings
 from api.stores import open_store
 from graph import model as m
@@ -41,11 +43,37 @@ DEFAULT_EDGES, MAX_EDGES = 10_000, 100_000
 # --- what a viewer may see ---------------------------------------------------------
 
 
+def viewer_view(
+    index: MatchIndex, net: a.Network, circle: policy.Circle, lang: str = "nl"
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Labels per node, which nodes the viewer sees in full, and which it may list at
+    all (those, and for an officer or admin the others of its gemeente, redacted)."""
+    sees = circle.shown(index)
+    shown = np.fromiter((sees(i) for i in net.nodes.tolist()), dtype=bool, count=len(net.nodes))
+    listed = shown.copy()
+    viewer = circle.viewer
+    if viewer.is_admin:
+        listed[:] = True
+    elif viewer.officer_of:
+        gemeenten = {index.pos[g] for g in viewer.officer_of if g in index.pos}
+        for k, i in enumerate(net.nodes.tolist()):
+            if not listed[k]:
+                listed[k] = index.up(index.home[i], m.PlaceLevel.MUNICIPALITY) in gemeenten
+    labels, _ = _labels(index, net, shown, lang)
+    return labels, shown, listed
+
+
 def public_view(
     index: MatchIndex, net: a.Network, lang: str = "nl"
 ) -> tuple[list[str], np.ndarray]:
     """Labels per node, and which nodes are shown in full (public ones)."""
     shown = np.frombuffer(bytes(index.public), dtype=np.uint8)[net.nodes].astype(bool)
+    return _labels(index, net, shown, lang)
+
+
+def _labels(
+    index: MatchIndex, net: a.Network, shown: np.ndarray, lang: str
+) -> tuple[list[str], np.ndarray]:
     labels = []
     for k, i in enumerate(net.nodes.tolist()):
         if shown[k]:
@@ -69,10 +97,13 @@ def public_graph(
     lang: str = "nl",
     max_nodes: int | None = None,
     max_edges: int | None = None,
+    circle: policy.Circle = policy.PUBLIC_CIRCLE,
 ) -> nx.Graph:
     """The networkx graph a viewer may download (see the module docstring)."""
-    labels, shown = public_view(index, net, lang)
-    sel = x.select(net, visible=shown, max_nodes=max_nodes, max_edges=max_edges)
+    labels, shown, listed = viewer_view(index, net, circle, lang)
+    sel = x.select(
+        net, visible=shown, max_nodes=max_nodes, max_edges=max_edges, listed=listed, both=True
+    )
     return x.to_networkx(index, net, sel, labels=labels, redacted=~shown)
 
 
@@ -289,7 +320,7 @@ class NetworkMap:
     algorithm: str
     nodes: list[NetworkNode] = strawberry.field(description="Most central first, up to maxNodes.")
     edges: list[NetworkEdge] = strawberry.field(
-        description="Ties among `nodes` with a public end, up to maxEdges."
+        description="Ties among `nodes` whose both ends you may see, up to maxEdges."
     )
     communities: list[NetworkCommunity]
     bridges: list[CommunityBridge]
@@ -323,10 +354,15 @@ class _Builder:
     """Turns an analysed network into GraphQL objects, as one viewer may see it."""
 
     def __init__(
-        self, index: MatchIndex, net: a.Network, lang: str, nodes: dict[m.NodeId, m.Node]
+        self,
+        index: MatchIndex,
+        net: a.Network,
+        lang: str,
+        nodes: dict[m.NodeId, m.Node],
+        circle: policy.Circle,
     ) -> None:
         self.index, self.net, self.lang, self.loaded = index, net, lang, nodes
-        self.labels, self.shown = public_view(index, net, lang)
+        self.labels, self.shown, self.listed = viewer_view(index, net, circle, lang)
         self.local = {index.ids[i]: k for k, i in enumerate(net.nodes.tolist())}
         self.pos = x.layout(net)
         self.degree = net.degree
@@ -360,6 +396,10 @@ class _Builder:
 
     def by_id(self, node_id: str) -> NetworkNode:
         return self.node(self.local[node_id])
+
+    def listed_ids(self, node_ids: list[str]) -> list[NetworkNode]:
+        """The nodes among ``node_ids`` the viewer may see on the map."""
+        return [self.by_id(i) for i in node_ids if self.listed[self.local[i]]]
 
     def place(self, code: str) -> t.Place:
         return t.Place.of(self.loaded[m.NodeId(code)])
@@ -397,7 +437,14 @@ class _Builder:
 
     def build(self, max_nodes: int, max_edges: int) -> NetworkMap:
         net, ids = self.net, self.index.ids
-        sel = x.select(net, visible=self.shown, max_nodes=max_nodes, max_edges=max_edges)
+        sel = x.select(
+            net,
+            visible=self.shown,
+            max_nodes=max_nodes,
+            max_edges=max_edges,
+            listed=self.listed,
+            both=True,
+        )
         gaps = net.gaps
         return NetworkMap(
             place=self.place(net.place),
@@ -426,17 +473,17 @@ class _Builder:
                     kinds=[KindCount(kind=NetworkNodeKind(k), count=n) for k, n in c.kinds.items()],
                     places=[PlaceCount(place=self.place(p), count=n) for p, n in c.places],
                     themes=[ThemeCount(theme=self.theme(th), count=n) for th, n in c.themes],
-                    brokers=[self.by_id(b) for b in c.top],
+                    brokers=self.listed_ids(list(c.top)),
                 )
                 for c in net.communities[:COMMUNITIES]
             ],
             bridges=[
                 CommunityBridge(
-                    source=b.a, target=b.b, ties=b.ties, via=[self.by_id(v) for v in b.via]
+                    source=b.a, target=b.b, ties=b.ties, via=self.listed_ids(list(b.via))
                 )
                 for b in net.links[:BRIDGES]
             ],
-            brokers=[self.node(k) for k in net.brokers(BROKERS)],
+            brokers=[self.node(k) for k in net.brokers(BROKERS) if self.listed[k]],
             broker_measure=net.broker_measure,
             brokers_exact=net.brokers_exact,
             gaps=NetworkGaps(
@@ -444,11 +491,11 @@ class _Builder:
                     NeighbourhoodGap(place=self.place(p), themes=[self.theme(th) for th in ths])
                     for p, ths in gaps.empty_areas
                 ],
-                without_contact=[self.by_id(i) for i in gaps.no_contact],
+                without_contact=self.listed_ids(list(gaps.no_contact)),
                 unfunded_themes=[
                     ThemeCount(theme=self.theme(th), count=n) for th, n in gaps.unfunded_themes
                 ],
-                isolated=[self.by_id(i) for i in gaps.isolated],
+                isolated=self.listed_ids(list(gaps.isolated)),
             ),
             figures=[self.figures(f) for f in net.figures],
             totals=self.figures(net.totals),
@@ -512,8 +559,9 @@ class NetworkQuery:
         )
         loaded = await info.context.store.get_nodes([m.NodeId(i) for i in _referenced(net)])
         language = lang.value if lang is not None else info.context.lang
+        circle = info.context.circle
         return await heavy.run(
-            ("map", id(index), id(net), language, max_nodes, max_edges, id(loaded)),
+            ("map", id(index), id(net), language, max_nodes, max_edges, id(loaded), circle),
             _build_map,
             index,
             net,
@@ -521,6 +569,7 @@ class NetworkQuery:
             dict(loaded),
             max_nodes,
             max_edges,
+            circle,
         )
 
     @strawberry.field(
@@ -559,11 +608,17 @@ def _problem(status: int, message: str) -> Response:
 
 
 def _download(
-    index: MatchIndex, place: str, theme: str | None, lang: str, cap: int | None, fmt: str
+    index: MatchIndex,
+    place: str,
+    theme: str | None,
+    lang: str,
+    cap: int | None,
+    fmt: str,
+    circle: policy.Circle,
 ) -> bytes:
     """Analyse, redact and serialise a download (in the heavy pool: :mod:`api.heavy`)."""
     net = a.cached_analyse(index, place, theme)
-    graph = public_graph(index, net, lang=lang, max_nodes=cap)
+    graph = public_graph(index, net, lang=lang, max_nodes=cap, circle=circle)
     buf = io.BytesIO()
     x.write(graph, fmt, buf)
     return buf.getvalue()
@@ -576,9 +631,10 @@ def _build_map(
     loaded: dict[m.NodeId, m.Node],
     max_nodes: int,
     max_edges: int,
+    circle: policy.Circle,
 ) -> NetworkMap:
-    """The GraphQL objects of a map (in the heavy pool: :mod:`api.heavy`)."""
-    return _Builder(index, net, lang, loaded).build(max_nodes, max_edges)
+    """The GraphQL objects of a map as ``circle`` may see it (in the heavy pool)."""
+    return _Builder(index, net, lang, loaded, circle).build(max_nodes, max_edges)
 
 
 async def download(request: Request) -> Response:
@@ -598,9 +654,11 @@ async def download(request: Request) -> Response:
             raise ValueError
     except ValueError:
         return _problem(400, "max_nodes must be a whole number of at least 0")
+    viewer = (await authenticate(request)).viewer
+    circle = await policy.circle_of(viewer, request.app.state.store)
     try:
         body = await heavy.run(
-            ("download", id(index), place, theme, lang, cap, fmt),
+            ("download", id(index), place, theme, lang, cap, fmt, circle),
             _download,
             index,
             place,
@@ -608,6 +666,7 @@ async def download(request: Request) -> Response:
             lang,
             cap,
             fmt,
+            circle,
         )
     except GraphError as exc:
         return _problem(404 if exc.code == "NOT_FOUND" else 400, str(exc))

@@ -8,9 +8,26 @@ no ties, no skills.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from graph.model import Actor, ActorKind, Initiative, Node, Visibility
+from graph.errors import GraphError
+from graph.model import (
+    ACTOR_KINDS,
+    BODY_KINDS,
+    REQUEST_TYPES,
+    Actor,
+    ActorKind,
+    MemberRole,
+    Node,
+    NodeId,
+    NodeKind,
+    RelType,
+    Visibility,
+)
+from graph.store import Direction, GraphStore, Neighbour, Sight
+from matching import MatchIndex
+from matching.index import KIND_CODE
 
 KIND_LABEL_NL = {
     ActorKind.RESIDENT: "Bewoner",
@@ -60,21 +77,168 @@ class Viewer:
 ANONYMOUS = Viewer()
 
 
-def sees_in_full(viewer: Viewer, node: Node) -> bool:
-    """True when ``viewer`` may see every field of ``node``."""
-    if isinstance(node, Actor):
-        if viewer.actor_id == node.id:
+#: MEMBER_OF roles that make an actor a coordinator of the group (may edit it, accept joins).
+COORDINATOR_ROLES = frozenset({MemberRole.INITIATOR, MemberRole.BOARD, MemberRole.COORDINATOR})
+#: Ties through which ``network`` visibility opens up (both ways).
+TIE_TYPES = (RelType.KNOWS, RelType.PARTNERS_WITH)
+
+
+class Unauthenticated(GraphError):
+    """The request must come from a signed-in account."""
+
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(GraphError):
+    """The signed-in account may not do this."""
+
+    code = "FORBIDDEN"
+
+
+_PUBLIC = Sight()
+
+
+@dataclass(frozen=True, slots=True)
+class Circle:
+    """What one viewer may see and act for, derived once per request from the graph.
+
+    Attributes:
+        viewer: who is asking.
+        sight: the actors and initiatives seen in full (None: all of them, for admins).
+        acts_as: the actors the viewer may act for: itself and the bodies it is staff of.
+        coordinates: the initiatives and enterprises the viewer coordinates.
+    """
+
+    viewer: Viewer
+    sight: Sight | None = _PUBLIC
+    acts_as: frozenset[str] = frozenset()
+    coordinates: frozenset[str] = frozenset()
+
+    def sees(self, node: Node) -> bool:
+        """True when the viewer may see every field of ``node``."""
+        return self.sight is None or self.sight.admits(node)
+
+    def acts_for(self, actor_id: str, node: Node | None = None) -> bool:
+        """True when the viewer may act as ``actor_id``: itself, or a body it is staff of.
+        Admins act for any body (``node`` tells whether it is one), never for a person."""
+        if actor_id in self.acts_as:
             return True
-        return node.visibility is Visibility.PUBLIC
-    if isinstance(node, Initiative):
-        return node.visibility is Visibility.PUBLIC or not viewer.anonymous
-    return True
+        return self.viewer.is_admin and isinstance(node, Actor) and node.node_kind in BODY_KINDS
+
+    def coordinator_of(self, group_id: str) -> bool:
+        """True when the viewer may edit ``group_id`` and decide who joins it (admins may)."""
+        return self.viewer.is_admin or group_id in self.coordinates
+
+    def shown(self, index: MatchIndex) -> Callable[[int], bool]:
+        """:meth:`sees` by index position, for matching and the network map."""
+        if self.sight is None:
+            return lambda i: True
+        public, ids, pos = index.public, self.sight.ids, index.pos
+        extra = {pos[i] for i in ids if i in pos}
+        kind, private_kinds = index.kind, _VISIBLE_KIND_CODES
+        return lambda i: bool(public[i]) or i in extra or kind[i] not in private_kinds
 
 
-def text_search_visibility(viewer: Viewer) -> frozenset[Visibility]:
-    """Searching by text may only find what the viewer can read the text of
-    (actors and initiatives alike; see :func:`sees_in_full`)."""
-    return frozenset({Visibility.PUBLIC})
+PUBLIC_CIRCLE = Circle(ANONYMOUS)
+#: Index kind codes of the nodes that have a visibility (actors and initiatives).
+_VISIBLE_KIND_CODES = frozenset(
+    KIND_CODE[k] for k in NodeKind if k in ACTOR_KINDS or k is NodeKind.INITIATIVE
+)
+
+
+async def circle_of(viewer: Viewer, store: GraphStore) -> Circle:
+    """The viewer's circle: the people and groups it sees in full beyond public ones.
+
+    A viewer sees in full: itself and the bodies it acts for; ``network``-visible
+    actors tied to those (KNOWS, PARTNERS_WITH) or in a group it coordinates;
+    whoever asks to know it or to join a group it coordinates (asking shows
+    oneself); the groups it is in or is invited to. Admins see everything.
+    """
+    if viewer.anonymous:
+        return PUBLIC_CIRCLE
+    acts_as = frozenset({*([viewer.actor_id] if viewer.actor_id else []), *viewer.staff_of})
+    if viewer.is_admin:
+        return Circle(viewer, None, acts_as, await _coordinated(store, acts_as, viewer))
+    me = [NodeId(i) for i in sorted(acts_as)]
+    seen: set[str] = set(acts_as)
+    network: set[str] = set()
+    ties = await store.neighbours(me, types=TIE_TYPES, direction=Direction.BOTH)
+    for found in ties.values():
+        network.update(n.node.id for n in found if _network(n.node))
+    groups = await store.neighbours(me, types=[RelType.MEMBER_OF])
+    coordinates = set(await _coordinated(store, acts_as, viewer, groups))
+    seen.update(n.node.id for found in groups.values() for n in found)
+    asked = await store.neighbours(
+        me, types=[RelType.REQUESTS, RelType.INVITES], direction=Direction.IN
+    )
+    seen.update(n.node.id for found in asked.values() for n in found)
+    if coordinates:
+        inside = await store.neighbours(
+            [NodeId(g) for g in sorted(coordinates)],
+            types=[RelType.MEMBER_OF, RelType.REQUESTS],
+            direction=Direction.IN,
+        )
+        for found in inside.values():
+            for n in found:
+                if n.rel.type is RelType.REQUESTS or _network(n.node):
+                    seen.add(n.node.id)
+        seen.update(coordinates)
+    return Circle(viewer, Sight(ids=frozenset(seen | network)), acts_as, frozenset(coordinates))
+
+
+def own_circle(viewer: Viewer) -> Circle:
+    """What a viewer sees when its circle cannot be read (the store is down): itself."""
+    acts_as = frozenset({*([viewer.actor_id] if viewer.actor_id else []), *viewer.staff_of})
+    return Circle(viewer, Sight(ids=acts_as), acts_as)
+
+
+def _network(node: Node) -> bool:
+    return getattr(node, "visibility", None) in (Visibility.NETWORK, Visibility.PUBLIC)
+
+
+async def _coordinated(
+    store: GraphStore,
+    acts_as: frozenset[str],
+    viewer: Viewer,
+    groups: dict[NodeId, list[Neighbour]] | None = None,
+) -> frozenset[str]:
+    if groups is None:
+        groups = await store.neighbours(
+            [NodeId(i) for i in sorted(acts_as)], types=[RelType.MEMBER_OF]
+        )
+    out: set[str] = {
+        n.node.id
+        for found in groups.values()
+        for n in found
+        if n.rel.props.get("role") in COORDINATOR_ROLES
+    }
+    # staff of an enterprise coordinate who joins it
+    out.update(viewer.staff_of)
+    return frozenset(out)
+
+
+def require_signed_in(circle: Circle, what: str) -> None:
+    if circle.viewer.anonymous:
+        raise Unauthenticated(f"sign in to {what}")
+
+
+def require_acts_for(circle: Circle, node: Node, what: str, field: str) -> None:
+    """Refuse unless the viewer may act as ``node`` (itself, or a body it is staff of)."""
+    require_signed_in(circle, what)
+    if not circle.acts_for(node.id, node):
+        raise Forbidden(f"you may not {what} for someone else", field=field)
+
+
+def require_coordinator(circle: Circle, group: Node, what: str, field: str) -> None:
+    """Refuse unless the viewer coordinates ``group`` (or is an admin)."""
+    require_signed_in(circle, what)
+    if not circle.coordinator_of(group.id):
+        raise Forbidden(f"only a coordinator of this initiative may {what}", field=field)
+
+
+def path_types(types: Sequence[RelType]) -> list[RelType]:
+    """The relationship types a path may step through: never pending requests."""
+    return [t for t in types if t not in REQUEST_TYPES]
 
 
 def redacted_name(actor: Actor, place_name: str | None, lang: str = "nl") -> str:

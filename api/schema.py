@@ -13,15 +13,19 @@ from strawberry.types import ExecutionContext
 
 from api import policy
 from api import types as t
+from api.context import Context
 from api.events import EventMutation, EventQuery
 from api.examples import ExamplesQuery
 from api.identity.audit import AuditMutations
 from api.identity.graphql import IdentityMutation, IdentityQuery
+from api.initiatives import InitiativeMutation
 from api.limits import RequestLimits, current_policy
 from api.matching import MatchingQuery
 from api.mutations import Mutation
 from api.network import NetworkQuery
+from api.profile import ProfileMutation
 from api.relay import NODES, Connection, asks_total, connection
+from api.ties import TieMutation
 from api.types import DEFAULT_PAGE
 from api.validation import Limits
 from graph import model as m
@@ -101,7 +105,7 @@ class Query(MatchingQuery, NetworkQuery, IdentityQuery, ExamplesQuery, EventQuer
             skill=m.NodeId(skill) if skill else None,
             theme=m.NodeId(theme) if theme else None,
             text=text or None,
-            visibility=policy.text_search_visibility(info.context.viewer) if text else None,
+            sight=info.context.circle.sight,
         )
         page = await info.context.store.list_nodes(
             flt, first=first, after=after, count=asks_total(info)
@@ -136,7 +140,7 @@ class Query(MatchingQuery, NetworkQuery, IdentityQuery, ExamplesQuery, EventQuer
             theme=m.NodeId(theme) if theme else None,
             text=text or None,
             stage=stage,
-            visibility=policy.text_search_visibility(info.context.viewer) if text else None,
+            sight=info.context.circle.sight,
         )
         page = await info.context.store.list_nodes(
             flt, first=first, after=after, count=asks_total(info)
@@ -179,7 +183,8 @@ class Query(MatchingQuery, NetworkQuery, IdentityQuery, ExamplesQuery, EventQuer
     @strawberry.field(
         description="The shortest chain of ties between two nodes (ignoring direction), at "
         "most `maxHops` long; by default through social ties only (KNOWS, MEMBER_OF, "
-        "PARTNERS_WITH, SUPPORTS, WORKS_FOR). Null when there is none that short."
+        "PARTNERS_WITH, SUPPORTS, WORKS_FOR), and only through people, bodies and initiatives "
+        "you may see. Null when there is none that short."
     )
     async def path(
         self,
@@ -190,7 +195,11 @@ class Query(MatchingQuery, NetworkQuery, IdentityQuery, ExamplesQuery, EventQuer
         via: list[m.RelType] | None = None,
     ) -> Path | None:
         found = await info.context.store.shortest_path(
-            m.NodeId(source), m.NodeId(target), max_hops=max_hops, types=via or SOCIAL_TYPES
+            m.NodeId(source),
+            m.NodeId(target),
+            max_hops=max_hops,
+            types=policy.path_types(via or SOCIAL_TYPES),
+            sight=info.context.circle.sight,
         )
         if found is None:
             return None
@@ -235,6 +244,19 @@ async def _all(info: t.Ctx, kind: m.NodeKind, text: str | None) -> list[m.Node]:
 CLIENT_ERROR = "BAD_USER_INPUT"
 """``extensions.classification`` of an error the request caused (bad input, unknown id,
 a conflict, a limit): the marker GraphQL tools read as "the client's fault, not a crash"."""
+
+
+class ViewerCircle(SchemaExtension):
+    """Before anything resolves, derive what the request's viewer sees and acts for."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            try:
+                await context.see_as_viewer()
+            except GraphError:  # the store is down: what needs it will say so itself
+                context.circle = policy.own_circle(context.viewer)
+        yield
 
 
 class GraphErrorCodes(SchemaExtension):
@@ -295,7 +317,9 @@ class WijknetSchema(strawberry.Schema):
 
 
 @strawberry.type(name="Mutation")
-class RootMutation(Mutation, IdentityMutation, EventMutation):
+class RootMutation(
+    Mutation, TieMutation, ProfileMutation, InitiativeMutation, IdentityMutation, EventMutation
+):
     """The graph's mutations, identity's (tokens, eraseMe) and events'."""
 
 
@@ -318,6 +342,7 @@ def build_schema() -> strawberry.Schema:
             lambda **_: ParserCache(maxsize=1024),
             Limits,
             RequestLimits,
+            ViewerCircle,
             GraphErrorCodes,
             AuditMutations,
             lambda **_: MaskErrors(

@@ -129,11 +129,13 @@ class Actor(Node):
     async def interests(self, info: Ctx) -> list[Theme]:
         return [] if self.redacted else await _targets(info, self._node.id, R.INTERESTED_IN, Theme)
 
-    @strawberry.field(description="Initiatives and enterprises this actor is a member of.")
+    @strawberry.field(
+        description="Initiatives and enterprises this actor is a member of (those you may see)."
+    )
     async def memberships(self, info: Ctx) -> list[Membership]:
         if self.redacted:
             return []
-        found = await info.context.neighbours(self._node.id, [R.MEMBER_OF])
+        found = await _seen(info, self._node.id, R.MEMBER_OF)
         groups = await _groups(found, info)
         return [
             Membership(
@@ -145,25 +147,27 @@ class Actor(Node):
             for n, group in zip(found, groups, strict=True)
         ]
 
-    @strawberry.field(description="People and bodies this actor knows (KNOWS, both ways).")
+    @strawberry.field(
+        description="People and bodies this actor knows (KNOWS, both ways; those you may see)."
+    )
     async def knows(self, info: Ctx) -> list[Actor]:
         if self.redacted:
             return []
-        found = await info.context.neighbours(self._node.id, [R.KNOWS])
+        found = await _seen(info, self._node.id, R.KNOWS)
         return await wrap_all([n.node for n in found], info)  # type: ignore[return-value]
 
-    @strawberry.field(description="Partners (PARTNERS_WITH, both ways).")
+    @strawberry.field(description="Partners (PARTNERS_WITH, both ways; those you may see).")
     async def partners(self, info: Ctx) -> list[Node]:
         if self.redacted:
             return []
-        found = await info.context.neighbours(self._node.id, [R.PARTNERS_WITH])
+        found = await _seen(info, self._node.id, R.PARTNERS_WITH)
         return await wrap_all([n.node for n in found], info)
 
     @strawberry.field(description="Initiatives and enterprises this actor supports, and how.")
     async def supports(self, info: Ctx) -> list[Support]:
         if self.redacted:
             return []
-        found = await info.context.neighbours(self._node.id, [R.SUPPORTS])
+        found = await _seen(info, self._node.id, R.SUPPORTS)
         groups = await _groups(found, info)
         return [
             Support(
@@ -202,11 +206,14 @@ class Professional(Actor):
     async def works_for(self, info: Ctx) -> list[Actor]:
         if self.redacted:
             return []
-        found = await info.context.neighbours(self._node.id, [R.WORKS_FOR])
+        found = await _seen(info, self._node.id, R.WORKS_FOR)
         return await wrap_all([n.node for n in found], info)  # type: ignore[return-value]
 
 
-@strawberry.interface(description="An enterprise, organisation or gemeente: a body with staff.")
+@strawberry.interface(
+    description="An enterprise, organisation or gemeente: a body with staff. A body that is "
+    "not public shows only its kind and place."
+)
 class Body(Actor):
     subtype: str | None = strawberry.field(
         description="e.g. bewonersbedrijf, housing_corporation, fund."
@@ -214,11 +221,13 @@ class Body(Actor):
 
     @staticmethod
     def _plain(node: m.Actor, show: bool) -> dict[str, Any]:
-        return {"subtype": node.subtype or None}
+        return {"subtype": (node.subtype or None) if show else None}
 
     @strawberry.field(description="Professionals who work here (WORKS_FOR).")
     async def staff(self, info: Ctx) -> list[Actor]:
-        found = await info.context.neighbours(self._node.id, [R.WORKS_FOR], Direction.IN)
+        if self.redacted:
+            return []
+        found = await _seen(info, self._node.id, R.WORKS_FOR, Direction.IN)
         return await wrap_all([n.node for n in found], info)  # type: ignore[return-value]
 
 
@@ -230,18 +239,18 @@ class Enterprise(Body):
     @staticmethod
     def _plain(node: m.Actor, show: bool) -> dict[str, Any]:
         return {
-            "subtype": node.subtype or None,
-            "legal_form": node.legal_form,
-            "revenue_models": list(node.revenue_models),
+            "subtype": (node.subtype or None) if show else None,
+            "legal_form": node.legal_form if show else None,
+            "revenue_models": list(node.revenue_models) if show else [],
         }
 
     @strawberry.field(description="Members and their roles.")
     async def members(self, info: Ctx) -> list[Member]:
-        return await _members(info, self._node)
+        return [] if self.redacted else await _members(info, self._node)
 
     @strawberry.field(description="Who supports this enterprise, and how.")
     async def supporters(self, info: Ctx) -> list[Supporter]:
-        return await _supporters(info, self._node)
+        return [] if self.redacted else await _supporters(info, self._node)
 
 
 @strawberry.type(description="Woningcorporatie, welzijnsorganisatie, fund, network organisation.")
@@ -250,6 +259,8 @@ class Organisation(Body):
 
     @staticmethod
     def _plain(node: m.Actor, show: bool) -> dict[str, Any]:
+        if not show:
+            return {"subtype": None, "legal_form": None}
         return {"subtype": node.subtype or None, "legal_form": node.legal_form}
 
 
@@ -258,7 +269,10 @@ class Municipality(Body):
     pass
 
 
-@strawberry.type(description="Something people start together.")
+@strawberry.type(
+    description="Something people start together. One that is not public shows only its "
+    "place (wijk) and stage to those outside it."
+)
 class Initiative(Node):
     _node: strawberry.Private[m.Initiative]
     stage: m.InitiativeStage
@@ -268,15 +282,17 @@ class Initiative(Node):
     description: str | None
     started: str | None = strawberry.field(description="Year or date it started.")
     source: Source = strawberry.field(description="Where this initiative comes from.")
+    visibility: m.Visibility
 
     @strawberry.field
     async def place(self, info: Ctx) -> Place | None:
-        place, _ = await info.context.homes.load(self._node.id)
-        return Place.of(place) if place else None
+        place, wijk = await info.context.homes.load(self._node.id)
+        node = wijk if self.redacted else place
+        return Place.of(node) if node else None
 
     @strawberry.field(description="Themes (ABOUT).")
     async def themes(self, info: Ctx) -> list[Theme]:
-        return await _targets(info, self._node.id, R.ABOUT, Theme)
+        return [] if self.redacted else await _targets(info, self._node.id, R.ABOUT, Theme)
 
     @strawberry.field(
         description="Initiatives like yours: wijkondernemingen from the report 'De "
@@ -292,12 +308,17 @@ class Initiative(Node):
 
         return await similar_for(info, self._node, _lang(info, lang))
 
-    @strawberry.field(description="Members and their roles.")
+    @strawberry.field(
+        description="Members and their roles: those you may see; its coordinators see every "
+        "member (those not visible to them as '<kind> in <wijk>')."
+    )
     async def members(self, info: Ctx) -> list[Member]:
-        return await _members(info, self._node)
+        return [] if self.redacted else await _members(info, self._node)
 
     @strawberry.field(description="Skills this initiative looks for (NEEDS).")
     async def needs(self, info: Ctx) -> list[Need]:
+        if self.redacted:
+            return []
         found = await info.context.neighbours(self._node.id, [R.NEEDS])
         return [
             Need(
@@ -311,16 +332,18 @@ class Initiative(Node):
 
     @strawberry.field(description="Who supports it, and how (funding, space, advice, contract).")
     async def supporters(self, info: Ctx) -> list[Supporter]:
-        return await _supporters(info, self._node)
+        return [] if self.redacted else await _supporters(info, self._node)
 
     @strawberry.field(description="Partners (PARTNERS_WITH, both ways).")
     async def partners(self, info: Ctx) -> list[Node]:
-        found = await info.context.neighbours(self._node.id, [R.PARTNERS_WITH])
+        if self.redacted:
+            return []
+        found = await _seen(info, self._node.id, R.PARTNERS_WITH)
         return await wrap_all([n.node for n in found], info)
 
     @strawberry.field(description="Instruments it uses: Right to Challenge, wijkbudget, ...")
     async def instruments(self, info: Ctx) -> list[Instrument]:
-        return await _targets(info, self._node.id, R.USES, Instrument)
+        return [] if self.redacted else await _targets(info, self._node.id, R.USES, Instrument)
 
 
 @strawberry.type(description="How many people live in a place, as published, with year and source.")
@@ -398,7 +421,9 @@ class Place(Node):
         first: int = DEFAULT_PAGE,
         after: str | None = None,
     ) -> Connection[Actor]:
-        flt = NodeFilter(kinds=actor_kinds(kind), place=self._node.id)
+        flt = NodeFilter(
+            kinds=actor_kinds(kind), place=self._node.id, sight=info.context.circle.sight
+        )
         page = await info.context.store.list_nodes(
             flt, first=first, after=after, count=asks_total(info)
         )
@@ -416,6 +441,7 @@ class Place(Node):
             kinds=frozenset({m.NodeKind.INITIATIVE}),
             place=self._node.id,
             theme=m.NodeId(theme) if theme else None,
+            sight=info.context.circle.sight,
         )
         page = await info.context.store.list_nodes(
             flt, first=first, after=after, count=asks_total(info)
@@ -644,8 +670,8 @@ async def wrap_all(
     connection): the homes are looked up only when the query asks for `name` there.
     With None they are looked up always.
     """
-    viewer = info.context.viewer
-    shown = [policy.sees_in_full(viewer, n) for n in nodes]
+    circle = info.context.circle
+    shown = [circle.sees(n) for n in nodes]
     hidden = [n.id for n, show in zip(nodes, shown, strict=True) if not show]
     wijken: dict[str, m.Place | None] = {}
     if at is None or selects(info, *at, "name"):
@@ -686,8 +712,9 @@ def _wrap(node: m.Node, show: bool, wijk: m.Place | None, lang: str) -> Node:
             redacted=not show,
             name=node.name if show else policy.redacted_initiative_name(_name(wijk)),
             description=(node.description or None) if show else None,
-            started=node.started or None,
+            started=(node.started or None) if show else None,
             source=Source.of(node.provenance, node.source if show else ""),
+            visibility=node.visibility,
         )
     if isinstance(node, m.Place):
         return Place.of(node)
@@ -717,8 +744,20 @@ async def _targets(
     return [cls.of(n.node) for n in found]
 
 
+async def _seen(
+    info: Ctx, node_id: str, rtype: m.RelType, direction: Direction = Direction.OUT
+) -> list[Neighbour]:
+    """The ties of a node the viewer may see: those whose other end it sees in full."""
+    found = await info.context.neighbours(node_id, [rtype], direction)
+    circle = info.context.circle
+    return [n for n in found if circle.sees(n.node)]
+
+
 async def _members(info: Ctx, group: m.Node) -> list[Member]:
     found = await info.context.neighbours(group.id, [R.MEMBER_OF], Direction.IN)
+    circle = info.context.circle
+    if not circle.coordinator_of(group.id):
+        found = [n for n in found if circle.sees(n.node)]
     actors = await wrap_all([n.node for n in found], info, ("actor",))
     return [
         Member(
@@ -732,7 +771,7 @@ async def _members(info: Ctx, group: m.Node) -> list[Member]:
 
 
 async def _supporters(info: Ctx, group: m.Node) -> list[Supporter]:
-    found = await info.context.neighbours(group.id, [R.SUPPORTS], Direction.IN)
+    found = await _seen(info, group.id, R.SUPPORTS, Direction.IN)
     actors = await wrap_all([n.node for n in found], info, ("actor",))
     return [
         Supporter(

@@ -125,8 +125,14 @@ def shortlist(pool: Pool, eligible: Collector) -> list[int]:
 class Collector:
     """Who may be gathered: a predicate with a bounded, stable ``take``."""
 
-    def __init__(self, index: MatchIndex, members: Collection[int], kinds: Collection[int] | None):
-        self.index, self.members, self.kinds = index, members, kinds
+    def __init__(
+        self,
+        index: MatchIndex,
+        members: Collection[int],
+        kinds: Collection[int] | None,
+        shown: Callable[[int], bool] | None = None,
+    ):
+        self.index, self.members, self.kinds, self.shown = index, members, kinds, shown
 
     def __call__(self, j: int) -> bool:
         index = self.index
@@ -135,6 +141,7 @@ class Collector:
             and j not in self.members
             and index.is_actor(j)
             and (self.kinds is None or index.kind[j] in self.kinds)
+            and (self.shown is None or self.shown(j))
         )
 
     def take(self, found: dict[int, list[int]], source: Iterable[int], cap: int) -> None:

@@ -35,6 +35,7 @@ from matching.suggest import (
     Draft,
     Reason,
     Role,
+    Shown,
     Target,
     explain,
     resolve,
@@ -100,15 +101,20 @@ def _offers(index: MatchIndex, j: int, open_: dict[Requirement, float]) -> set[R
 
 
 def suggest_coalition(
-    index: MatchIndex, initiative_or_draft: str | Draft, *, size: int = 7
+    index: MatchIndex,
+    initiative_or_draft: str | Draft,
+    *,
+    size: int = 7,
+    shown: Shown | None = None,
 ) -> Coalition:
-    """At most ``size`` actors who together cover the initiative's open needs and roles."""
+    """At most ``size`` actors who together cover the initiative's open needs and roles;
+    with ``shown``, only actors it admits (see :func:`~matching.suggest.suggest_partners`)."""
     if not 1 <= size <= MAX_SIZE:
         raise InvalidInput(f"must be between 1 and {MAX_SIZE}", field="size")
     t = resolve(index, initiative_or_draft)
     open_ = requirements(index, t)
     total = sum(open_.values())
-    pool = score_candidates(index, t, limit=POOL)
+    pool = score_candidates(index, t, limit=POOL, shown=shown)
     offers = {j: _offers(index, j, open_) for _, j, _, _ in pool}
     remaining = dict(open_)
     chosen: list[tuple[int, float, set[Requirement]]] = []
@@ -138,7 +144,7 @@ def suggest_coalition(
     members = []
     for j, score, new in chosen:
         _, parts, links = by_pos[j]
-        explained = explain(index, t, j, score, parts, links)
+        explained = explain(index, t, j, score, parts, links, shown=shown)
         members.append(
             CoalitionMember(
                 actor=index.ids[j],

@@ -67,21 +67,26 @@ def select(
     visible: np.ndarray | None = None,
     max_nodes: int | None = None,
     max_edges: int | None = None,
+    listed: np.ndarray | None = None,
+    both: bool = False,
 ) -> Selection:
     """The nodes (most central first when capped) and the ties between them that are shown.
 
-    A tie is shown when at least one end is ``visible`` (all are, by default).
+    A tie is shown when at least one end is ``visible`` (both ends with ``both``; all
+    nodes are visible by default). Only ``listed`` nodes are shown (all by default).
     """
     n = len(net.nodes)
     degree = net.degree
     order = np.lexsort((np.arange(n), -degree, -net.betweenness))
+    if listed is not None:
+        order = order[listed[order]]
     keep = order if max_nodes is None or n <= max_nodes else order[:max_nodes]
     rank = np.full(n, n, dtype=np.int64)
     rank[keep] = np.arange(len(keep))
     u, v = net.edges[:, 0], net.edges[:, 1]
     ok = (rank[u] < n) & (rank[v] < n)
     if visible is not None:
-        ok &= visible[u] | visible[v]
+        ok &= (visible[u] & visible[v]) if both else (visible[u] | visible[v])
     rows = np.flatnonzero(ok)
     if max_edges is not None and len(rows) > max_edges:
         rows = rows[np.argsort(rank[u[rows]] + rank[v[rows]], kind="stable")[:max_edges]]

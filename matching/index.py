@@ -343,6 +343,57 @@ class MatchIndex:
         self.ties[i] = self.groups[i] = None
         self.version += 1
 
+    def remove_rel(self, rel: Relationship) -> None:
+        """Forget one relationship (after the store deleted it)."""
+        s, t = self.pos.get(rel.source), self.pos.get(rel.target)
+        if s is None or t is None:
+            return
+        rtype = rel.type
+        if rtype is R.KNOWS or rtype is R.PARTNERS_WITH:
+            _remove(self.ties, s, t)
+            _remove(self.ties, t, s)
+        elif rtype is R.MEMBER_OF:
+            _remove(self.groups, s, t)
+            self.members[t].pop(s, None)
+        elif rtype is R.HAS_SKILL or rtype is R.OFFERS:
+            lst = self.skills[s]
+            if lst is not None and t in lst:
+                _remove(self.skills, s, t)
+                self.skill_count[t] -= 1
+                at = self.skill_at.get((t, self.home[s]))
+                if at is not None and s in at:
+                    at.remove(s)
+        elif rtype is R.INTERESTED_IN or rtype is R.ABOUT:
+            _remove(self.themes, s, t)
+            at = self.theme_at.get((t, self.home[s]))
+            if at is not None and s in at:
+                at.remove(s)
+        elif rtype is R.NEEDS:
+            self.needs[s].pop(t, None)
+        elif rtype is R.SUPPORTS:
+            self.supporters[t].pop(s, None)
+        elif rtype is R.WORKS_FOR:
+            self.employers[s].discard(t)
+
+    def remove(self, rels: Iterable[Relationship] = (), nodes: Iterable[str] = ()) -> None:
+        """Keep the index current with a delete the store has acknowledged.
+
+        ``rels`` must include every relationship of the deleted ``nodes``; a deleted
+        node keeps its slot, unmatchable and hidden.
+        """
+        for rel in rels:
+            self.remove_rel(rel)
+        for node_id in nodes:
+            i = self.pos.get(node_id)
+            if i is not None:
+                self.matchable[i] = self.public[i] = 0
+                if not self.is_actor(i):
+                    self.home[i] = -1
+                self.members.pop(i, None)
+                self.needs.pop(i, None)
+                self.supporters.pop(i, None)
+        self.version += 1
+
     def apply(self, nodes: Iterable[Node] = (), rels: Iterable[Relationship] = ()) -> None:
         """Keep the index current with a write that the store has acknowledged."""
         for node in nodes:

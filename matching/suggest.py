@@ -24,7 +24,7 @@ Only those candidates are scored.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -118,6 +118,10 @@ class Suggestion:
     path: tuple[str, ...]
     covers: tuple[str, ...] = ()  # ids of needed skills this actor offers
     roles: tuple[Role, ...] = ()  # roles it fills that the team lacks
+
+
+Shown = Callable[[int], bool]
+"""Whether the asking viewer may see a node (by index position) in full."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,10 +243,12 @@ def rank(
     *,
     kinds: Iterable[ActorKind] | None = None,
     model: Ranker | _Default | None = INDEX_MODEL,
+    shown: Shown | None = None,
 ) -> Scored:
-    """Gather, featurise and score every eligible candidate of ``t``."""
+    """Gather, featurise and score every eligible candidate of ``t``; with ``shown``,
+    only candidates it admits (those the asking viewer may see in full)."""
     codes = {KIND_CODE[NodeKind(k.value)] for k in kinds} if kinds else None
-    collector = Collector(index, t.members, codes)
+    collector = Collector(index, t.members, codes, shown)
     missing = _STAFF_ROLES - t.roles
     pool = gather(
         index,
@@ -299,10 +305,11 @@ def score_candidates(
     kinds: Iterable[ActorKind] | None = None,
     limit: int | None = None,
     model: Ranker | _Default | None = INDEX_MODEL,
+    shown: Shown | None = None,
 ) -> list[tuple[float, int, ScoreParts, list[int]]]:
     """Eligible candidates with score, parts and warm links, best first (ties: smaller
     id first); the first ``limit`` of them when given."""
-    scored = rank(index, t, kinds=kinds, model=model)
+    scored = rank(index, t, kinds=kinds, model=model, shown=shown)
     return _top(index, scored, limit)
 
 
@@ -354,29 +361,28 @@ def suggest_partners(
     *,
     k: int = 10,
     kinds: Iterable[ActorKind] | None = None,
+    shown: Shown | None = None,
 ) -> list[Suggestion]:
     """The ``k`` best partners for an initiative (or a draft), with reasons and paths.
 
-    Only matchable actors are suggested, never current members.
+    Only matchable actors are suggested, never current members. ``shown`` says which
+    nodes (by position) the asking viewer may see in full (public ones if None): only
+    those are suggested, and reasons and paths name nothing else.
     """
     if not 1 <= k <= MAX_K:
         raise InvalidInput(f"must be between 1 and {MAX_K}", field="first")
     t = resolve(index, initiative_or_draft)
-    scored = rank(index, t, kinds=kinds)
+    scored = rank(index, t, kinds=kinds, shown=shown)
     best = _top(index, scored, k)
     pos = {j: r for r, j in enumerate(scored.cands)}
     lifted = lifts(scored, [pos[j] for _, j, _, _ in best])
     return [
-        explain(index, t, j, score, parts, links, lift)
+        explain(index, t, j, score, parts, links, lift, shown=shown)
         for (score, j, parts, links), lift in zip(best, lifted, strict=True)
     ]
 
 
 # --- explanations ----------------------------------------------------------------------
-
-
-def _who(index: MatchIndex, m: int) -> str | None:
-    return index.names[m] if index.public[m] else None
 
 
 def explain(
@@ -387,10 +393,14 @@ def explain(
     parts: ScoreParts,
     links: list[int],
     lift: dict[str, float] | None = None,
+    *,
+    shown: Shown | None = None,
 ) -> Suggestion:
     """Reasons and the warm path for one scored candidate. With ``lift`` (how much each
     reason's features raised a trained ranker's score), reasons that lowered it are
-    left out and the rest come strongest first."""
+    left out and the rest come strongest first. A tie to someone ``shown`` does not
+    admit (public ones if None) is no reason and no path."""
+    see = shown if shown is not None else (lambda i: bool(index.public[i]))
     reasons: list[Reason] = []
     path: tuple[str, ...] = ()
     ini = (index.ids[t.initiative],) if t.initiative >= 0 else ()
@@ -406,34 +416,29 @@ def explain(
                 f"offers {names_en}, which this initiative needs",
             )
         )
-    direct = sorted({m for m in links if m >= 0}, key=lambda m: index.ids[m])
-    shared = sorted({-(g + 1) for g in links if g < 0}, key=lambda g: index.ids[g])
+    direct = sorted({m for m in links if m >= 0 and see(m)}, key=lambda m: index.ids[m])
+    shared = sorted(
+        {-(g + 1) for g in links if g < 0 and see(-(g + 1))}, key=lambda g: index.ids[g]
+    )
+    mates = [m for m in t.members if see(m) and shared and m in index.members.get(shared[0], {})]
     if direct:
-        m = next((x for x in direct if index.public[x]), direct[0])
-        who = _who(index, m)
+        m = direct[0]
+        who = index.names[m]
         more = len(direct) - 1
-        nl = f"kent {who}, die lid is" if who else "kent een lid van dit initiatief"
-        en = f"knows {who}, who is a member" if who else "knows a member of this initiative"
+        nl = f"kent {who}, die lid is"
+        en = f"knows {who}, who is a member"
         if more:
             nl += f" (en nog {more} {'lid' if more == 1 else 'leden'})"
             en += f" (and {more} more)"
         reasons.append(Reason("KNOWS_MEMBER", nl, en))
         path = (index.ids[j], index.ids[m], *ini)
-    elif shared:
-        g = shared[0]
-        mates = [m for m in t.members if m in index.members.get(g, {})]
-        m = next((x for x in mates if index.public[x]), mates[0]) if mates else -1
-        who = _who(index, m) if m >= 0 else None
-        group = index.names[g] if index.public[g] else "een ander initiatief"
-        group_en = index.names[g] if index.public[g] else "another initiative"
+    elif mates:
+        g, m = shared[0], mates[0]
+        who, group = index.names[m], index.names[g]
         reasons.append(
-            Reason(
-                "CO_MEMBER",
-                f"zit met {who or 'een lid'} in {group}",
-                f"works with {who or 'a member'} in {group_en}",
-            )
+            Reason("CO_MEMBER", f"zit met {who} in {group}", f"works with {who} in {group}")
         )
-        path = (index.ids[j], index.ids[g], *((index.ids[m],) if m >= 0 else ()), *ini)
+        path = (index.ids[j], index.ids[g], index.ids[m], *ini)
     ring = features.ring(index, t.home, j)
     if ring:
         reasons.append(_place_reason(index, t, j, ring))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import httpx
 import pytest
 
 from tests.api.server import start_server
+from tests.identity_helpers import make_account
 
 pytestmark = pytest.mark.slow
 
@@ -22,11 +24,13 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
     server = start_server(db, tmp_path, seed_actors=50)
     acked: list[str] = []
     try:
+        admin = asyncio.run(make_account(server, admin=True))  # admins register bodies
         for i in range(25):
             aid = f"ent-crash-{i:03d}"
             r = httpx.post(
                 server.url,
                 json={"query": REGISTER, "variables": {"id": aid, "name": f"Onderneming {i}"}},
+                headers=admin.headers,
                 timeout=10,
             )
             assert r.json()["data"]["registerActor"]["__typename"] == "RegisterActorSuccess"

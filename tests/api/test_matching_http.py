@@ -8,6 +8,7 @@ from gql.client import AsyncClientSession
 
 from tests.api.conftest import run
 from tests.api.server import Server
+from tests.identity_helpers import gql_session, make_account
 
 pytestmark = pytest.mark.slow
 
@@ -92,32 +93,46 @@ async def test_clear_errors(server: Server, query: str, field: str) -> None:
     assert error["extensions"]["code"] in ("NOT_FOUND", "INVALID_INPUT")
 
 
-async def test_new_members_and_skills_are_matched_at_once(client: AsyncClientSession) -> None:
+async def test_new_members_and_skills_are_matched_at_once(server: Server) -> None:
     """The index follows the API's writes: a newly registered, matchable ZZP'er with the
-    needed skill who knows the initiator shows up in the next suggestions."""
-    data = await run(
-        client,
-        '{ initiative(id: "ini-0000004") { members { role actor { id } } '
-        "needs { skill { id } } place { code } } }",
-    )
+    needed skill whom the initiator agreed to know shows up in the initiator's next
+    suggestions."""
+    admin = await make_account(server, admin=True)  # sees every member, also private ones
+    async with gql_session(server, admin.token) as session:
+        data = await run(
+            session,
+            '{ initiative(id: "ini-0000004") { members { role actor { id } } '
+            "needs { skill { id } } place { code } } }",
+        )
     ini = data["initiative"]
     initiator = next(m["actor"]["id"] for m in ini["members"] if m["role"] == "INITIATOR")
     skill = ini["needs"][0]["skill"]["id"]
-    new = await run(
-        client,
-        """mutation($skill: ID!, $place: String!) { registerActor(input: { id: "zzp-fresh-1",
-             kind: FREELANCER, name: "Nieuwe ZZP'er", skills: [$skill], placeCode: $place }) {
-             __typename } }""",
-        skill=skill,
-        place=ini["place"]["code"],
-    )
-    assert new["registerActor"]["__typename"] == "RegisterActorSuccess"
-    await run(
-        client,
-        'mutation($a: ID!) { link(type: KNOWS, from: "zzp-fresh-1", to: $a) { __typename } }',
-        a=initiator,
-    )
-    found = (await run(client, SUGGEST, i="ini-0000004"))["suggestPartners"]
+    zzp = await make_account(server)
+    boss = await make_account(server, actor=initiator)
+    async with gql_session(server, zzp.token) as session:
+        new = await run(
+            session,
+            """mutation($skill: ID!, $place: String!) { registerActor(input: {
+                 id: "zzp-fresh-1", kind: FREELANCER, name: "Nieuwe ZZP'er", skills: [$skill],
+                 placeCode: $place }) { __typename } }""",
+            skill=skill,
+            place=ini["place"]["code"],
+        )
+        assert new["registerActor"]["__typename"] == "RegisterActorSuccess"
+        asked = await run(
+            session,
+            'mutation($a: ID!) { link(type: KNOWS, from: "zzp-fresh-1", to: $a) '
+            "{ ... on LinkSuccess { status } } }",
+            a=initiator,
+        )
+        assert asked["link"]["status"] == "REQUESTED"
+    async with gql_session(server, boss.token) as session:
+        agreed = await run(
+            session,
+            'mutation { acceptKnows(from: "zzp-fresh-1") { ... on LinkSuccess { status } } }',
+        )
+        assert agreed["acceptKnows"]["status"] == "LINKED"
+        found = (await run(session, SUGGEST, i="ini-0000004"))["suggestPartners"]
     fresh = [s for s in found if s["actor"]["id"] == "zzp-fresh-1"]
     assert fresh, found
     assert {"SKILL", "KNOWS_MEMBER"} <= {r["code"] for r in fresh[0]["reasons"]}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import pytest
 
 from tests.api.server import Server, start_server
 from tests.conftest import need_neo4j
+from tests.identity_helpers import make_account
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 
@@ -149,6 +151,7 @@ def test_store_outage_is_a_clear_error_and_recovers_without_restart(
         "{ __typename ... on Error { code message } } }"
     )
     try:
+        admin = asyncio.run(make_account(server, admin=True))  # admins register bodies
         healthy = post(server, query).json()
         assert "errors" not in healthy
         private_neo4j.stop("--keep-home")
@@ -160,7 +163,7 @@ def test_store_outage_is_a_clear_error_and_recovers_without_restart(
             assert error["extensions"]["code"] == "STORE_UNAVAILABLE"
             assert "unavailable" in error["message"].lower()
             assert "Traceback" not in r.text
-            m = post(server, mutation)
+            m = httpx.post(server.url, json={"query": mutation}, headers=admin.headers, timeout=60)
             assert m.status_code == 200
             assert m.json()["data"]["registerActor"]["code"] == "STORE_UNAVAILABLE"
         assert httpx.get(f"http://127.0.0.1:{server.port}/healthz", timeout=60).status_code == 503

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
@@ -14,6 +15,7 @@ import networkx as nx
 import pytest
 
 from tests.api.server import Server
+from tests.identity_helpers import make_account
 
 ROOT = Path(__file__).resolve().parents[2]
 REDACTED = re.compile(
@@ -48,15 +50,29 @@ def test_every_format_downloads_the_same_network(map_server: Server) -> None:
     assert res.headers["content-type"] == "application/zip"
 
 
-def test_downloads_show_private_people_as_kind_and_wijk(map_server: Server) -> None:
+def test_downloads_hide_private_people_from_the_public(map_server: Server) -> None:
     graph = _json(map_server, "/network/GM0518.json?theme=theme-energy")
     assert graph.graph["theme"] == "theme-energy"
+    assert graph.number_of_nodes() > 0
+    assert not any(d["redacted"] for _, d in graph.nodes(data=True))
+
+
+def test_an_officer_downloads_private_people_as_kind_and_wijk(map_server: Server) -> None:
+    creds = asyncio.run(make_account(map_server, officer_of=["GM0518"]))
+    res = httpx.get(
+        f"http://127.0.0.1:{map_server.port}/network/GM0518.json?theme=theme-energy",
+        headers=creds.headers,
+        timeout=120,
+    )
+    assert res.status_code == 200, res.text
+    graph = nx.node_link_graph(res.json(), edges="edges")
     hidden = {n for n, d in graph.nodes(data=True) if d["redacted"]}
     assert hidden, "the synthetic city has private residents"
     for node in hidden:
         data = graph.nodes[node]
         assert REDACTED.match(data["label"]) and data["themes"] == ""
-    assert not any(u in hidden and v in hidden for u, v in graph.edges)
+    # an officer sees counts, kinds and places, not whom a private person is tied to
+    assert not any(u in hidden or v in hidden for u, v in graph.edges)
 
 
 def test_download_errors(map_server: Server) -> None:

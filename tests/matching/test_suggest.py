@@ -168,8 +168,10 @@ def test_private_member_is_not_named_in_reasons() -> None:
     best = suggest_partners(idx, "ini")[0]
     assert best.actor == "warm"
     texts = [r.text("nl") for r in best.reasons]
-    assert "kent een lid van dit initiatief" in texts
+    # a tie to a private person is that person's fact: no reason and no path tell it
+    assert not any(r.code == "KNOWS_MEMBER" for r in best.reasons)
     assert not any("Ann" in t for t in texts)
+    assert best.path == ()
 
 
 def test_co_membership_elsewhere_is_a_warm_path() -> None:
