@@ -63,14 +63,6 @@ def viewer_view(
     return labels, shown, listed
 
 
-def public_view(
-    index: MatchIndex, net: a.Network, lang: str = "nl"
-) -> tuple[list[str], np.ndarray]:
-    """Labels per node, and which nodes are shown in full (public ones)."""
-    shown = np.frombuffer(bytes(index.public), dtype=np.uint8)[net.nodes].astype(bool)
-    return _labels(index, net, shown, lang)
-
-
 def _labels(
     index: MatchIndex, net: a.Network, shown: np.ndarray, lang: str
 ) -> tuple[list[str], np.ndarray]:
