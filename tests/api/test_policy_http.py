@@ -264,7 +264,7 @@ def _reads(w: World) -> dict[str, tuple[str, dict[str, Any]]]:
             {"p": WIJK},
         ),
         "network": (
-            '{ network(place: "GM0518", maxNodes: 20000, maxEdges: 100000) { nodes { id label '
+            '{ network(place: "GM0518", maxNodes: 1000, maxEdges: 2000) { nodes { id label '
             "redacted place } edges { source target } brokers { id label } } }",
             {},
         ),
@@ -359,11 +359,11 @@ async def test_who_may_see_does_see(world: World) -> None:
     assert got[ids["nico"]] == f"Netwerk Nico {tag}"
     assert got[ids["gerda"]].startswith("Bewoner in ")
     officer = await world.ask(
-        "officer", '{ network(place: "GM0518", maxNodes: 20000) { nodes { id redacted } } }'
+        "officer", '{ network(place: "GM0518", maxNodes: 1000) { nodes { id redacted } } }'
     )
     assert any(n["redacted"] for n in officer["network"]["nodes"])
     anonymous = await world.ask(
-        "anonymous", '{ network(place: "GM0518", maxNodes: 20000) { nodes { id redacted } } }'
+        "anonymous", '{ network(place: "GM0518", maxNodes: 1000) { nodes { id redacted } } }'
     )
     assert not any(n["redacted"] for n in anonymous["network"]["nodes"])
 
@@ -624,7 +624,7 @@ async def test_consent_takes_effect_on_the_next_request(world: World) -> None:
         "query($p: String!) { suggestPartners(draft: {placeCode: $p, neededSkills: "
         f'["{SKILL}"], themes: ["{THEME}"]}}, first: 100) {{ actor {{ id }} }} }}'
     )
-    net = '{ network(place: "GM0518", maxNodes: 20000) { nodes { id redacted } } }'
+    net = '{ network(place: "GM0518", maxNodes: 1000) { nodes { id redacted } } }'
 
     async def seen_by_member() -> tuple[bool, bool, bool]:
         found = await world.ask("member", lists, x=f"Netwerk Nico {tag}")
