@@ -345,7 +345,11 @@ async def test_search_falls_back_to_the_server_for_what_is_not_on_screen(
     await hit.wait_for()
     assert await hit.get_attribute("data-offmap") == "1"
     assert "niet in dit kaartbeeld" in await hit.inner_text()
-    await hit.click()
+    # by keyboard: down from the search box to the hit, Enter opens it
+    await page.focus("#search")
+    await page.keyboard.press("ArrowDown")
+    assert await page.evaluate("document.activeElement.dataset.id") == target
+    await page.keyboard.press("Enter")
     head = page.locator("#details-head")
     await page.wait_for_function(
         "label => document.querySelector('#details-head')?.textContent.includes(label)", arg=label

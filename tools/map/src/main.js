@@ -642,6 +642,26 @@ window.addEventListener("beforeprint", () => {
 $("search").addEventListener("keydown", (e) => {
   if (e.key === "Enter") $("hits").querySelector("a")?.click();
   if (e.key === "Escape") $("hits").replaceChildren();
+  if (e.key === "ArrowDown") {
+    e.preventDefault();
+    $("hits").querySelector("a")?.focus();
+  }
+});
+// Arrow keys move through the hits; Escape goes back to the search box.
+$("hits").addEventListener("keydown", (e) => {
+  const links = [...$("hits").querySelectorAll("a")];
+  const at = links.indexOf(document.activeElement);
+  if (at < 0) return;
+  if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+    e.preventDefault();
+    const next = at + (e.key === "ArrowDown" ? 1 : -1);
+    if (next < 0) $("search").focus();
+    else links[Math.min(next, links.length - 1)].focus();
+  }
+  if (e.key === "Escape") {
+    $("hits").replaceChildren();
+    $("search").focus();
+  }
 });
 
 start();
