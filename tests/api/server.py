@@ -98,7 +98,7 @@ def start_server(
     seed_actors: int = 300,
     env: Mapping[str, str] | None = None,
     port: int | None = None,
-    timeout: float = 60.0,
+    timeout: float = 300.0,  # generous: CI may share its two cores with other work
 ) -> Server:
     """Run ``wijknet serve`` on a free port and wait until /healthz answers."""
     port = port or free_port()
