@@ -1,19 +1,34 @@
-"""suggestPartners through GraphQL over HTTP: requests per second on this machine.
+"""GraphQL over HTTP: requests per second of real requests beside the framework floor.
 
-    python bench/bench_http.py [--actors 100000] [--seconds 15] [--runs 3]
+    python bench/bench_http.py [--actors 3000 100000] [--seconds 10] [--runs 3]
+                               [--connections 8] [--only floor,two-level,suggest,mix]
 
-Seeds a temporary embedded store, starts ``wijknet serve`` (one process) on
-127.0.0.1, and drives it with ``wrk`` (Debian package ``wrk``) from the same
-machine: first the floor, ``{ __typename }`` through the same GraphQL stack,
-then ``suggestPartners(first: 10)`` with reasons and paths over a rotating set
-of initiatives. Prints the median requests/s and latency of ``--runs`` runs and
-the ratio to the floor. wrk and the server share the 2 cores.
+For each store size: seeds a temporary embedded store (``wijknet seed``), starts
+``wijknet serve`` (one process) on 127.0.0.1, and drives it with ``wrk`` (Debian
+package ``wrk``) from the same machine, in this order:
+
+- ``floor``: ``{ __typename }`` through the same GraphQL stack (the framework floor);
+- ``two-level``: ``{ initiatives(first: 20) { edges { node { name members { actor
+  { name } } } } } }``;
+- ``suggest``: ``suggestPartners(first: 10)`` with reasons and paths, over a rotating
+  set of initiatives;
+- ``mix``: 20 requests in rotation, as people use the site: actor and initiative lists
+  (by kind, skill, theme, place, text), place pages, actor details, an initiative's
+  page, ``path``, ``suggestPartners``, a small ``network`` (a buurt), and one write
+  (``registerActor``) in 20.
+
+Prints the median requests/s and latency of ``--runs`` runs of ``--seconds`` each
+(after a 3 s warm-up) and each request's ratio to the floor of the same server. wrk
+and the server share the machine's cores; on a shared machine the absolute figures
+move with the load, the ratios much less. The per-minute budgets (``WIJKNET_*_BUDGET``)
+are lifted: one benchmark client is not a person; the per-request cost limit stays.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import socket
@@ -23,6 +38,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from rich.console import Console
@@ -31,19 +47,56 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 console = Console()
 
+FLOOR = "{ __typename }"
+TWO_LEVEL = "{ initiatives(first: 20) { edges { node { name members { actor { name } } } } } }"
 SUGGEST = (
     "query($i: ID) { suggestPartners(initiative: $i, first: 10) { actor { id name } score "
     "reasons { code text } path } }"
+)
+ACTORS = (
+    "query($k: [ActorKind!], $s: ID, $t: ID, $p: String, $q: String) { actors(first: 20, "
+    "kind: $k, skill: $s, theme: $t, place: $p, text: $q) { totalCount edges { node { id name "
+    "kind place { name } } } pageInfo { endCursor hasNextPage } } }"
+)
+INITIATIVES = (
+    "query($t: ID, $p: String) { initiatives(first: 20, theme: $t, place: $p) { totalCount "
+    "edges { node { id name stage place { name } themes { name } } } } }"
+)
+PLACE = (
+    "query($c: String!) { place(code: $c) { name displayName level parent { name } "
+    "children { code name } actors(first: 10) { totalCount edges { node { id name kind } } } "
+    "initiatives(first: 10) { totalCount edges { node { id name } } } } }"
+)
+ACTOR = (
+    "query($id: ID!) { actor(id: $id) { id name kind description place { name parent { name } }"
+    " skills { name } interests { name } memberships { role group { ... on Initiative { id name"
+    " } ... on Enterprise { id name } } } knows { id name } } }"
+)
+INITIATIVE = (
+    "query($id: ID!) { initiative(id: $id) { name description stage place { name } themes "
+    "{ name } needs { urgency skill { name } } members { role actor { id name kind } } "
+    "supporters { how actor { name } } } }"
+)
+PATH = "query($a: ID!, $b: ID!) { path(from: $a, to: $b) { length nodes { id } steps { type } } }"
+NETWORK = (
+    "query($p: String!) { network(place: $p, maxNodes: 200, maxEdges: 500) { nodeCount "
+    "edgeCount nodes { id label } edges { source target } } }"
+)
+REGISTER = (
+    'mutation { registerActor(input: {id: "bench-__N__", kind: FREELANCER, name: '
+    '"Bench __N__", placeCode: "__P__"}) { __typename } }'
 )
 
 LUA = """
 local bodies = {}
 for line in io.lines("%s") do bodies[#bodies + 1] = line end
 local n = 0
+math.randomseed(os.time() + os.clock() * 1e6)
+local tag = tostring(math.random(1, 1e9))
 request = function()
   n = n + 1
-  return wrk.format("POST", "/graphql", {["Content-Type"] = "application/json"},
-                    bodies[(n %% #bodies) + 1])
+  local body = string.gsub(bodies[(n %% #bodies) + 1], "__N__", tag .. "-" .. tostring(n))
+  return wrk.format("POST", "/graphql", {["Content-Type"] = "application/json"}, body)
 end
 """
 
@@ -79,114 +132,185 @@ def run_wrk(url: str, script: Path, seconds: int, connections: int) -> dict[str,
     }
 
 
+def body(query: str, **variables: Any) -> str:
+    return json.dumps({"query": query, "variables": variables or None})
+
+
+def post(url: str, query: str, **variables: Any) -> dict[str, Any]:
+    r = httpx.post(url, json={"query": query, "variables": variables or None}, timeout=120)
+    data = r.json()
+    assert not data.get("errors"), data["errors"]
+    return dict(data["data"])
+
+
+def mix_bodies(url: str) -> list[str]:
+    """Twenty requests as people use the site, over ids of this store, rotated."""
+    skills = [s["id"] for s in post(url, "{ skills { id } }")["skills"]]
+    themes = [t["id"] for t in post(url, "{ themes { id } }")["themes"]]
+    inis = [
+        e["node"]
+        for e in post(
+            url,
+            "{ initiatives(first: 200) { edges { node { id place { code parent { code } } } } } }",
+        )["initiatives"]["edges"]
+    ]
+    actors = [
+        e["node"]["id"]
+        for e in post(
+            url,
+            "{ actors(first: 200, kind: [FREELANCER, PROFESSIONAL, ENTERPRISE]) "
+            "{ edges { node { id } } } }",
+        )["actors"]["edges"]
+    ]
+    buurten = [i["place"]["code"] for i in inis if i["place"]]
+    wijken = [i["place"]["parent"]["code"] for i in inis if i["place"] and i["place"]["parent"]]
+    out: list[str] = []
+    for k in range(10):  # ten rounds of twenty, each with other ids
+        a, b = actors[k % len(actors)], actors[(k * 7 + 3) % len(actors)]
+        ini, ini2 = inis[k % len(inis)]["id"], inis[(k * 5 + 1) % len(inis)]["id"]
+        skill, theme = skills[k % len(skills)], themes[k % len(themes)]
+        buurt, wijk = buurten[k % len(buurten)], wijken[k % len(wijken)]
+        out += [
+            body(ACTORS, k=["FREELANCER"]),
+            body(ACTORS, s=skill),
+            body(ACTORS, t=theme, p=wijk),
+            body(ACTORS, q=["zorg", "energie", "tuin", "taal"][k % 4]),
+            body(INITIATIVES, t=theme),
+            body(INITIATIVES, p=wijk),
+            body(PLACE, c=wijk),
+            body(PLACE, c=buurt),
+            body(ACTOR, id=a),
+            body(ACTOR, id=b),
+            body(INITIATIVE, id=ini),
+            body(TWO_LEVEL),
+            body(PATH, a=a, b=b),
+            body(SUGGEST, i=ini),
+            body(SUGGEST, i=ini2),
+            body(NETWORK, p=buurt),
+            body(ACTORS, k=["ENTERPRISE", "ORGANISATION"]),
+            body(INITIATIVES),
+            body(ACTOR, id=actors[(k * 11 + 5) % len(actors)]),
+            json.dumps({"query": REGISTER.replace("__P__", buurt)}),
+        ]
+    return out
+
+
+def bench_store(args: argparse.Namespace, actors: int, folder: Path) -> dict[str, list[dict]]:
+    db = folder / f"http-{actors}.db"
+    console.print(f"seeding {actors:,} actors ...")
+    subprocess.run(
+        [sys.executable, "-m", "api.cli", "seed", "--actors", str(actors), "--db", str(db)],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
+    port = free_port()
+    env = {**os.environ}
+    env.update({f"WIJKNET_{k}_BUDGET": "1000000000" for k in ("COST", "MUTATION", "EXPENSIVE")})
+    env.setdefault("WIJKNET_IDENTITY_DB", str(folder / f"identity-{actors}.db"))
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "api.cli",
+            "serve",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            "--seed-actors",
+            "0",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/graphql"
+    results: dict[str, list[dict]] = {}
+    try:
+        deadline = time.monotonic() + 900
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("wijknet serve did not start")
+            time.sleep(0.5)
+        inis = post(url, "{ initiatives(first: 500) { edges { node { id } } } }")
+        ids = [e["node"]["id"] for e in inis["initiatives"]["edges"]]
+        assert len(post(url, SUGGEST, i=ids[0])["suggestPartners"]) == 10
+        assert len(post(url, TWO_LEVEL)["initiatives"]["edges"]) == 20
+        sets = {
+            "floor": [body(FLOOR)],
+            "two-level": [body(TWO_LEVEL)],
+            "suggest": [body(SUGGEST, i=i) for i in ids],
+            "mix": mix_bodies(url),
+        }
+        for name, lines in sets.items():
+            if args.only and name not in args.only:
+                continue
+            file = folder / f"{name}-{actors}.txt"
+            file.write_text("".join(line + "\n" for line in lines))
+            script = folder / f"{name}-{actors}.lua"
+            script.write_text(LUA % file)
+            for line in lines[:20]:  # every kind of request answers without errors
+                r = httpx.post(
+                    url,
+                    content=line.replace("__N__", "check"),
+                    timeout=120,
+                    headers={"content-type": "application/json"},
+                )
+                assert r.status_code == 200 and "errors" not in r.json(), r.text[:500]
+            run_wrk(url, script, 3, args.connections)  # warm up
+            results[name] = [
+                run_wrk(url, script, args.seconds, args.connections) for _ in range(args.runs)
+            ]
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--actors", type=int, default=100_000)
-    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--actors", type=int, nargs="+", default=[3000, 100_000])
+    parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--only", type=lambda s: set(s.split(",")), default=None)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("bench_http needs wrk: apt-get install wrk")
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        db = folder / "http.db"
-        console.print(f"seeding {args.actors:,} actors ...")
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "api.cli",
-                "seed",
-                "--actors",
-                str(args.actors),
-                "--db",
-                str(db),
-            ],
-            check=True,
-            cwd=ROOT,
-            capture_output=True,
-        )
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "api.cli",
-                "serve",
-                "--db",
-                str(db),
-                "--port",
-                str(port),
-                "--seed-actors",
-                "0",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}/graphql"
-        try:
-            deadline = time.monotonic() + 600
-            while True:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("wijknet serve did not start")
-                time.sleep(0.2)
-            page = httpx.post(
-                url,
-                json={"query": "{ initiatives(first: 500) { edges { node { id } } } }"},
-                timeout=60,
-            ).json()
-            ids = [e["node"]["id"] for e in page["data"]["initiatives"]["edges"]]
-            floor_body = folder / "floor.txt"
-            floor_body.write_text(json.dumps({"query": "{ __typename }"}) + "\n")
-            bodies = folder / "suggest.txt"
-            bodies.write_text(
-                "".join(json.dumps({"query": SUGGEST, "variables": {"i": i}}) + "\n" for i in ids)
-            )
-            check = httpx.post(url, json={"query": SUGGEST, "variables": {"i": ids[0]}}, timeout=60)
-            assert len(check.json()["data"]["suggestPartners"]) == 10, check.text
-            results: dict[str, list[dict[str, float]]] = {"floor": [], "suggest": []}
-            for name, body in (("floor", floor_body), ("suggest", bodies)):
-                script = folder / f"{name}.lua"
-                script.write_text(LUA % body)
-                run_wrk(url, script, 3, args.connections)  # warm up
-                for _ in range(args.runs):
-                    results[name].append(run_wrk(url, script, args.seconds, args.connections))
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
+        all_results = {n: bench_store(args, n, Path(tmp)) for n in args.actors}
     table = Table(
-        title=f"GraphQL over HTTP, {args.actors:,} actors, 1 server process, "
-        f"wrk -c{args.connections} on the same 2 cores"
+        title=f"GraphQL over HTTP, 1 server process, wrk -c{args.connections} on the same "
+        f"{os.cpu_count()} cores, median of {args.runs} x {args.seconds} s"
     )
-    for col in ("request", "req/s (median)", "p50 ms", "p99 ms", "non-2xx", "runs"):
+    for col in ("actors", "request", "req/s", "x floor", "p50 ms", "p99 ms", "non-2xx", "runs"):
         table.add_column(col, justify="right")
-    med = {}
-    for name, runs in results.items():
-        med[name] = statistics.median(r["rps"] for r in runs)
-        table.add_row(
-            name,
-            f"{med[name]:,.0f}",
-            f"{statistics.median(r['p50'] for r in runs):.1f}",
-            f"{statistics.median(r['p99'] for r in runs):.1f}",
-            str(sum(int(r["errors"]) for r in runs)),
-            " / ".join(f"{r['rps']:,.0f}" for r in runs),
-        )
+    for actors, results in all_results.items():
+        floor = statistics.median(r["rps"] for r in results.get("floor", [{"rps": float("nan")}]))
+        for name, runs in results.items():
+            rps = statistics.median(r["rps"] for r in runs)
+            table.add_row(
+                f"{actors:,}",
+                name,
+                f"{rps:,.0f}",
+                f"{rps / floor:.2f}",
+                f"{statistics.median(r['p50'] for r in runs):.1f}",
+                f"{statistics.median(r['p99'] for r in runs):.1f}",
+                str(sum(int(r["errors"]) for r in runs)),
+                " / ".join(f"{r['rps']:,.0f}" for r in runs),
+            )
     console.print(table)
-    console.print(
-        f"suggestPartners runs at {med['suggest'] / med['floor']:.2f}x the floor "
-        f"({{ __typename }}) of the same server; {len(ids)} initiatives in rotation."
-    )
 
 
 if __name__ == "__main__":
