@@ -578,7 +578,7 @@ class Event(Node):
     @strawberry.field(description="Who organises it (ORGANISES).")
     async def organisers(self, info: Ctx) -> list[Actor]:
         found = await info.context.neighbours(self._node.id, [R.ORGANISES], Direction.IN)
-        return [wrap(n.node, info) for n in found]  # type: ignore[misc]
+        return await wrap_all([n.node for n in found], info)  # type: ignore[return-value]
 
     @strawberry.field
     async def place(self, info: Ctx) -> Place | None:
@@ -592,14 +592,15 @@ class Event(Node):
     @strawberry.field(description="Invitations and their answers (INVITED_TO).")
     async def invitations(self, info: Ctx) -> list[Invitation]:
         found = await info.context.neighbours(self._node.id, [R.INVITED_TO], Direction.IN)
+        actors = await wrap_all([n.node for n in found], info, ("actor",))
         return [
             Invitation(
-                actor=wrap(n.node, info),  # type: ignore[arg-type]
+                actor=actor,  # type: ignore[arg-type]
                 rsvp=m.Rsvp(n.rel.props.get("rsvp", "invited")),
                 reason=n.rel.props.get("reason"),
                 source=Source.of_rel(n.rel, n.node, self._node),
             )
-            for n in found
+            for n, actor in zip(found, actors, strict=True)
         ]
 
 
