@@ -301,6 +301,34 @@ class PlaceFigures:
     demo: DemoShare = strawberry.field(description="What share of each count is demo data.")
 
 
+@strawberry.type
+class NameCount:
+    name: str
+    count: int
+
+
+@strawberry.type
+class InstrumentCount:
+    instrument: t.Instrument
+    count: int
+
+
+@strawberry.type(
+    description="What pays for the enterprises and initiatives here: legal forms and revenue "
+    "models of the enterprises (and organisations) homed in the place (on the theme), how "
+    "its initiatives are supported, and which instruments they use."
+)
+class BusinessSummary:
+    enterprises: int
+    legal_forms: list[NameCount] = strawberry.field(description="Enterprises and organisations.")
+    revenue_models: list[NameCount] = strawberry.field(description="Enterprises per model.")
+    support: list[NameCount] = strawberry.field(
+        description="Initiatives supported by funding, space, advice or contract."
+    )
+    instruments: list[InstrumentCount]
+    demo_share: float = strawberry.field(description="Share of the enterprises that is demo data.")
+
+
 @strawberry.type(description="The bottom-up network of a place (and theme), analysed.")
 class NetworkMap:
     place: t.Place
@@ -329,6 +357,7 @@ class NetworkMap:
     gaps: NetworkGaps
     figures: list[PlaceFigures] = strawberry.field(description="Per wijk inside the place.")
     totals: PlaceFigures
+    business: BusinessSummary
 
 
 @strawberry.type(description="A place with actors in it, for choosing what to map.")
@@ -491,6 +520,26 @@ class _Builder:
             ),
             figures=[self.figures(f) for f in net.figures],
             totals=self.figures(net.totals),
+            business=self.business(),
+        )
+
+    def business(self) -> BusinessSummary:
+        b = a.business(self.index, self.net)
+
+        def counts(d: dict[str, int]) -> list[NameCount]:
+            return [NameCount(name=k, count=v) for k, v in d.items()]
+
+        return BusinessSummary(
+            enterprises=b.enterprises,
+            legal_forms=counts(b.legal_forms),
+            revenue_models=counts(b.revenue_models),
+            support=counts(b.support),
+            instruments=[
+                InstrumentCount(instrument=t.Instrument.of(self.loaded[m.NodeId(i)]), count=c)
+                for i, c in b.instruments.items()
+                if m.NodeId(i) in self.loaded
+            ],
+            demo_share=b.demo_enterprises / b.enterprises if b.enterprises else 0.0,
         )
 
 
@@ -549,7 +598,8 @@ class NetworkQuery:
         net = await heavy.run(
             ("analyse", id(index), place, name), a.cached_analyse, index, place, name
         )
-        loaded = await info.context.store.get_nodes([m.NodeId(i) for i in _referenced(net)])
+        wanted = _referenced(net) | set(a.business(index, net).instruments)
+        loaded = await info.context.store.get_nodes([m.NodeId(i) for i in wanted])
         language = lang.value if lang is not None else info.context.lang
         circle = info.context.circle
         return await heavy.run(

@@ -11,7 +11,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension
 from strawberry.types import ExecutionContext
 
-from api import policy
+from api import instruments, policy
 from api import types as t
 from api.context import Context
 from api.events import EventMutation, EventQuery
@@ -130,9 +130,23 @@ class Query(MatchingQuery, NetworkQuery, IdentityQuery, ExamplesQuery, EventQuer
         theme: strawberry.ID | None = None,
         text: str | None = None,
         stage: m.InitiativeStage | None = None,
+        instrument: strawberry.ID | None = None,
         first: int = DEFAULT_PAGE,
         after: str | None = None,
     ) -> Connection[t.Initiative]:
+        if instrument:
+            page = await instruments.users(
+                info,
+                str(instrument),
+                place=place,
+                theme=str(theme) if theme else None,
+                skill=str(skill) if skill else None,
+                stage=stage,
+                text=text,
+                first=first,
+                after=after,
+            )
+            return connection(page, await t.wrap_all(page.items, info, NODES), after=after)  # type: ignore[arg-type]
         flt = NodeFilter(
             kinds=frozenset({m.NodeKind.INITIATIVE}),
             place=m.NodeId(place) if place else None,

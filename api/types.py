@@ -341,6 +341,15 @@ class Initiative(Node):
         found = await _seen(info, self._node.id, R.PARTNERS_WITH)
         return await wrap_all([n.node for n in found], info)
 
+    @strawberry.field(
+        description="Instruments that initiatives like this one (on a theme it shares) use "
+        "and it does not: '2 initiatives like yours in Zaanstad used Right to Challenge'."
+    )
+    def instruments_like_yours(self, info: Ctx, lang: Lang | None = None) -> list[str]:
+        from api.instruments import hints
+
+        return list(hints(info, self._node.id, _lang(info, lang)))
+
     @strawberry.field(description="Instruments it uses: Right to Challenge, wijkbudget, ...")
     async def instruments(self, info: Ctx) -> list[Instrument]:
         return [] if self.redacted else await _targets(info, self._node.id, R.USES, Instrument)
@@ -522,6 +531,33 @@ class Instrument(Node):
     @strawberry.field(description="Where this description comes from.")
     def source(self) -> Source:
         return Source.of_node(self._node)
+
+    @strawberry.field(description="Who offers it: the gemeente, the Rijk, a fund, ...")
+    def offered_by(self) -> str | None:
+        return self._node.offered_by or None
+
+    @strawberry.field(description="What it asks of an initiative.")
+    def conditions(self, info: Ctx, lang: Lang | None = None) -> str | None:
+        en = _lang(info, lang) == "en"
+        return (self._node.conditions_en if en else self._node.conditions_nl) or None
+
+    @strawberry.field(description="The steps to use it, in order.")
+    def steps(self, info: Ctx, lang: Lang | None = None) -> list[str]:
+        text = self._node.steps_en if _lang(info, lang) == "en" else self._node.steps_nl
+        return [step.strip() for step in text.split(";") if step.strip()]
+
+    @strawberry.field(description="Where to read more.")
+    def url(self) -> str | None:
+        return self._node.url or None
+
+    @strawberry.field(description="Initiatives that use it (USES), in id order.")
+    async def initiatives(
+        self, info: Ctx, first: int = DEFAULT_PAGE, after: str | None = None
+    ) -> Connection[Initiative]:
+        from api.instruments import users
+
+        page = await users(info, self._node.id, first=first, after=after)
+        return connection(page, [wrap(n, info) for n in page.items], after=after)  # type: ignore[misc]
 
 
 EventKind = strawberry.enum(

@@ -112,6 +112,18 @@ class Figures:
 
 
 @dataclass(frozen=True, slots=True)
+class Business:
+    """What pays for the enterprises and initiatives of a place (and theme)."""
+
+    enterprises: int  # enterprises in the network, homed in the place
+    legal_forms: dict[str, int]  # legal form -> enterprises and organisations
+    revenue_models: dict[str, int]  # revenue model -> enterprises
+    support: dict[str, int]  # SUPPORTS how -> initiatives supported that way
+    instruments: dict[str, int]  # instrument id -> initiatives using it
+    demo_enterprises: int  # of the enterprises, how many are demo data
+
+
+@dataclass(frozen=True, slots=True)
 class Gaps:
     empty_areas: list[tuple[str, list[str]]]  # wijk, themes without any initiative there
     no_contact: list[str]  # initiatives with neither a professional nor a municipal contact
@@ -540,6 +552,37 @@ def bridging(
     )
     reached = np.bincount(pairs // big, minlength=n).astype(np.int32)
     return reached, cross
+
+
+def business(index: MatchIndex, net: Network) -> Business:
+    """Legal forms and revenue models of the enterprises (and organisations) homed in the
+    network's place, how its initiatives are supported and which instruments they use."""
+    kind = net.extra["kind"]
+    forms: Counter[str] = Counter()
+    models: Counter[str] = Counter()
+    support: Counter[str] = Counter()
+    instruments: Counter[str] = Counter()
+    enterprises = demo = 0
+    org = KIND_CODE[NodeKind.ORGANISATION]
+    for k in np.flatnonzero(net.inside).tolist():
+        i, code = int(net.nodes[k]), int(kind[k])
+        if code in (_ENT, org) and i in index.legal_form:
+            forms[index.legal_form[i]] += 1
+        if code == _ENT:
+            enterprises += 1
+            demo += index.provenance[i] == DEMO
+            models.update(index.revenue_models.get(i, ()))
+        elif code == _INI:
+            support.update(set(index.supporters.get(i, {}).values()) - {""})
+            instruments.update(index.ids[x] for x in index.uses.get(i, ()))
+    return Business(
+        enterprises=enterprises,
+        legal_forms=dict(forms.most_common()),
+        revenue_models=dict(models.most_common()),
+        support=dict(support.most_common()),
+        instruments=dict(instruments.most_common()),
+        demo_enterprises=demo,
+    )
 
 
 def _reach(n: int, edges: np.ndarray, labels: np.ndarray) -> np.ndarray:

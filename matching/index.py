@@ -85,6 +85,8 @@ class MatchIndex:
         self.tie_provenance: dict[tuple[int, int], tuple[int, str]] = {}
         self.names_en: dict[int, str] = {}
         self.subtype: dict[int, str] = {}
+        self.legal_form: dict[int, str] = {}  # enterprises and organisations that say
+        self.revenue_models: dict[int, tuple[str, ...]] = {}  # enterprises that say
         self.home: array[int] = array("i")  # place position of an actor or initiative, -1 if none
         # place hierarchy
         self.parent: dict[int, int] = {}
@@ -154,6 +156,10 @@ class MatchIndex:
             self.public[i] = 1 if node.visibility is Visibility.PUBLIC else 0
             if node.subtype:
                 self.subtype[i] = node.subtype
+            if node.legal_form is not None:
+                self.legal_form[i] = node.legal_form.value
+            if node.revenue_models:
+                self.revenue_models[i] = tuple(r.value for r in node.revenue_models)
             if fresh:
                 self.actor_count += 1
                 self._rarity.clear()

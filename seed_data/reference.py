@@ -194,6 +194,12 @@ def load_reference(folder: Path | None = None) -> Reference:
                     description_nl=row.get("description_nl", ""),
                     description_en=row.get("description_en", ""),
                     source=row.get("source", ""),
+                    offered_by=row.get("offered_by", ""),
+                    conditions_nl=row.get("conditions_nl", ""),
+                    conditions_en=row.get("conditions_en", ""),
+                    steps_nl=row.get("steps_nl", ""),
+                    steps_en=row.get("steps_en", ""),
+                    url=row.get("url", ""),
                 )
             )
         except InvalidInput as exc:
