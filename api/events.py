@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from api import policy
 from api import types as t
 from api.matching import _index
 from api.mutations import Error, Refused, by_user, expect_nodes, refusing, require
@@ -141,8 +142,10 @@ class EventMutation:
     @strawberry.mutation(description="Plan an event: organisers, place, themes, date and time.")
     async def create_event(self, info: t.Ctx, input: CreateEventInput) -> EventResult:
         store = info.context.store
+        circle = info.context.circle
         try:
             with refusing():
+                policy.require_signed_in(circle, "plan an event")
                 eid = m.check_id(input.id) if input.id else m.NodeId(f"evt-{uuid.uuid4().hex[:12]}")
                 event = m.Event(
                     id=eid,
@@ -154,7 +157,14 @@ class EventMutation:
                 )
                 rels: list[m.Relationship] = []
                 organisers = list(dict.fromkeys(input.organisers or ()))
-                await expect_nodes(store, organisers, m.ACTOR_KINDS, "organisers", "actor")
+                if not organisers and circle.viewer.actor_id is not None:
+                    organisers = [strawberry.ID(circle.viewer.actor_id)]
+                hosts = await expect_nodes(store, organisers, m.ACTOR_KINDS, "organisers", "actor")
+                for host in organisers:
+                    # you plan as yourself, or for a body you may act for
+                    policy.require_acts_for(
+                        circle, hosts[m.NodeId(host)], "plan an event", "organisers"
+                    )
                 rels += [m.Relationship(R.ORGANISES, m.NodeId(o), eid) for o in organisers]
                 if input.place_code:
                     await expect_nodes(
@@ -187,16 +197,22 @@ class EventMutation:
         reason: str | None = None,
     ) -> EventResult:
         store = info.context.store
+        circle = info.context.circle
         try:
             with refusing():
+                policy.require_signed_in(circle, "invite people to an event")
                 found = await expect_nodes(store, [str(event)], _EVENT, "event", "event")
+                await _require_organiser(store, circle, str(event), "invite people to this event")
                 people = await expect_nodes(
                     store, [str(a) for a in actors], m.ACTOR_KINDS, "actors", "actor"
                 )
                 for node in people.values():
-                    if isinstance(node, m.Actor) and not node.matchable:
+                    # one answer for "hidden from you" and "did not agree": it confirms nothing
+                    if not (isinstance(node, m.Actor) and node.matchable and circle.sees(node)):
                         raise InvalidInput(
-                            f"{node.id!r} has not agreed to be suggested or invited", field="actors"
+                            f"{node.id!r} cannot be invited: only people who agreed to be "
+                            "suggested and whom you may see",
+                            field="actors",
                         )
                 rels = by_user(
                     [
@@ -220,9 +236,15 @@ class EventMutation:
         self, info: t.Ctx, event: strawberry.ID, actor: strawberry.ID, rsvp: m.Rsvp
     ) -> EventResult:
         store = info.context.store
+        circle = info.context.circle
         try:
             with refusing():
                 require(rsvp, "rsvp")
+                policy.require_signed_in(circle, "answer an invitation")
+                who = await expect_nodes(store, [str(actor)], m.ACTOR_KINDS, "actor", "actor")
+                policy.require_acts_for(
+                    circle, who[m.NodeId(str(actor))], "answer an invitation", "actor"
+                )
                 found = await expect_nodes(store, [str(event)], _EVENT, "event", "event")
                 invited = await store.neighbours(
                     [m.NodeId(str(event))], types=[R.INVITED_TO], direction=Direction.IN
@@ -245,6 +267,20 @@ class EventMutation:
         except Refused as refused:
             return refused.error
         return EventSuccess(event=t.Event.of(found[m.NodeId(str(event))]))
+
+
+async def _require_organiser(
+    store: GraphStore, circle: policy.Circle, event_id: str, what: str
+) -> None:
+    """Refuse unless the viewer may act for one of the event's organisers (admins may)."""
+    hosts = await store.neighbours(
+        [m.NodeId(event_id)], types=[R.ORGANISES], direction=Direction.IN
+    )
+    if circle.viewer.is_admin or any(
+        circle.acts_for(n.node.id, n.node) for n in hosts.get(m.NodeId(event_id), [])
+    ):
+        return
+    raise policy.Forbidden(f"only an organiser of this event may {what}", field="event")
 
 
 # --- iCalendar --------------------------------------------------------------------------
