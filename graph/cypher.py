@@ -83,10 +83,20 @@ SCHEMA: Final[tuple[LiteralString, ...]] = (
     "CREATE CONSTRAINT wijknet_node_id IF NOT EXISTS FOR (n:Node) REQUIRE n.id IS UNIQUE",
     "CREATE INDEX wijknet_node_kind_id IF NOT EXISTS FOR (n:Node) ON (n.kind, n.id)",
     "CREATE INDEX wijknet_place_id IF NOT EXISTS FOR (n:Place) ON (n.id)",
+)
+#: The text indexes cost more per written node than anything else; an import into an empty
+#: database drops them and builds them once at the end (population is a bulk job).
+SEARCH_INDEXES: Final[tuple[LiteralString, ...]] = (
     "CREATE TEXT INDEX wijknet_node_search IF NOT EXISTS FOR (n:Node) ON (n.search_text)",
     "CREATE FULLTEXT INDEX wijknet_node_fulltext IF NOT EXISTS "
     "FOR (n:Node) ON EACH [n.name, n.description]",
 )
+DROP_SEARCH_INDEXES: Final[tuple[LiteralString, ...]] = (
+    "DROP INDEX wijknet_node_search IF EXISTS",
+    "DROP INDEX wijknet_node_fulltext IF EXISTS",
+)
+#: Whether any node is stored (from the count store).
+ANY_NODE: Final = "MATCH (n:Node) RETURN count(n) > 0 AS any"
 AWAIT_INDEXES: Final = "CALL db.awaitIndexes($seconds)"
 
 # --- reads by id -------------------------------------------------------------------
@@ -285,7 +295,7 @@ _MATCH_ENDS: Final = (
 def _merge_rels(rtype: LiteralString) -> LiteralString:
     return (
         _MATCH_ENDS + "MERGE (a)-[r:" + rtype + "]->(b) SET r = row[2] "
-        "RETURN count(r) AS written, count(r.wijknet_existed) AS existed"
+        "RETURN count(r) AS written, 0 AS existed"
     )
 
 
@@ -311,6 +321,41 @@ MERGE_RELS: Final[Mapping[RelType, LiteralString]] = {
 CREATE_RELS: Final[Mapping[RelType, LiteralString]] = {
     t: _create_rels(rtype) for t, rtype in REL_TYPES.items()
 }
+
+# --- bulk import -------------------------------------------------------------------------------
+# One statement for every kind and one for every type, so a fresh server plans two queries
+# for an import instead of one per kind and per type (each plan costs up to a second on a
+# cold, busy JVM). The label or type still comes from the allow-list: a FOREACH per entry
+# applies only to the rows of its kind or type.
+
+#: Nodes that do not exist yet (the store checked, in the same transaction); a row is the
+#: node's properties with ``id``, ``kind`` and ``search_text``.
+IMPORT_NEW_NODES: Final = (
+    "UNWIND $rows AS row CREATE (n:Node) SET n = row "
+    + " ".join(
+        "FOREACH (_ IN CASE WHEN row.kind = '"
+        + label
+        + "' THEN [1] ELSE [] END | SET n:"
+        + label
+        + ")"
+        for label in LABELS.values()
+    )
+    + " RETURN count(n) AS written"
+)
+#: Relationships of any type, upserted; a row is ``[type, source id, target id, properties]``.
+#: ``$sources``/``$targets`` map each type to the kinds its ends may have; a row whose ends are
+#: missing or of other kinds is not written, and ``written`` counts the rows that were.
+IMPORT_RELS: Final = (
+    "UNWIND $rows AS row "
+    "MATCH (a:Node {id: row[1]}) WHERE a.kind IN $sources[row[0]] "
+    "MATCH (b:Node {id: row[2]}) WHERE b.kind IN $targets[row[0]] "
+    + " ".join(
+        "FOREACH (_ IN CASE WHEN row[0] = '" + rtype + "' THEN [1] ELSE [] END | "
+        "MERGE (a)-[r:" + rtype + "]->(b) SET r = row[3])"
+        for rtype in REL_TYPES.values()
+    )
+    + " RETURN count(*) AS written"
+)
 
 NODE_KIND: Final = "MATCH (n:Node {id: $id}) RETURN n.kind AS kind"
 DELETE_NODE: Final = "MATCH (n:Node {id: $id}) DETACH DELETE n"

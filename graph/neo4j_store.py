@@ -96,6 +96,8 @@ CHUNK = 10_000
 _PAGE = 10_000  # nodes per ``stream`` read
 _INDEX_WAIT_SECONDS = 300
 _TRIGRAM = 3
+_RULE_SOURCES = {t.value: sorted(k.value for k in rule.sources) for t, rule in REL_RULES.items()}
+_RULE_TARGETS = {t.value: sorted(k.value for k in rule.targets) for t, rule in REL_RULES.items()}
 _SYMMETRIC = sorted(t.value for t, rule in REL_RULES.items() if rule.symmetric)
 _DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
 _DRIVER_MAJOR = int(neo4j.__version__.split(".")[0])
@@ -147,13 +149,16 @@ class Neo4jStore:
         try:
             with store._translated():
                 await driver.verify_connectivity()
-            for statement in cypher.SCHEMA:
-                await store._write(_records, statement)
-            await store._read(_records, cypher.AWAIT_INDEXES, seconds=_INDEX_WAIT_SECONDS)
+            await store._make_schema(cypher.SCHEMA + cypher.SEARCH_INDEXES)
         except BaseException:
             await driver.close()
             raise
         return store
+
+    async def _make_schema(self, statements: Iterable[LiteralString]) -> None:
+        for statement in statements:
+            await self._write(_records, statement)
+        await self._read(_records, cypher.AWAIT_INDEXES, seconds=_INDEX_WAIT_SECONDS)
 
     async def close(self) -> None:
         if not self._closed:
@@ -284,6 +289,24 @@ class Neo4jStore:
     ) -> tuple[int, int]:
         if batch_size < 1:
             raise InvalidInput("must be at least 1", field="batchSize")
+        # Into an empty database, the text indexes are built once at the end instead of
+        # node by node; they come back also when the import fails (and at every open).
+        fresh = not (await self._read(_records, cypher.ANY_NODE))[0]["any"]
+        if fresh:
+            await self._make_schema(cypher.DROP_SEARCH_INDEXES)
+        try:
+            return await self._import(nodes, rels, batch_size, progress)
+        finally:
+            if fresh:
+                await self._make_schema(cypher.SEARCH_INDEXES)
+
+    async def _import(
+        self,
+        nodes: Iterable[Node],
+        rels: Iterable[Relationship],
+        batch_size: int,
+        progress: Progress | None,
+    ) -> tuple[int, int]:
         done_nodes = done_rels = 0
         for batch in _batched(nodes, batch_size):
             await self._write(_import_nodes, batch)
@@ -471,16 +494,29 @@ async def _write_rels(tx: Tx, rels: Sequence[Relationship], create_only: bool) -
 
 
 async def _import_nodes(tx: Tx, batch: list[Node]) -> None:
-    if len({n.id for n in batch}) < len(batch) or not await _write_nodes(tx, batch, False):
-        check_node_writes(batch, False, await _kinds(tx, {n.id for n in batch}))
+    """Create the new nodes of ``batch`` in one statement, replace the others by kind."""
+    kinds = await _kinds(tx, {n.id for n in batch})
+    check_node_writes(batch, False, kinds)
+    new = [_node_row(n) for n in batch if n.id not in kinds]
+    for chunk in _batched(new, CHUNK):
+        await _records(tx, cypher.IMPORT_NEW_NODES, rows=chunk)
+    if not await _write_nodes(tx, [n for n in batch if n.id in kinds], False):
         raise Conflict("a node changed its kind meanwhile", field="id")
 
 
 async def _import_rels(tx: Tx, batch: list[Relationship]) -> None:
-    if not await _write_rels(tx, batch, False):
-        ends = {r.source for r in batch} | {r.target for r in batch}
-        check_rel_writes(batch, False, await _kinds(tx, ends), set())
-        raise NotFound("a node was deleted meanwhile", field="source")
+    for chunk in _batched(batch, CHUNK):
+        rows = await _records(
+            tx,
+            cypher.IMPORT_RELS,
+            rows=[[r.type.value, r.source, r.target, dict(r.props)] for r in chunk],
+            sources=_RULE_SOURCES,
+            targets=_RULE_TARGETS,
+        )
+        if rows[0]["written"] < len(chunk):
+            ends = {r.source for r in chunk} | {r.target for r in chunk}
+            check_rel_writes(chunk, False, await _kinds(tx, ends), set())
+            raise NotFound("a node was deleted meanwhile", field="source")
 
 
 async def _delete_actor(tx: Tx, actor_id: NodeId) -> None:

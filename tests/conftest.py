@@ -16,7 +16,8 @@ import pytest
 
 from graph.embedded import EmbeddedStore
 from graph.store import GraphStore
-from tests.api import server as servers
+from tests.api import server as registry
+from tests.api.server import Servers
 
 NEO4J_URI = os.environ.get("WIJKNET_TEST_NEO4J_URI")
 NEO4J_USER = os.environ.get("WIJKNET_TEST_NEO4J_USER", "neo4j")
@@ -28,11 +29,11 @@ REQUIRE_NEO4J = os.environ.get("WIJKNET_REQUIRE_NEO4J") == "1"
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """A server a test starts in its body is stopped when the test ends, also on failure
     (servers of fixtures are stopped by their fixtures' finalizers)."""
-    before = {id(s) for s in servers.running()}
+    before = {id(s) for s in registry.running()}
     try:
         yield
     finally:
-        servers.stop_all([s for s in servers.running() if id(s) not in before])
+        registry.stop_all([s for s in registry.running() if id(s) not in before])
 
 
 STORE_KINDS = [
@@ -65,6 +66,17 @@ async def open_neo4j(*, clear: bool) -> GraphStore:
     if clear:
         await clear_neo4j()
     return await Neo4jStore.open(NEO4J_URI or "", user=NEO4J_USER, password=NEO4J_PASSWORD)
+
+
+@pytest.fixture
+def servers(tmp_path: Path) -> Iterator[Servers]:
+    """Start ``wijknet serve`` processes with ``servers.start(store, ...)``; all are stopped
+    after the test, also when it fails."""
+    started = Servers(tmp_path)
+    try:
+        yield started
+    finally:
+        started.stop_all()
 
 
 @pytest.fixture(params=STORE_KINDS)

@@ -21,6 +21,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -99,8 +100,15 @@ def start_server(
     env: Mapping[str, str] | None = None,
     port: int | None = None,
     timeout: float = 300.0,  # generous: CI may share its two cores with other work
+    ready: bool = True,
 ) -> Server:
-    """Run ``wijknet serve`` on a free port and wait until /healthz answers."""
+    """Run ``wijknet serve`` on a free port and wait until it is ready (/readyz answers 200).
+
+    With ``ready=False``, return as soon as /healthz answers (the server may still be
+    loading). The process is killed when it does not get there within ``timeout`` s, and
+    also when waiting is interrupted; stopping it afterwards is the caller's job (the
+    ``servers`` fixture does it whatever the outcome of the test).
+    """
     port = port or free_port()
     log = log_dir / f"serve-{port}-{time.monotonic_ns()}.log"
     # the per-minute budgets are for people, not for a test session that sends hundreds of
@@ -141,15 +149,44 @@ def start_server(
         )
     server = Server(proc, port, log, identity_db)
     _running[proc.pid] = server
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"wijknet serve exited with {proc.returncode}:\n{server.output()}")
+    url = f"http://127.0.0.1:{port}/{'readyz' if ready else 'healthz'}"
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    f"wijknet serve exited with {proc.returncode}:\n{server.output()}"
+                )
+            try:
+                if httpx.get(url, timeout=5).status_code == 200:
+                    return server
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    server.kill9()
-    raise RuntimeError(f"wijknet serve did not answer within {timeout} s:\n{server.output()}")
+            where = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).text
+        except httpx.HTTPError as exc:
+            where = f"/healthz does not answer: {exc}"
+        raise RuntimeError(
+            f"wijknet serve was not ready within {timeout} s ({where}):\n{server.output()}"
+        )
+    except BaseException:
+        server.kill9()
+        raise
+
+
+class Servers:
+    """Starts ``wijknet serve`` processes and stops every one of them in :meth:`stop_all`."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.started: list[Server] = []
+
+    def start(self, store: str, **kwargs: Any) -> Server:
+        server = start_server(store, self.log_dir, **kwargs)
+        self.started.append(server)
+        return server
+
+    def stop_all(self) -> None:
+        while self.started:
+            self.started.pop().stop()

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.server import Server, start_server
+from tests.api.server import Server, Servers
 from tests.conftest import need_neo4j
 from tests.identity_helpers import make_account
 
@@ -109,42 +109,34 @@ PARITY_QUERIES = [
 
 
 def test_neo4j_answers_exactly_like_the_embedded_store(
-    private_neo4j: PrivateNeo4j, tmp_path: Path
+    private_neo4j: PrivateNeo4j, servers: Servers, tmp_path: Path
 ) -> None:
-    embedded = start_server(str(tmp_path / "parity.db"), tmp_path, seed_actors=500)
-    neo = start_server(
-        private_neo4j.uri, tmp_path, seed_actors=500, env=private_neo4j.credentials()
+    embedded = servers.start(str(tmp_path / "parity.db"), seed_actors=500)
+    neo = servers.start(private_neo4j.uri, seed_actors=500, env=private_neo4j.credentials())
+    for query in PARITY_QUERIES:
+        a, b = post(embedded, query), post(neo, query)
+        assert a.status_code == b.status_code == 200
+        assert "errors" not in a.json(), a.json()
+        assert a.json() == b.json(), query
+    # walk a long filtered list page by page on both
+    q = (
+        'query($after: String) { actors(first: 37, after: $after, place: "GM0518") '
+        "{ pageInfo { endCursor hasNextPage } edges { node { id } } } }"
     )
-    try:
-        for query in PARITY_QUERIES:
-            a, b = post(embedded, query), post(neo, query)
-            assert a.status_code == b.status_code == 200
-            assert "errors" not in a.json(), a.json()
-            assert a.json() == b.json(), query
-        # walk a long filtered list page by page on both
-        q = (
-            'query($after: String) { actors(first: 37, after: $after, place: "GM0518") '
-            "{ pageInfo { endCursor hasNextPage } edges { node { id } } } }"
-        )
-        after = None
-        while True:
-            a, b = post(embedded, q, after=after).json(), post(neo, q, after=after).json()
-            assert a == b
-            info = a["data"]["actors"]["pageInfo"]
-            if not info["hasNextPage"]:
-                break
-            after = info["endCursor"]
-    finally:
-        embedded.stop()
-        neo.stop()
+    after = None
+    while True:
+        a, b = post(embedded, q, after=after).json(), post(neo, q, after=after).json()
+        assert a == b
+        info = a["data"]["actors"]["pageInfo"]
+        if not info["hasNextPage"]:
+            break
+        after = info["endCursor"]
 
 
 def test_store_outage_is_a_clear_error_and_recovers_without_restart(
-    private_neo4j: PrivateNeo4j, tmp_path: Path
+    private_neo4j: PrivateNeo4j, servers: Servers
 ) -> None:
-    server = start_server(
-        private_neo4j.uri, tmp_path, seed_actors=100, env=private_neo4j.credentials()
-    )
+    server = servers.start(private_neo4j.uri, seed_actors=100, env=private_neo4j.credentials())
     query = "{ actors(first: 3) { totalCount edges { node { id } } } }"
     mutation = (
         'mutation { registerActor(input: {kind: ENTERPRISE, name: "Tijdens storing"}) '
