@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import events, network
 from api.graphiql import GRAPHIQL_DIR
@@ -25,8 +30,9 @@ from api.schema import schema
 from api.settings import Settings
 from api.stores import open_store
 from graph.errors import GraphError
-from graph.store import GraphStore
+from graph.store import Change, GraphStore
 from matching import MatchIndex, build_index
+from matching.analytics import note_write
 from matching.features import FEATURES
 from matching.ranker import Ranker, beside
 from seed_data import seed_store
@@ -56,15 +62,96 @@ async def _matching_index(store: GraphStore, ranker: Ranker | None) -> MatchInde
     return index
 
 
-async def _refresh_index(app: Starlette, store: GraphStore, every: float) -> None:
-    """Rebuild the matching index from the store every ``every`` seconds, so that API
-    workers sharing one Neo4j also see each other's writes."""
+@dataclass(slots=True)
+class Status:
+    """Where start-up is: /healthz reports it, and until ``ready`` only /healthz and
+    /readyz answer (everything else is 503 "loading")."""
+
+    phase: str = "starting"
+    ready: bool = False
+    error: str | None = None
+    started: float = field(default_factory=time.monotonic)
+
+
+class _LoadingGate:
+    """ASGI middleware: 503 while the app loads, for every path but the health checks."""
+
+    def __init__(self, app: ASGIApp, status: Status) -> None:
+        self.app = app
+        self.status = status
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.status.ready or scope["type"] != "http" or scope["path"] in ("/healthz", "/readyz"):
+            await self.app(scope, receive, send)
+            return
+        response = JSONResponse(
+            {"status": "failed" if self.status.error else "loading", "phase": self.status.phase},
+            status_code=503,
+            headers={"retry-after": "1"},
+        )
+        await response(scope, receive, send)
+
+
+def apply_change(index: MatchIndex, change: Change) -> None:
+    """Bring ``index`` up to date with one change of the store's log (idempotent)."""
+    for gone in change.gone_nodes:
+        index.remove_actor(gone)
+    # A relationship deleted from the store stays in the index until the next start;
+    # the API deletes none of the types the matcher reads.
+    index.apply(change.nodes, change.rels)
+    note_write(index, change.nodes, change.rels)
+
+
+async def _follow(app: Starlette, store: GraphStore, after: int, every: float) -> None:
+    """Apply the store's change log to this worker's index, so that API workers sharing
+    one Neo4j see each other's writes within about ``every`` seconds."""
     while True:
         await asyncio.sleep(every)
         try:
-            app.state.index = await _matching_index(store, app.state.index.ranker)
+            found = await store.changes(after)
+            gap = found.changes and found.changes[0].seq != after + 1
+            if found.head < after or gap:
+                # the log was reset or pruned past us: read everything again
+                head = (await store.changes(found.head)).head
+                app.state.index = await _matching_index(store, app.state.index.ranker)
+                after = head
+                continue
+            for change in found.changes:
+                apply_change(app.state.index, change)
+                after = change.seq
         except GraphError as exc:
-            log.warning("could not refresh the matching index: %s", exc)
+            log.warning("could not follow the store's changes: %s", exc)
+
+
+async def _load(
+    app: Starlette,
+    settings: Settings,
+    st: GraphStore,
+    status: Status,
+    on_ready: Callable[[], None] | None,
+) -> None:
+    """Seed an empty store, build the matching index, then follow the change log."""
+    # Loading makes millions of long-lived objects and no garbage: the cyclic collector
+    # would only walk them again and again (1.6x the load time at 1M actors).
+    gc.disable()
+    try:
+        if settings.seed_actors and (await st.stats()).node_count == 0:
+            status.phase = "seeding"
+            log.info("empty store: seeding %d synthetic actors", settings.seed_actors)
+            await seed_store(st, actors=settings.seed_actors, seed=settings.seed)
+        status.phase = "loading"
+        head = (await st.changes(0)).head  # changes after this are replayed onto the index
+        app.state.index = await _matching_index(st, load_ranker(settings))
+    finally:
+        gc.enable()
+    # The graph and the index are millions of long-lived objects: move them out of the
+    # cyclic collector's sight, or its full passes stall every request.
+    gc.collect()
+    gc.freeze()
+    status.phase, status.ready = "ready", True
+    if on_ready is not None:
+        on_ready()
+    await _follow(app, st, head, settings.follow_ms / 1000)
 
 
 def policy_of(settings: Settings) -> Policy:
@@ -90,50 +177,80 @@ def create_app(
     *,
     store: GraphStore | None = None,
     on_ready: Callable[[], None] | None = None,
+    on_failed: Callable[[BaseException], None] | None = None,
 ) -> Starlette:
-    """Build the app. The store opens in the lifespan (or is handed in) and closes after."""
+    """Build the app. The store opens in the lifespan (or is handed in) and closes after.
+
+    The lifespan returns as soon as the store is open; seeding and loading go on in the
+    background (``app.state.loading``, a task) while /healthz says how far it is. A
+    failure there is logged and handed to ``on_failed``.
+    """
+    status = Status()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        st = store if store is not None else await open_store(settings)
+        st = store if store is not None else await open_store(settings, for_import=True)
         where = settings
         if store is not None and not settings.identity_db and hasattr(store, "path"):
             where = settings.with_overrides(store=str(store.path))  # identity beside it
         identity = await open_identity(where)
         app.state.identity = identity
+        app.state.store = st
+        app.state.index = None
+        app.state.status = status
+
+        async def load() -> None:
+            try:
+                await _load(app, settings, st, status, on_ready)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                status.phase, status.error = "failed", str(exc)
+                log.error("wijknet could not start: %s", exc)
+                if on_failed is not None:
+                    on_failed(exc)
+                raise
+
+        app.state.loading = asyncio.create_task(load())
         try:
-            if settings.seed_actors and (await st.stats()).node_count == 0:
-                log.info("empty store: seeding %d synthetic actors", settings.seed_actors)
-                await seed_store(st, actors=settings.seed_actors, seed=settings.seed)
-            app.state.store = st
-            app.state.index = await _matching_index(st, load_ranker(settings))
-            # The graph and the index are millions of long-lived objects: move them out of
-            # the cyclic collector's sight, or its full passes stall every request.
-            gc.collect()
-            gc.freeze()
-            refresher = (
-                asyncio.create_task(_refresh_index(app, st, settings.index_refresh))
-                if settings.index_refresh
-                else None
-            )
-            if on_ready is not None:
-                on_ready()
             yield
-            if refresher is not None:
-                refresher.cancel()
         finally:
+            app.state.loading.cancel()
+            with contextlib.suppress(BaseException):
+                await app.state.loading
             await identity.store.close()
             if store is None:
                 await st.close()
 
     async def health(request: Request) -> Response:
+        if not status.ready:
+            return JSONResponse(
+                {
+                    "status": "failed" if status.error else "loading",
+                    "phase": status.phase,
+                    "seconds": round(time.monotonic() - status.started, 1),
+                    **({"error": status.error} if status.error else {}),
+                },
+                status_code=503 if status.error else 200,
+            )
         try:
             stats = await request.app.state.store.stats()
         except GraphError as exc:
             return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
         return JSONResponse(
-            {"status": "ok", "nodes": stats.node_count, "relationships": stats.relationship_count}
+            {
+                "status": "ok",
+                "ready": True,
+                "nodes": stats.node_count,
+                "relationships": stats.relationship_count,
+            }
         )
+
+    async def readiness(request: Request) -> Response:
+        if status.ready:
+            return JSONResponse({"status": "ready"})
+        body = {"status": "failed" if status.error else "loading", "phase": status.phase}
+        return JSONResponse(body, status_code=503, headers={"retry-after": "1"})
 
     graphql = GraphQLView(
         schema,
@@ -147,7 +264,10 @@ def create_app(
         *identity_routes.routes(),  # sign-up, sign-in, /me, tokens
         *oidc.routes(),  # sign-in with an external OpenID Connect provider
         Route("/healthz", health),
+        Route("/readyz", readiness),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Mount("/static/graphiql", StaticFiles(directory=GRAPHIQL_DIR), name="graphiql"),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(
+        routes=routes, lifespan=lifespan, middleware=[Middleware(_LoadingGate, status=status)]
+    )

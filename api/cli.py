@@ -73,11 +73,11 @@ def _parser() -> argparse.ArgumentParser:
         help="actors to generate when the store is empty (default 3000; 0: none)",
     )
     serve.add_argument(
-        "--index-refresh",
+        "--follow-ms",
         type=int,
-        metavar="SECONDS",
-        help="rebuild the matching index from the store this often (several workers on one "
-        "Neo4j; default 0: only at start, then kept current by this worker's own writes)",
+        metavar="MS",
+        help="how often to read the store's change log and apply other workers' writes to "
+        "this worker's matching index (default 1000)",
     )
     serve.add_argument(
         "--production",
@@ -220,7 +220,7 @@ def _parser() -> argparse.ArgumentParser:
         description="`wijknet demo remove` deletes every node the demo generator made "
         "(provenance demo) with all its relationships, and demo relationships between "
         "other nodes; reference data, imports and what users made stay as they are. "
-        "A running server sees the change after a restart (or with --index-refresh).",
+        "A server running on the same Neo4j follows the change through the store's change log.",
     )
     demo.add_argument("action", choices=["remove", "count"], help="remove, or only count")
     _store_args(demo)
@@ -248,7 +248,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
         seed_actors=getattr(args, "seed_actors", None),
-        index_refresh=getattr(args, "index_refresh", None),
+        follow_ms=getattr(args, "follow_ms", None),
         seed=getattr(args, "seed", None),
         production=getattr(args, "production", None),
     )
@@ -270,9 +270,18 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         if args.open:
             webbrowser.open(url)
 
-    app = create_app(settings, on_ready=ready)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level)
-    return 0
+    failures: list[BaseException] = []
+
+    def failed(exc: BaseException) -> None:
+        console.print(f"[red]wijknet could not start: {exc}[/]")
+        failures.append(exc)
+        server.should_exit = True
+
+    app = create_app(settings, on_ready=ready, on_failed=failed)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=args.log_level)
+    server = uvicorn.Server(config)
+    server.run()
+    return 1 if failures else 0
 
 
 async def _seed(settings: Settings, args: argparse.Namespace) -> int:

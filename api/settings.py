@@ -61,7 +61,7 @@ class Settings:
     seed_actors: int = DEFAULT_SEED_ACTORS
     seed: int = 42
     graphiql: bool = True
-    index_refresh: int = 0  # seconds between rebuilds of the matching index; 0: never
+    follow_ms: int = 1000  # how often a worker reads the store's change log (several workers)
     ranker: str = ""  # trained matching ranker; "" : <store>.ranker.json when it exists
     identity_db: str = ""  # SQLite file of accounts, sessions, tokens; "" : beside the
     # embedded store, or in the Neo4j database itself
@@ -101,7 +101,7 @@ class Settings:
             seed_actors=_int(environ, "WIJKNET_SEED_ACTORS", DEFAULT_SEED_ACTORS, 0, 2_000_000),
             seed=_int(environ, "WIJKNET_SEED", 42, 0, 2**31),
             graphiql=flag,
-            index_refresh=_int(environ, "WIJKNET_INDEX_REFRESH", 0, 0, 86_400),
+            follow_ms=_int(environ, "WIJKNET_FOLLOW_MS", 1000, 50, 60_000),
             ranker=environ.get("WIJKNET_RANKER", ""),
             identity_db=environ.get("WIJKNET_IDENTITY_DB", ""),
             secret_key=environ.get("WIJKNET_SECRET_KEY", ""),

@@ -16,7 +16,8 @@ async def open_store(
     """Open the configured store; StoreUnavailable says why it could not be opened.
 
     ``for_import`` lets the embedded store skip building its in-memory graph until
-    something reads it (a process that only imports never does).
+    something reads it (a process that only imports never does; ``serve`` builds it in
+    the background, answering /healthz meanwhile).
     """
     if settings.uses_neo4j:
         try:

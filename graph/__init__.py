@@ -2,6 +2,8 @@
 
 from graph.errors import Conflict, GraphError, InvalidInput, NotFound, StoreUnavailable
 from graph.store import (
+    Change,
+    Changes,
     Direction,
     GraphStats,
     GraphStore,
@@ -13,6 +15,8 @@ from graph.store import (
 )
 
 __all__ = [
+    "Change",
+    "Changes",
     "Conflict",
     "Direction",
     "GraphError",

@@ -83,6 +83,9 @@ SCHEMA: Final[tuple[LiteralString, ...]] = (
     "CREATE CONSTRAINT wijknet_node_id IF NOT EXISTS FOR (n:Node) REQUIRE n.id IS UNIQUE",
     "CREATE INDEX wijknet_node_kind_id IF NOT EXISTS FOR (n:Node) ON (n.kind, n.id)",
     "CREATE INDEX wijknet_place_id IF NOT EXISTS FOR (n:Place) ON (n.id)",
+    "CREATE CONSTRAINT wijknet_change_seq IF NOT EXISTS "
+    "FOR (c:WijknetChange) REQUIRE c.seq IS UNIQUE",
+    "CREATE CONSTRAINT wijknet_clock_id IF NOT EXISTS FOR (c:WijknetClock) REQUIRE c.id IS UNIQUE",
 )
 #: The text indexes cost more per written node than anything else; an import into an empty
 #: database drops them and builds them once at the end (population is a bulk job).
@@ -355,6 +358,40 @@ IMPORT_RELS: Final = (
         for rtype in REL_TYPES.values()
     )
     + " RETURN count(*) AS written"
+)
+
+# --- the change log ------------------------------------------------------------------------------
+# Every write appends a (:WijknetChange) in its own transaction: the ids of the nodes and the
+# keys of the relationships it touched. Its number comes from one (:WijknetClock), whose write
+# lock the transaction holds until it commits, so numbers follow commit order without gaps.
+# Neither label is a :Node, so lists, stats and streams never see them.
+
+LOG_CHANGE: Final = (
+    "MERGE (c:WijknetClock {id: 'changes'}) ON CREATE SET c.seq = 0 "
+    "SET c.locked = true "  # take the write lock before reading the number
+    "WITH c SET c.seq = c.seq + 1 "
+    "CREATE (:WijknetChange {seq: c.seq, at: timestamp(), nodes: $nodes, "
+    "rel_types: $rel_types, rel_sources: $rel_sources, rel_targets: $rel_targets})"
+)
+CHANGE_HEAD: Final = (
+    "OPTIONAL MATCH (c:WijknetClock {id: 'changes'}) RETURN coalesce(c.seq, 0) AS seq"
+)
+#: ``[seq, node ids, relationship types, sources, targets]`` per change, in order.
+CHANGES: Final = (
+    "MATCH (c:WijknetChange) WHERE c.seq > $after "
+    "WITH c ORDER BY c.seq LIMIT $limit "
+    "RETURN collect([c.seq, c.nodes, c.rel_types, c.rel_sources, c.rel_targets]) AS changes"
+)
+#: Each stored relationship among the keys ``[type, source, target]``, with its properties.
+RELS_BY_KEY: Final = (
+    "UNWIND $keys AS k "
+    "MATCH (:Node {id: k[1]})-[r]->(:Node {id: k[2]}) WHERE type(r) = k[0] "
+    "RETURN collect([k[0], k[1], k[2], properties(r)]) AS rels"
+)
+#: Entries up to ``$upto`` (a reader that far behind sees the gap and reads everything again).
+PRUNE_CHANGES: Final = (
+    "MATCH (c:WijknetChange) WHERE c.seq <= $upto "
+    "WITH c LIMIT 10000 DETACH DELETE c RETURN count(*) AS pruned"
 )
 
 NODE_KIND: Final = "MATCH (n:Node {id: $id}) RETURN n.kind AS kind"

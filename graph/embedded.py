@@ -46,6 +46,7 @@ from graph.model import (
 )
 from graph.store import (
     LOCATION_TYPES,
+    Changes,
     Direction,
     GraphStats,
     Neighbour,
@@ -544,7 +545,8 @@ class EmbeddedStore:
         )
 
     async def stream(self) -> AsyncIterator[Node | Relationship]:
-        self._ensure_loaded()
+        if not self._loaded:  # a lazily opened store loads here, off the event loop
+            await asyncio.to_thread(self._ensure_loaded)
         nodes = list(self._nodes.values())
         for i, node in enumerate(nodes):
             yield node
@@ -558,6 +560,11 @@ class EmbeddedStore:
                     count += 1
                     if count % 20_000 == 0:
                         await asyncio.sleep(0)
+
+    async def changes(self, after: int, *, limit: int = 100) -> Changes:
+        """Always empty: one process holds the file for writing and its graph is the one in
+        memory, so there is no other writer to follow (see the README on ``--workers``)."""
+        return Changes(head=0, changes=[])
 
     # --- writes ---------------------------------------------------------------------
 

@@ -73,6 +73,8 @@ from graph.model import (
     search_text,
 )
 from graph.store import (
+    Change,
+    Changes,
     Direction,
     GraphStats,
     Neighbour,
@@ -91,6 +93,8 @@ from graph.store import (
     theme_types_for,
 )
 
+#: Change log entries kept (older ones are pruned when a store opens).
+KEEP_CHANGES = 100_000
 #: Rows per UNWIND statement; a ``bulk_import`` batch is committed as one transaction.
 CHUNK = 10_000
 _PAGE = 10_000  # nodes per ``stream`` read
@@ -150,6 +154,7 @@ class Neo4jStore:
             with store._translated():
                 await driver.verify_connectivity()
             await store._make_schema(cypher.SCHEMA + cypher.SEARCH_INDEXES)
+            await store._prune_changes()
         except BaseException:
             await driver.close()
             raise
@@ -159,6 +164,13 @@ class Neo4jStore:
         for statement in statements:
             await self._write(_records, statement)
         await self._read(_records, cypher.AWAIT_INDEXES, seconds=_INDEX_WAIT_SECONDS)
+
+    async def _prune_changes(self) -> None:
+        head = (await self._read(_records, cypher.CHANGE_HEAD))[0]["seq"]
+        upto = head - KEEP_CHANGES
+        if upto > 0:
+            while (await self._write(_records, cypher.PRUNE_CHANGES, upto=upto))[0]["pruned"]:
+                pass
 
     async def close(self) -> None:
         if not self._closed:
@@ -242,6 +254,9 @@ class Neo4jStore:
 
     def stream(self) -> AsyncIterator[Node | Relationship]:
         return self._stream()
+
+    async def changes(self, after: int, *, limit: int = 100) -> Changes:
+        return await self._read(_changes, after, limit)
 
     async def _stream(self) -> AsyncIterator[Node | Relationship]:
         after = ""
@@ -460,6 +475,7 @@ async def _upsert(tx: Tx, nodes: list[Node], rels: list[Relationship], create_on
         raise Conflict("a node of another kind was written meanwhile", field="id")
     if not await _write_rels(tx, rels, create_only):
         raise NotFound("a node was deleted meanwhile", field="source")
+    await _log(tx, [n.id for n in nodes], rels)
 
 
 async def _write_nodes(tx: Tx, nodes: Sequence[Node], create_only: bool) -> bool:
@@ -502,6 +518,7 @@ async def _import_nodes(tx: Tx, batch: list[Node]) -> None:
         await _records(tx, cypher.IMPORT_NEW_NODES, rows=chunk)
     if not await _write_nodes(tx, [n for n in batch if n.id in kinds], False):
         raise Conflict("a node changed its kind meanwhile", field="id")
+    await _log(tx, [n.id for n in batch], ())
 
 
 async def _import_rels(tx: Tx, batch: list[Relationship]) -> None:
@@ -517,6 +534,7 @@ async def _import_rels(tx: Tx, batch: list[Relationship]) -> None:
             ends = {r.source for r in chunk} | {r.target for r in chunk}
             check_rel_writes(chunk, False, await _kinds(tx, ends), set())
             raise NotFound("a node was deleted meanwhile", field="source")
+    await _log(tx, (), batch)
 
 
 async def _delete_actor(tx: Tx, actor_id: NodeId) -> None:
@@ -527,6 +545,7 @@ async def _delete_actor(tx: Tx, actor_id: NodeId) -> None:
     if kind not in ACTOR_KINDS:
         raise InvalidInput(f"{actor_id!r} is a {kind}, not an actor", field="id")
     await (await tx.run(cypher.DELETE_NODE, {"id": actor_id})).consume()
+    await _log(tx, [actor_id], ())
 
 
 async def _delete(tx: Tx, rels: list[dict[str, str]], ids: list[str]) -> None:
@@ -534,6 +553,51 @@ async def _delete(tx: Tx, rels: list[dict[str, str]], ids: list[str]) -> None:
         await (await tx.run(cypher.DELETE_RELS, {"rels": rels})).consume()
     if ids:
         await (await tx.run(cypher.DELETE_NODES, {"ids": ids})).consume()
+    keys = [(r["type"], r["source"], r["target"]) for r in rels]
+    await _log(tx, ids, keys)
+
+
+async def _log(
+    tx: Tx, node_ids: Sequence[str], rels: Iterable[Relationship | tuple[str, str, str]]
+) -> None:
+    """Append what this transaction wrote to the change log (see :mod:`graph.cypher`)."""
+    keys = [(r.type.value, r.source, r.target) if isinstance(r, Relationship) else r for r in rels]
+    await (
+        await tx.run(
+            cypher.LOG_CHANGE,
+            {
+                "nodes": list(node_ids),
+                "rel_types": [k[0] for k in keys],
+                "rel_sources": [k[1] for k in keys],
+                "rel_targets": [k[2] for k in keys],
+            },
+        )
+    ).consume()
+
+
+async def _changes(tx: Tx, after: int, limit: int) -> Changes:
+    head = (await _records(tx, cypher.CHANGE_HEAD))[0]["seq"]
+    entries = await _collected(tx, cypher.CHANGES, after=after, limit=limit) if head > after else []
+    ids = list({i for entry in entries for i in entry[1]})
+    keys = list({k for e in entries for k in zip(e[2], e[3], e[4], strict=True)})
+    nodes = await _get_nodes(tx, ids) if ids else {}
+    found = await _collected(tx, cypher.RELS_BY_KEY, keys=keys) if keys else []
+    rels = {(t, a, b): Relationship.trusted(RelType(t), a, b, props) for t, a, b, props in found}
+    out = []
+    for seq, node_ids, types, sources, targets in entries:
+        change = Change(seq)
+        for i in node_ids:
+            if i in nodes:
+                change.nodes.append(nodes[i])
+            else:
+                change.gone_nodes.append(NodeId(i))
+        for key in zip(types, sources, targets, strict=True):
+            if key in rels:
+                change.rels.append(rels[key])
+            else:
+                change.gone_rels.append((RelType(key[0]), NodeId(key[1]), NodeId(key[2])))
+        out.append(change)
+    return Changes(head, out)
 
 
 # --- shortest path --------------------------------------------------------------------------------

@@ -156,6 +156,32 @@ class GraphStats:
         return sum(self.relationships.values())
 
 
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One committed write from the store's change log, as the store holds it now.
+
+    ``nodes`` and ``rels`` are the current state of what the write touched (a later write
+    may have changed them again: applying changes in order converges all the same);
+    ``gone_nodes`` and ``gone_rels`` are what it touched that no longer exists.
+    """
+
+    seq: int
+    nodes: list[Node] = field(default_factory=list)
+    rels: list[Relationship] = field(default_factory=list)
+    gone_nodes: list[NodeId] = field(default_factory=list)
+    gone_rels: list[tuple[RelType, NodeId, NodeId]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """``head`` is the last sequence number the log has handed out; ``changes`` follow
+    the ``after`` asked for, in order. A ``head`` below ``after`` means the log was reset
+    (the store was wiped): read everything again."""
+
+    head: int
+    changes: list[Change]
+
+
 Progress = Callable[[int, int], None]
 """Called as ``progress(nodes_done, relationships_done)`` during long work."""
 
@@ -248,6 +274,16 @@ class GraphStore(Protocol):
 
     def stream(self) -> AsyncIterator[Node | Relationship]:
         """Every node, then every relationship (for analytics, matching and copies)."""
+        ...
+
+    async def changes(self, after: int, *, limit: int = 100) -> Changes:
+        """The change log: at most ``limit`` writes committed after sequence number ``after``.
+
+        Every write (``upsert``, ``delete``, ``delete_actor``, and each ``bulk_import``
+        batch on a store that several processes share) appends one entry in its own
+        transaction, so entries come in commit order. ``changes(0).head`` read before a
+        ``stream()`` is where a reader of that stream continues from.
+        """
         ...
 
     async def stats(self) -> GraphStats:

@@ -133,6 +133,38 @@ def test_neo4j_answers_exactly_like_the_embedded_store(
         after = info["endCursor"]
 
 
+SUGGEST = """query($ini: ID!) { suggestPartners(initiative: $ini, first: 20) { actor { id } } }"""
+JOIN = """mutation($actor: ID!, $ini: ID!) { joinInitiative(actor: $actor, initiative: $ini) {
+  __typename ... on Error { code message } } }"""
+
+
+def suggested(server: Server, initiative: str) -> list[str]:
+    body = post(server, SUGGEST, ini=initiative).json()
+    assert "errors" not in body, body
+    return [s["actor"]["id"] for s in body["data"]["suggestPartners"]]
+
+
+def test_two_workers_follow_each_others_writes(
+    private_neo4j: PrivateNeo4j, servers: Servers
+) -> None:
+    """A join through worker A leaves worker B's suggestions within 3 s (B never suggests
+    a member), through the change log that every write appends to."""
+    env = {**private_neo4j.credentials(), "WIJKNET_FOLLOW_MS": "500"}
+    a = servers.start(private_neo4j.uri, seed_actors=500, env=env)
+    b = servers.start(private_neo4j.uri, seed_actors=500, env=env)
+    for initiative in ("ini-0000003", "ini-0000004"):
+        before = suggested(b, initiative)
+        assert before, f"no suggestions for {initiative}"
+        joiner = before[0]
+        joined = post(a, JOIN, actor=joiner, ini=initiative).json()
+        assert joined["data"]["joinInitiative"]["__typename"] == "JoinInitiativeSuccess", joined
+        deadline = time.monotonic() + 3.0
+        while joiner in suggested(b, initiative):
+            assert time.monotonic() < deadline, f"worker B still suggests {joiner} after 3 s"
+            time.sleep(0.05)
+        assert joiner not in suggested(a, initiative)
+
+
 def test_store_outage_is_a_clear_error_and_recovers_without_restart(
     private_neo4j: PrivateNeo4j, servers: Servers
 ) -> None:
