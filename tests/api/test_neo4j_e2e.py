@@ -29,12 +29,17 @@ class PrivateNeo4j:
     """A second Neo4j test server that this module may stop and start at will."""
 
     def __init__(self, folder: Path) -> None:
-        self.env = {**os.environ, "WIJKNET_NEO4J_STATE": str(folder / "state.env")}
+        self.env = {
+            **os.environ,
+            "WIJKNET_NEO4J_STATE": str(folder / "state.env"),
+            # a busy machine can take minutes to start a JVM; the suite has the time
+            "WIJKNET_NEO4J_START_TIMEOUT": os.environ.get("WIJKNET_NEO4J_START_TIMEOUT", "600"),
+        }
         self.state: dict[str, str] = {}
 
     def run(self, *args: str) -> str:
         done = subprocess.run(
-            [str(TOOL), *args], env=self.env, capture_output=True, text=True, timeout=300
+            [str(TOOL), *args], env=self.env, capture_output=True, text=True, timeout=900
         )
         assert done.returncode == 0, f"neo4j-test-server {args}: {done.stderr}"
         return done.stdout
