@@ -135,7 +135,7 @@ async def _load(
     # would only walk them again and again (1.6x the load time at 1M actors).
     gc.disable()
     try:
-        if settings.seed_actors and (await st.stats()).node_count == 0:
+        if settings.seed_actors and await st.is_empty():
             status.phase = "seeding"
             log.info("empty store: seeding %d synthetic actors", settings.seed_actors)
             await seed_store(st, actors=settings.seed_actors, seed=settings.seed)

@@ -525,6 +525,9 @@ class EmbeddedStore:
             frontier = nxt
         return dist
 
+    async def is_empty(self) -> bool:
+        return not self._kinds
+
     async def stats(self) -> GraphStats:
         if not self._loaded:
             try:

@@ -243,6 +243,9 @@ class Neo4jStore:
         check_hops(max_hops)
         return await self._read(_shortest_path, source, target, max_hops, types, sight)
 
+    async def is_empty(self) -> bool:
+        return not (await self._read(_records, cypher.ANY_NODE))[0]["any"]
+
     async def stats(self) -> GraphStats:
         rows = await self._read(_records, cypher.STATS)
         stats = GraphStats()
@@ -306,7 +309,7 @@ class Neo4jStore:
             raise InvalidInput("must be at least 1", field="batchSize")
         # Into an empty database, the text indexes are built once at the end instead of
         # node by node; they come back also when the import fails (and at every open).
-        fresh = not (await self._read(_records, cypher.ANY_NODE))[0]["any"]
+        fresh = await self.is_empty()
         if fresh:
             await self._make_schema(cypher.DROP_SEARCH_INDEXES)
         try:

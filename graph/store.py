@@ -290,6 +290,10 @@ class GraphStore(Protocol):
         """Counts of nodes per kind and relationships per type."""
         ...
 
+    async def is_empty(self) -> bool:
+        """True when the store holds no node at all (cheaper than ``stats``)."""
+        ...
+
     async def close(self) -> None:
         """Release files, locks and connections."""
         ...

@@ -512,7 +512,9 @@ async def test_stream_yields_everything(store: GraphStore) -> None:
 
 async def test_stats_count_per_kind_and_type(store: GraphStore) -> None:
     assert (await store.stats()).node_count == 0
+    assert await store.is_empty()
     await load(store)
+    assert not await store.is_empty()
     stats = await store.stats()
     assert stats.nodes["Resident"] == 2
     assert stats.nodes["Place"] == 5
