@@ -146,10 +146,18 @@ def test_neo4j_answers_exactly_like_the_embedded_store(
 SUGGEST = """query($ini: ID!) { suggestPartners(initiative: $ini, first: 20) { actor { id } } }"""
 JOIN = """mutation($actor: ID!, $ini: ID!) { joinInitiative(actor: $actor, initiative: $ini) {
   __typename ... on Error { code message } } }"""
+ACCEPT = """mutation($actor: ID!, $ini: ID!) { acceptJoinRequest(actor: $actor, initiative: $ini) {
+  __typename ... on Error { code message } } }"""
 
 
-def suggested(server: Server, initiative: str) -> list[str]:
-    body = post(server, SUGGEST, ini=initiative).json()
+def ask(server: Server, query: str, headers: dict[str, str], **variables: Any) -> Any:
+    return httpx.post(
+        server.url, json={"query": query, "variables": variables}, headers=headers, timeout=60
+    ).json()
+
+
+def suggested(server: Server, initiative: str, headers: dict[str, str]) -> list[str]:
+    body = ask(server, SUGGEST, headers, ini=initiative)
     assert "errors" not in body, body
     return [s["actor"]["id"] for s in body["data"]["suggestPartners"]]
 
@@ -162,17 +170,21 @@ def test_two_workers_follow_each_others_writes(
     env = {**private_neo4j.credentials(), "WIJKNET_FOLLOW_MS": "500"}
     a = servers.start(private_neo4j.uri, seed_actors=500, env=env, timeout=COLD)
     b = servers.start(private_neo4j.uri, seed_actors=500, env=env, timeout=COLD)
+    admin = asyncio.run(make_account(a, admin=True)).headers
     for initiative in ("ini-0000003", "ini-0000004"):
-        before = suggested(b, initiative)
+        before = suggested(b, initiative, admin)
         assert before, f"no suggestions for {initiative}"
         joiner = before[0]
-        joined = post(a, JOIN, actor=joiner, ini=initiative).json()
-        assert joined["data"]["joinInitiative"]["__typename"] == "JoinInitiativeSuccess", joined
+        own = asyncio.run(make_account(a, actor=joiner)).headers
+        asked = ask(a, JOIN, own, actor=joiner, ini=initiative)
+        assert asked["data"]["joinInitiative"]["__typename"] == "JoinInitiativeSuccess", asked
+        accepted = ask(a, ACCEPT, admin, actor=joiner, ini=initiative)
+        assert "Error" not in accepted["data"]["acceptJoinRequest"]["__typename"], accepted
         deadline = time.monotonic() + 3.0
-        while joiner in suggested(b, initiative):
+        while joiner in suggested(b, initiative, admin):
             assert time.monotonic() < deadline, f"worker B still suggests {joiner} after 3 s"
             time.sleep(0.05)
-        assert joiner not in suggested(a, initiative)
+        assert joiner not in suggested(a, initiative, admin)
 
 
 def test_store_outage_is_a_clear_error_and_recovers_without_restart(
