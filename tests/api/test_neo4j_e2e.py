@@ -163,11 +163,16 @@ def suggested(server: Server, initiative: str, headers: dict[str, str]) -> list[
 
 
 def test_two_workers_follow_each_others_writes(
-    private_neo4j: PrivateNeo4j, servers: Servers
+    private_neo4j: PrivateNeo4j, servers: Servers, tmp_path: Path
 ) -> None:
     """A join through worker A leaves worker B's suggestions within 3 s (B never suggests
     a member), through the change log that every write appends to."""
-    env = {**private_neo4j.credentials(), "WIJKNET_FOLLOW_MS": "500"}
+    env = {
+        **private_neo4j.credentials(),
+        "WIJKNET_FOLLOW_MS": "500",
+        # accounts in a file the test can reach (make_account), shared by both workers
+        "WIJKNET_IDENTITY_DB": str(tmp_path / "identity.db"),
+    }
     a = servers.start(private_neo4j.uri, seed_actors=500, env=env, timeout=COLD)
     b = servers.start(private_neo4j.uri, seed_actors=500, env=env, timeout=COLD)
     admin = asyncio.run(make_account(a, admin=True)).headers
