@@ -17,7 +17,7 @@ from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
@@ -26,6 +26,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from api.graphiql import WijknetGraphQL
+from api.identity.store import IdentityError
 from api.limits import Policy, client_address, current_policy
 
 MAX_BODY = 1_000_000
@@ -106,6 +107,16 @@ class GraphQLView(WijknetGraphQL):
             except TimeoutError:
                 response = _problem(
                     504, f"the request took longer than its deadline of {self.deadline:g} s"
+                )
+            except IdentityError as exc:  # who is asking cannot be known: the store is down
+                response = JSONResponse(
+                    {
+                        "errors": [
+                            {"message": str(exc), "extensions": {"code": "STORE_UNAVAILABLE"}}
+                        ]
+                    },
+                    status_code=503,
+                    headers={"Retry-After": "5"},
                 )
         await response(scope, receive, send)
 

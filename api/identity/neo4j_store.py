@@ -158,7 +158,14 @@ class Neo4jIdentityStore:
     async def open(
         cls, uri: str, *, user: str, password: str, database: str = "neo4j"
     ) -> Neo4jIdentityStore:
-        driver = neo4j.AsyncGraphDatabase.driver(uri, auth=(user, password))
+        # fail fast like the graph store: an outage is an answer within seconds, not a hang
+        driver = neo4j.AsyncGraphDatabase.driver(
+            uri,
+            auth=(user, password),
+            max_transaction_retry_time=5,
+            connection_timeout=5,
+            connection_acquisition_timeout=10,
+        )
         store = cls(driver, database)
         try:
             for statement in _SCHEMA:

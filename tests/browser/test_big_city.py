@@ -33,9 +33,10 @@ FRAMES = """async () => {
 
 @pytest.fixture(scope="module")
 def big_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A city with some 21,000 actors in Den Haag (46,000 seeded in five cities)."""
+    """A city with over 20,000 nodes in Den Haag (90,000 actors seeded, spread over the
+    gemeenten by CBS inhabitants)."""
     db: Path = tmp_path_factory.mktemp("big") / "big.db"
-    yield from serve(db, 46_000)
+    yield from serve(db, 90_000)
 
 
 @pytest.mark.slow
