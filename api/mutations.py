@@ -105,6 +105,21 @@ async def expect_one(
     return found[m.NodeId(str(node_id))]
 
 
+async def acting_actor(info: t.Ctx, actor: object, what: str) -> m.Actor:
+    """The actor a mutation is for: the viewer's own by default, or one it may act for
+    (a body it is staff of); refused otherwise, naming ``what``."""
+    circle = info.context.circle
+    policy.require_signed_in(circle, what)
+    if actor is None:
+        if circle.viewer.actor_id is None:
+            raise policy.Forbidden("register yourself first", field="actor")
+        actor = circle.viewer.actor_id
+    node = await expect_one(info, actor, m.ACTOR_KINDS, "actor", "actor")
+    policy.require_acts_for(circle, node, what, "actor")
+    assert isinstance(node, m.Actor)
+    return node
+
+
 async def _inside(store: GraphStore, place: str, gemeenten: frozenset[str]) -> bool:
     """True when ``place`` is one of ``gemeenten`` or lies (transitively) inside one."""
     cur, seen = place, 0

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 import strawberry
 
-from api import policy
 from api import types as t
 from api.mutations import (
     PLACE,
@@ -18,9 +17,9 @@ from api.mutations import (
     THEME,
     Error,
     Refused,
+    acting_actor,
     by_user,
     expect_nodes,
-    expect_one,
     refusing,
 )
 from graph import model as m
@@ -60,20 +59,6 @@ class ActorSuccess:
 ActorResult = Annotated[ActorSuccess | Error, strawberry.union("ActorResult")]
 
 
-async def _own(info: t.Ctx, actor: strawberry.ID | None, what: str) -> m.Actor:
-    """The actor to change: the viewer's own by default, or a body it acts for."""
-    circle = info.context.circle
-    policy.require_signed_in(circle, what)
-    if actor is None:
-        if circle.viewer.actor_id is None:
-            raise policy.Forbidden("register yourself first", field="actor")
-        actor = strawberry.ID(circle.viewer.actor_id)
-    node = await expect_one(info, actor, m.ACTOR_KINDS, "actor", "actor")
-    policy.require_acts_for(circle, node, what, "actor")
-    assert isinstance(node, m.Actor)
-    return node
-
-
 async def _save(info: t.Ctx, actor: m.Actor) -> ActorResult:
     await info.context.store.upsert([actor])
     info.context.wrote([actor])
@@ -91,7 +76,7 @@ class ProfileMutation:
         ctx = info.context
         try:
             with refusing():
-                node = await _own(info, actor, "change a profile")
+                node = await acting_actor(info, actor, "change a profile")
                 changes: dict[str, Any] = {
                     k: v
                     for k, v in {
@@ -153,7 +138,7 @@ class ProfileMutation:
             with refusing():
                 if visibility is None:
                     raise InvalidInput("is required", field="visibility")
-                node = await _own(info, actor, "change visibility")
+                node = await acting_actor(info, actor, "change visibility")
                 return await _save(info, dataclasses.replace(node, visibility=visibility))
         except Refused as refused:
             return refused.error
@@ -169,7 +154,7 @@ class ProfileMutation:
             with refusing():
                 if matchable is None:
                     raise InvalidInput("is required", field="matchable")
-                node = await _own(info, actor, "change whether you may be suggested")
+                node = await acting_actor(info, actor, "change whether you may be suggested")
                 return await _save(info, dataclasses.replace(node, matchable=matchable))
         except Refused as refused:
             return refused.error

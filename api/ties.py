@@ -17,7 +17,15 @@ import strawberry
 
 from api import policy
 from api import types as t
-from api.mutations import Error, Refused, by_user, expect_one, refusing, require
+from api.mutations import (
+    Error,
+    Refused,
+    acting_actor,
+    by_user,
+    expect_one,
+    refusing,
+    require,
+)
 from graph import model as m
 from graph.errors import Conflict, InvalidInput, NotFound
 
@@ -90,19 +98,6 @@ async def _rel(info: t.Ctx, rtype: m.RelType, source: str, target: str) -> m.Rel
         if n.rel.target == probe.target:
             return n.rel
     return None
-
-
-async def _actor(info: t.Ctx, actor: strawberry.ID | None, what: str) -> m.Node:
-    """The actor a mutation is for (the viewer's own by default); it must be acted for."""
-    circle = info.context.circle
-    policy.require_signed_in(circle, what)
-    if actor is None:
-        if circle.viewer.actor_id is None:
-            raise policy.Forbidden("register yourself first", field="actor")
-        actor = strawberry.ID(circle.viewer.actor_id)
-    node = await expect_one(info, actor, m.ACTOR_KINDS, "actor", "actor")
-    policy.require_acts_for(circle, node, what, "actor")
-    return node
 
 
 async def _member(
@@ -178,7 +173,7 @@ class TieMutation:
         try:
             with refusing({"source": "actor", "target": "initiative"}):
                 require(initiative, "initiative")
-                who = await _actor(info, actor, "join")
+                who = await acting_actor(info, actor, "join")
                 group = await expect_one(
                     info, initiative, _GROUPS, "initiative", "initiative or enterprise"
                 )
@@ -222,7 +217,7 @@ class TieMutation:
         try:
             with refusing():
                 require(initiative, "initiative")
-                who = await _actor(info, actor, "leave")
+                who = await acting_actor(info, actor, "leave")
                 group = await expect_one(info, initiative, _GROUPS, "initiative", "initiative")
                 rels = [
                     r
@@ -452,7 +447,7 @@ async def _answer_invitation(
     try:
         with refusing():
             require(initiative, "initiative")
-            who = await _actor(info, actor, "answer an invitation")
+            who = await acting_actor(info, actor, "answer an invitation")
             group = await expect_one(info, initiative, _GROUPS, "initiative", "initiative")
             invited = await _rel(info, R.INVITES, group.id, who.id)
             if invited is None:
@@ -474,7 +469,7 @@ async def _answer_knows(
     try:
         with refusing({"source": "from"}):
             require(source, "from")
-            me = await _actor(info, actor, "answer a request")
+            me = await acting_actor(info, actor, "answer a request")
             other = await expect_one(info, source, m.ACTOR_KINDS, "from", "actor")
             asked = await _rel(info, R.REQUESTS, other.id, me.id)
             if asked is None:
