@@ -99,13 +99,17 @@ class Context:
         return self.circle
 
     def removed(self, rels: Sequence[Relationship] = (), nodes: Sequence[str] = ()) -> None:
-        """Tell the matching index about a delete the store acknowledged."""
+        """Tell the matching index about a delete the store acknowledged (and forget
+        the neighbours this request read before it)."""
+        self.neighbours_loader.clear_all()
         if self.index is not None:
             self.index.remove(rels, nodes)
             note_write(self.index, [], rels)
 
     def wrote(self, nodes: Sequence[Node] = (), rels: Sequence[Relationship] = ()) -> None:
-        """Tell the matching index about a write the store acknowledged."""
+        """Tell the matching index about a write the store acknowledged (and forget
+        the neighbours this request read before it)."""
+        self.neighbours_loader.clear_all()
         if self.index is not None:
             self.index.apply(nodes, rels)
             note_write(self.index, nodes, rels)

@@ -13,6 +13,7 @@ from api import policy
 from api import types as t
 from api.mutations import (
     INITIATIVE,
+    INSTRUMENT,
     PLACE,
     SKILL,
     THEME,
@@ -42,6 +43,9 @@ class UpdateInitiativeInput:
     place_code: str | None = None
     themes: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Replaces all themes (at least one)."
+    )
+    instruments: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Replaces the instruments it uses (an empty list: none)."
     )
 
 
@@ -106,6 +110,11 @@ class InitiativeMutation:
                     await expect_nodes(ctx.store, themes, THEME, "themes", "theme")
                     old += [n.rel for n in await ctx.neighbours(node.id, [R.ABOUT])]
                     new += [m.Relationship(R.ABOUT, node.id, m.NodeId(x)) for x in themes]
+                if input.instruments is not None:
+                    used = list(dict.fromkeys(str(x) for x in input.instruments))
+                    await expect_nodes(ctx.store, used, INSTRUMENT, "instruments", "instrument")
+                    old += [n.rel for n in await ctx.neighbours(node.id, [R.USES])]
+                    new += [m.Relationship(R.USES, node.id, m.NodeId(x)) for x in used]
                 keep = {r.key for r in new}
                 gone = [r for r in old if r.key not in keep]
                 if gone:

@@ -251,3 +251,15 @@ def redacted_name(actor: Actor, place_name: str | None, lang: str = "nl") -> str
 
 def redacted_initiative_name(place_name: str | None) -> str:
     return f"Initiatief in {place_name}" if place_name else "Initiatief (afgeschermd)"
+
+
+def sees_pending(circle: Circle, group_id: str, actor_id: str) -> bool:
+    """A pending request to join, or an invitation, is private to its two sides: the
+    group's coordinators and the actor it concerns (or whoever acts for it)."""
+    return circle.coordinator_of(group_id) or actor_id in circle.acts_as
+
+
+def reveals_skills(circle: Circle, actor: Node) -> bool:
+    """Whether the viewer may learn an actor's skills (as covering an initiative's need):
+    only of actors it sees in full."""
+    return circle.sees(actor)

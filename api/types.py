@@ -17,6 +17,7 @@ from graph.store import Direction, Neighbour, NodeFilter
 
 if TYPE_CHECKING:
     from api.examples import SimilarExample
+    from api.ties import MembershipStatus
 
 ActorKind = strawberry.enum(m.ActorKind, description="The six kinds of actor.")
 Visibility = strawberry.enum(m.Visibility, description="Who may see an actor in full.")
@@ -326,9 +327,45 @@ class Initiative(Node):
                 urgency=m.Urgency(n.rel.props.get("urgency", "medium")),
                 note=n.rel.props.get("note"),
                 source=Source.of_rel(n.rel, self._node, n.node),
+                _group=self._node.id,
             )
             for n in found
         ]
+
+    @strawberry.field(
+        description="Who asked to join and waits for a coordinator: shown to its "
+        "coordinators (and to each asker, their own request); empty for anyone else."
+    )
+    async def join_requests(self, info: Ctx) -> list[Member]:
+        from api.initiative_view import join_requests
+
+        return [] if self.redacted else await join_requests(info, self._node)
+
+    @strawberry.field(
+        description="Whom it invited and who has not answered yet: shown to its "
+        "coordinators (and to each invitee, their own invitation)."
+    )
+    async def open_invitations(self, info: Ctx) -> list[Member]:
+        from api.initiative_view import open_invitations
+
+        return await open_invitations(info, self._node)
+
+    @strawberry.field(
+        description="Where you (the signed-in person) stand with it: MEMBER, REQUESTED "
+        "(you asked to join), INVITED or NONE."
+    )
+    async def viewer_status(
+        self, info: Ctx
+    ) -> Annotated[MembershipStatus, strawberry.lazy("api.ties")]:
+        from api.initiative_view import viewer_status
+
+        return await viewer_status(info, self._node)
+
+    @strawberry.field(
+        description="True when you may change it, decide who joins and end or delete it."
+    )
+    def viewer_coordinates(self, info: Ctx) -> bool:
+        return info.context.circle.coordinator_of(self._node.id)
 
     @strawberry.field(description="Who supports it, and how (funding, space, advice, contract).")
     async def supporters(self, info: Ctx) -> list[Supporter]:
@@ -681,6 +718,18 @@ class Need:
     urgency: m.Urgency
     note: str | None
     source: Source
+    _group: strawberry.Private[str] = ""
+
+    @strawberry.field(
+        description="Members who have or offer this skill, among those you see in full "
+        "(a need covered only by someone hidden from you shows as open)."
+    )
+    async def covered_by(self, info: Ctx) -> list[Actor]:
+        if not self._group:
+            return []
+        from api.initiative_view import covered_by
+
+        return await covered_by(info, self._group, self.skill.id)
 
 
 # --- conversion -----------------------------------------------------------------
