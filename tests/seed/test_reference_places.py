@@ -46,10 +46,18 @@ def test_each_focus_gemeente_has_its_cbs_wijken_with_inhabitants(
     assert abs(total - city.inhabitants) <= 5 * len(wijken)
 
 
-def test_unnamed_wijken_say_so(ref: Reference) -> None:
-    eindhoven = _wijken(ref, "GM0772")
-    assert all(not w.verified and "UNVERIFIED name" in w.source for w in eindhoven)
+def test_every_focus_wijk_carries_its_cbs_name_and_source(ref: Reference) -> None:
+    for gemeente in FOCUS:
+        for wijk in _wijken(ref, gemeente):
+            assert wijk.verified, wijk.id
+            assert "gebiedsindelingen 2024" in wijk.source and "CC BY 4.0" in wijk.source
+            # the CBS name is quoted in the source; ``name`` drops its "Wijk nn " prefix
+            assert f"{wijk.name}'" in wijk.source and not wijk.name.startswith("Wijk ")
     assert ref.places["WK047922"].name == "Zaandam West"
+    assert ref.places["WK077241"].name == "Oud-Woensel"
+    assert ref.places["WK060606"].name == "Nieuwland"
+    assert ref.places["WK019311"].name == "Diezerpoort"
+    assert ref.places["WK051836"].name == "Moerwijk"
 
 
 def test_every_municipality_has_its_2024_inhabitants(ref: Reference) -> None:
