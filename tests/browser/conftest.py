@@ -107,3 +107,27 @@ async def page(browser: Any) -> AsyncIterator[Any]:
 def artifact(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name
+
+
+@pytest.fixture
+async def context_at(browser: Any) -> AsyncIterator[Any]:
+    """``await context_at(width)`` opens a page that wide; all closed afterwards."""
+    contexts: list[Any] = []
+
+    async def open_page(width: int, height: int = 900) -> Any:
+        ctx = await browser.new_context(
+            viewport={"width": width, "height": height}, locale="nl-NL", accept_downloads=True
+        )
+        contexts.append(ctx)
+        pg = await ctx.new_page()
+        pg.set_default_timeout(120_000)
+        errors: list[str] = []
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        pg.errors = errors
+        return pg
+
+    try:
+        yield open_page
+    finally:
+        for ctx in contexts:
+            await ctx.close()

@@ -30,6 +30,7 @@ export async function loadGraph(place, theme, lang, maxNodes) {
 export const PLACES = `query Places($lang: Lang) {
   networkPlaces { place { code name: displayName level } parent actors initiatives }
   themes { id name(lang: $lang) }
+  instruments { id name(lang: $lang) }
 }`;
 
 const NODE = "id label kind redacted community broker reach place";
@@ -47,19 +48,26 @@ export const NETWORK = `query Network($place: String!, $theme: ID, $lang: Lang) 
     }
     figures { ...F }
     totals { ...F }
+    business {
+      enterprises demoShare
+      legalForms { name count } revenueModels { name count } support { name count }
+      instruments { instrument { id name(lang: $lang) } count }
+    }
   }
 }
 fragment F on PlaceFigures {
   place { code name: displayName } actors { kind count } initiativeCount ties density
   residents residentsInvolved shareInvolved shareBasis inhabitants { count year source }
+  demo { actors initiatives ties residents residentsInvolved any }
 }`;
 
 export const DETAILS = `query Details($id: ID!, $lang: Lang) {
   node(id: $id) {
     id
-    ... on Actor { name kind redacted description place { name: displayName } }
+    ... on Actor { name kind redacted description place { name: displayName } source { kind detail demo } }
     ... on Initiative {
       name stage description place { name: displayName } themes { name(lang: $lang) }
+      source { kind detail demo }
       members { role actor { id name kind } }
       supporters { how actor { id name } }
     }
@@ -75,4 +83,18 @@ export const SUGGEST = `query Suggest($id: ID!, $lang: Lang) {
 export const FIND = `query Find($text: String!) {
   actors(text: $text, first: 8) { edges { node { id name kind } } }
   initiatives(text: $text, first: 8) { edges { node { id name } } }
+}`;
+
+// One instrument: what it is, who offers it, conditions and steps, and the initiatives in the
+// chosen place that use it (only those this viewer may see).
+export const INSTRUMENT = `query Instrument($id: ID!, $place: String!, $lang: Lang) {
+  node(id: $id) {
+    ... on Instrument {
+      id name(lang: $lang) description(lang: $lang) offeredBy conditions(lang: $lang)
+      steps(lang: $lang) url source { kind detail }
+    }
+  }
+  initiatives(place: $place, instrument: $id, first: 100) {
+    totalCount edges { node { id name } }
+  }
 }`;

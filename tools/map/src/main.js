@@ -1,6 +1,6 @@
 // The wijknet network map: choose a place and theme, look at the network, its gaps and figures.
 
-import { DETAILS, FIND, NETWORK, PLACES, SUGGEST, downloadUrl, gql, loadGraph } from "./api.js";
+import { DETAILS, FIND, INSTRUMENT, NETWORK, PLACES, SUGGEST, downloadUrl, gql, loadGraph } from "./api.js";
 import { figuresCsv } from "./csv.js";
 import { EXPLAIN, HIGHLIGHT, KIND_COLOUR, KIND_LABEL, NO_COMMUNITY, PALETTE, TEXT, WORDS } from "./i18n.js";
 import { EDGE_COLOUR, NetworkView } from "./render.js";
@@ -12,10 +12,13 @@ const state = {
   lang: params.get("lang") === "en" ? "en" : "nl",
   place: params.get("place") || "",
   theme: params.get("theme") || "",
+  instrument: params.get("instrument") || "",
   mode: params.get("colour") === "community" ? "community" : "kind",
   node: params.get("node") || null,
   places: [],
   themes: [],
+  instruments: [],
+  using: [], // ids of the initiatives here that use the chosen instrument
   network: null,
   loadId: 0,
 };
@@ -56,6 +59,9 @@ window.wijknetMap = {
     return state.network;
   },
   figuresCsv: () => figuresCsv(figureRows()),
+  get using() {
+    return state.using;
+  },
 };
 
 // --- static texts and controls -------------------------------------------------
@@ -125,12 +131,18 @@ function fillThemes() {
     ...state.themes.map((th) => el("option", { value: th.id }, th.name)),
   );
   $("theme").value = state.theme;
+  $("instrument").replaceChildren(
+    el("option", { value: "" }, t("allInstruments")),
+    ...state.instruments.map((i) => el("option", { value: i.id }, i.name)),
+  );
+  $("instrument").value = state.instruments.some((i) => i.id === state.instrument) ? state.instrument : "";
 }
 
 function updateUrl() {
   const q = new URLSearchParams();
   if (state.place) q.set("place", state.place);
   if (state.theme) q.set("theme", state.theme);
+  if (state.instrument) q.set("instrument", state.instrument);
   if (state.lang === "en") q.set("lang", "en");
   if (state.mode === "community") q.set("colour", "community");
   if (state.node) q.set("node", state.node);
@@ -148,6 +160,7 @@ async function start() {
     const data = await gql(PLACES, { lang: state.lang.toUpperCase() });
     state.places = data.networkPlaces;
     state.themes = data.themes;
+    state.instruments = data.instruments;
   } catch (err) {
     return fail(err);
   }
@@ -177,6 +190,9 @@ async function load() {
     showGaps();
     showBrokers();
     showFigures();
+    showBusiness();
+    await showInstrument(id);
+    if (id !== state.loadId) return;
     document.body.dataset.nodes = String(view.graph.order);
     if (wanted && view.graph.hasNode(wanted)) select(wanted, { focus: true });
     else if (wanted) showOffMap(wanted);
@@ -200,6 +216,8 @@ function showStatus(graph) {
     [`${t("modularity")} ${fmt(n.modularity, 2)}`, info("modularity")],
     [`${fmt(n.communities.length)}${n.communities.length >= 100 ? "+" : ""} ${t("communities")}`, info("community")],
   ];
+  const demo = n.totals.demo;
+  if (demo.any) parts.push([el("span", { class: "badge demo", id: "demo-status" }, `${fmt(100 * demo.actors, 0)}% ${t("demoOfActors")}: ${t("demoStatus")}`)]);
   if (graph.graph.truncated) parts.push([`${fmt(graph.nodes.length)} ${t("shown")}: ${t("truncated")}`]);
   $("status").replaceChildren(...parts.flatMap((p, i) => (i ? [" · ", ...p] : p)));
 }
@@ -270,6 +288,8 @@ function showLegend() {
     group(t("legendHighlights"), [
       el("li", {}, el("span", { class: "dot ring", "aria-hidden": "true" }), t("selected")),
       item(HIGHLIGHT.suggested, t("suggested")),
+      item(HIGHLIGHT.instrument, t("instrumentMarked")),
+      el("li", { id: "legend-demo" }, el("span", { class: "badge demo", "aria-hidden": "true" }, t("demoBadge")), t("demoLegend")),
       item(HIGHLIGHT.faded, t("faded")),
       el("li", {}, el("span", { class: "dot ring-soft", "aria-hidden": "true" }), t("neighbour")),
     ]),
@@ -283,12 +303,17 @@ function showLegend() {
 // --- side panel ----------------------------------------------------------------------
 
 function nodeLink(n) {
-  return el(
+  const link = el(
     "a",
     { href: "#", class: "node-link", data: { id: n.id }, on: { click: (e) => { e.preventDefault(); select(n.id, { focus: true }); } } },
     n.label,
   );
+  return isDemo(n.id) ? el("span", {}, link, " ", demoBadge()) : link;
 }
+
+// Made-up demo data wears a visible badge wherever a name is listed.
+const isDemo = (id) => Boolean(view.graph?.hasNode(id) && view.graph.getNodeAttribute(id, "demo"));
+const demoBadge = () => el("span", { class: "badge demo", title: t("demoLegend") }, t("demoBadge"));
 
 function list(items, render, empty = t("none")) {
   if (!items.length) return el("p", { class: "muted" }, empty);
@@ -338,7 +363,8 @@ function involvedBasis(f) {
 function figureRows() {
   const n = state.network;
   if (!n) return [];
-  const head = [t("wijk"), "CBS", t("actors"), t("initiatives"), t("involved"), t("countedAgainst"), t("basis"), `${t("share")} (%)`, t("density")];
+  const head = [t("wijk"), "CBS", t("actors"), t("initiatives"), t("involved"), t("countedAgainst"), t("basis"), `${t("share")} (%)`, t("density"),
+    `${t("demoShareOf")} ${t("actors").toLowerCase()} (%)`, `${t("demoShareOf")} ${t("initiatives").toLowerCase()} (%)`, `${t("demoShareOf")} ${t("involved").toLowerCase()} (%)`];
   const row = (f, total) => {
     const cbs = f.shareBasis === "INHABITANTS" && f.inhabitants;
     return [
@@ -351,9 +377,27 @@ function figureRows() {
       cbs ? `${t("inhabitantsOf")} (CBS ${f.inhabitants.year})` : t("registeredShort"),
       Math.round(1000 * f.shareInvolved) / 10,
       Number(f.density.toFixed(4)),
+      pct(f.demo.actors),
+      pct(f.demo.initiatives),
+      pct(f.demo.residentsInvolved),
     ];
   };
-  return [head, ...n.figures.map((f) => row(f, false)), row(n.totals, true)];
+  return [head, ...n.figures.map((f) => row(f, false)), row(n.totals, true), [], ...businessRows()];
+}
+
+const pct = (x) => Math.round(1000 * x) / 10;
+
+// The business summary as rows (part, name, count) below the figures in the CSV.
+function businessRows() {
+  const b = state.network?.business;
+  if (!b) return [];
+  const rows = [[t("business"), t("category"), t("count")], [t("enterprises"), "", b.enterprises]];
+  for (const x of b.legalForms) rows.push([t("legalForms"), word("legal", x.name), x.count]);
+  for (const x of b.revenueModels) rows.push([t("revenueModels"), word("revenue", x.name), x.count]);
+  for (const x of b.support) rows.push([t("support"), word("how", x.name), x.count]);
+  for (const x of b.instruments) rows.push([t("instrumentsUsed"), x.instrument.name, x.count]);
+  rows.push([`${t("demoShareOf")} ${t("enterprises")} (%)`, "", pct(b.demoShare)]);
+  return rows;
 }
 
 function downloadBlob(blob, name) {
@@ -373,7 +417,9 @@ function showFigures() {
     el(
       "tr",
       { class: bold ? "total" : "" },
-      el("td", {}, bold ? t("total") : el("a", { href: "#", on: { click: (e) => { e.preventDefault(); choosePlace(f.place.code); } } }, f.place.name)),
+      el("td", {}, bold ? t("total") : el("a", { href: "#", on: { click: (e) => { e.preventDefault(); choosePlace(f.place.code); } } }, f.place.name),
+        f.demo.any ? " " : null,
+        f.demo.any ? el("span", { class: "badge demo demo-share", title: t("demoNote") }, `${fmt(100 * f.demo.actors, 0)}% ${t("demoBadge")}`) : null),
       el("td", { class: "num" }, fmt(f.actors.reduce((s, a) => s + a.count, 0))),
       el("td", { class: "num" }, fmt(f.initiativeCount)),
       el("td", { class: "num", title: involvedBasis(f) }, `${fmt(100 * f.shareInvolved, 0)}%`),
@@ -395,8 +441,66 @@ function showFigures() {
   $("figures").replaceChildren(
     el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": t("figures") }, table),
     el("p", { class: "muted", id: "involved-basis" }, `${t("involved")}: ${involvedBasis(n.totals)}`),
+    el("p", { class: "muted", id: "demo-note" }, t("demoNote")),
     el("button", { id: "figures-csv", type: "button", on: { click: () => downloadBlob(new Blob([figuresCsv(figureRows())], { type: "text/csv;charset=utf-8" }), `${fileStem()}-${state.lang === "nl" ? "cijfers" : "figures"}.csv`) } }, t("figuresCsv")),
   );
+}
+
+// What pays for the enterprises here: legal forms, revenue models, support, instruments.
+function showBusiness() {
+  const b = state.network.business;
+  const counts = (items, label) =>
+    list(items, (x) => `${label(x)}: ${fmt(x.count)}`);
+  $("business").replaceChildren(
+    el("p", {}, `${fmt(b.enterprises)} ${t("enterprises")}`,
+      b.demoShare > 0 ? el("span", { class: "muted" }, ` · ${fmt(100 * b.demoShare, 0)}% ${t("businessDemo")}`) : null),
+    el("h3", {}, t("legalForms")),
+    counts(b.legalForms, (x) => word("legal", x.name)),
+    el("h3", {}, t("revenueModels")),
+    counts(b.revenueModels, (x) => word("revenue", x.name)),
+    el("h3", {}, t("support")),
+    counts(b.support, (x) => word("how", x.name)),
+    el("h3", {}, t("instrumentsUsed")),
+    counts(b.instruments, (x) => x.instrument.name),
+  );
+}
+
+// The chosen instrument: what it is and which initiatives here use it, marked on the map.
+async function showInstrument(loadId = state.loadId) {
+  const box = $("instrument-box");
+  if (!state.instrument) {
+    state.using = [];
+    view.setMarked([]);
+    box.hidden = true;
+    $("instrument-info").replaceChildren();
+    return;
+  }
+  try {
+    const data = await gql(INSTRUMENT, { id: state.instrument, place: state.place, lang: state.lang.toUpperCase() });
+    if (loadId !== state.loadId) return;
+    const inst = data.node;
+    const found = data.initiatives.edges.map((e) => e.node);
+    state.using = found.map((x) => x.id);
+    view.setMarked(state.using);
+    const parts = [el("p", {}, el("strong", {}, inst?.name || state.instrument))];
+    if (inst?.description) parts.push(el("p", {}, inst.description));
+    if (inst?.offeredBy) parts.push(el("p", {}, `${t("offeredBy")}: ${inst.offeredBy}`));
+    if (inst?.conditions) parts.push(el("p", {}, `${t("conditions")}: ${inst.conditions}`));
+    if (inst?.steps?.length) parts.push(el("h3", {}, t("steps")), el("ol", {}, inst.steps.map((x) => el("li", {}, x))));
+    if (inst?.source?.detail) parts.push(el("p", { class: "muted" }, `${t("source")}: ${inst.source.detail}`));
+    parts.push(
+      el("h3", { id: "instrument-count", data: { count: String(data.initiatives.totalCount) } }, `${fmt(data.initiatives.totalCount)} ${t("instrumentUse")}`),
+      found.length
+        ? el("ul", { id: "instrument-initiatives" }, found.map((x) =>
+            el("li", {}, view.graph?.hasNode(x.id) ? nodeLink({ id: x.id, label: x.name }) : x.name)))
+        : el("p", { class: "muted" }, t("instrumentNone")),
+    );
+    $("instrument-info").replaceChildren(...parts);
+    box.hidden = false;
+  } catch (err) {
+    $("instrument-info").replaceChildren(el("p", { class: "error" }, err.message));
+    box.hidden = false;
+  }
 }
 
 function choosePlace(code) {
@@ -431,7 +535,7 @@ async function select(id, { focus = false, keepUrl = false } = {}) {
   const more = el("div", { id: "more" });
   const head = el("div", { id: "details-head", data: { id, kind: a.kind } },
     el("span", { class: "dot", style: `background:${KIND_COLOUR[a.kind]}` }),
-    el("strong", {}, a.label), ` · ${kindLabel(a.kind)}`);
+    el("strong", {}, a.label), ` · ${kindLabel(a.kind)}`, a.demo ? " " : null, a.demo ? demoBadge() : null);
   const parts = [head, facts, more];
   if (a.kind === "Initiative") {
     parts.push(
@@ -459,6 +563,12 @@ async function moreDetails(id, more, current, head = null) {
     if (head) head.replaceChildren(el("strong", {}, node.name || id), node.kind ? ` · ${kindLabel(node.kind)}` : ` · ${kindLabel("Initiative")}`);
     const rows = [];
     if (head && node.place) rows.push(el("p", {}, `${t("place")}: ${node.place.name}`));
+    if (node.source) {
+      rows.push(el("p", { class: "provenance", data: { kind: node.source.kind.toLowerCase() } },
+        `${t("provenance")}: ${word("provenance", node.source.kind)}`,
+        node.source.detail && !node.source.demo ? ` · ${node.source.detail}` : "",
+        node.source.demo ? " " : null, node.source.demo ? demoBadge() : null));
+    }
     if (node.description) rows.push(el("p", {}, node.description));
     if (node.stage) rows.push(el("p", {}, `${t("stage")}: ${word("stage", node.stage)}`));
     if (node.themes?.length) rows.push(el("p", {}, `${t("themes")}: ${node.themes.map((x) => x.name).join(", ")}`));
@@ -544,6 +654,11 @@ $("theme").addEventListener("change", (e) => {
   state.theme = e.target.value;
   load();
 });
+$("instrument").addEventListener("change", (e) => {
+  state.instrument = e.target.value;
+  updateUrl();
+  showInstrument();
+});
 $("colour").addEventListener("change", (e) => {
   state.mode = e.target.value;
   view.recolour(state.mode);
@@ -554,7 +669,9 @@ $("lang").addEventListener("click", async () => {
   state.lang = state.lang === "nl" ? "en" : "nl";
   applyTexts();
   try {
-    state.themes = (await gql(PLACES, { lang: state.lang.toUpperCase() })).themes;
+    const data = await gql(PLACES, { lang: state.lang.toUpperCase() });
+    state.themes = data.themes;
+    state.instruments = data.instruments;
   } catch (err) {
     console.warn(err);
   }
@@ -588,7 +705,7 @@ function showHits(hits) {
   $("hits").replaceChildren(
     ...hits.map((h) =>
       el("li", {}, el("a", { href: "#", data: { id: h.id, offmap: h.offMap ? "1" : "" }, on: { click: (ev) => { ev.preventDefault(); $("hits").replaceChildren(); pick(h); } } },
-        `${h.label} · ${kindLabel(h.kind)}${h.offMap ? ` (${t("offMap")})` : ""}`)),
+        `${h.label} · ${kindLabel(h.kind)}${h.offMap ? ` (${t("offMap")})` : ""}`), isDemo(h.id) ? " " : null, isDemo(h.id) ? demoBadge() : null),
     ),
   );
 }

@@ -33,6 +33,7 @@ export class NetworkView {
     this.renderer = null;
     this.selected = null;
     this.highlight = new Set();
+    this.marked = new Set(); // initiatives using the chosen instrument
     this.neighbours = new Set();
     this.layout = null;
   }
@@ -56,6 +57,8 @@ export class NetworkView {
         place: n.place,
         placeName: n.place_name,
         redacted: n.redacted,
+        provenance: n.provenance,
+        demo: n.provenance === "demo",
         color: nodeColour(n, mode),
       },
     }));
@@ -94,15 +97,20 @@ export class NetworkView {
     this.renderer.on("leaveNode", () => (this.container.style.cursor = ""));
   }
 
+  // Demo data says so on the canvas too: its label ends in "· demo".
   reduceNode(node, attrs) {
-    const busy = this.selected !== null || this.highlight.size > 0;
-    if (!busy) return attrs;
-    if (node === this.selected) return { ...attrs, highlighted: true, zIndex: 3, forceLabel: true, size: Math.max(attrs.size, 8) };
+    const out = attrs.demo ? { ...attrs, label: `${attrs.label} · demo` } : attrs;
+    const busy = this.selected !== null || this.highlight.size > 0 || this.marked.size > 0;
+    if (!busy) return out;
+    if (node === this.selected) return { ...out, highlighted: true, zIndex: 3, forceLabel: true, size: Math.max(attrs.size, 8) };
     if (this.highlight.has(node)) {
-      return { ...attrs, highlighted: true, zIndex: 2, forceLabel: true, color: HIGHLIGHT.suggested, size: Math.max(attrs.size, 5) };
+      return { ...out, highlighted: true, zIndex: 2, forceLabel: true, color: HIGHLIGHT.suggested, size: Math.max(attrs.size, 5) };
     }
-    if (this.neighbours.has(node)) return { ...attrs, zIndex: 1 };
-    return { ...attrs, color: HIGHLIGHT.faded, label: "", zIndex: 0 };
+    if (this.marked.has(node)) {
+      return { ...out, highlighted: true, zIndex: 2, forceLabel: true, color: HIGHLIGHT.instrument, size: Math.max(attrs.size, 5) };
+    }
+    if (this.neighbours.has(node)) return { ...out, zIndex: 1 };
+    return { ...out, color: HIGHLIGHT.faded, label: "", zIndex: 0 };
   }
 
   reduceEdge(edge, attrs) {
@@ -128,6 +136,13 @@ export class NetworkView {
 
   setHighlight(ids) {
     this.highlight = new Set(ids.filter((id) => this.graph && this.graph.hasNode(id)));
+    this.renderer.refresh({ skipIndexation: true });
+  }
+
+  // Mark the initiatives that use the chosen instrument (none: an empty list).
+  setMarked(ids) {
+    if (!this.graph) return;
+    this.marked = new Set(ids.filter((id) => this.graph.hasNode(id)));
     this.renderer.refresh({ skipIndexation: true });
   }
 
@@ -225,6 +240,7 @@ export class NetworkView {
     this.graph = null;
     this.selected = null;
     this.highlight = new Set();
+    this.marked = new Set();
     this.neighbours = new Set();
   }
 }
