@@ -174,3 +174,73 @@ async def test_downloads_keep_where_each_node_and_tie_comes_from(
     assert "demo" in {d["provenance"] for d in edges}
     real = [d for d in nodes.values() if d["provenance"] == "reference"]
     assert real and all(d["source"] for d in real)
+
+
+async def test_each_relationship_type_says_where_it_comes_from(client: AsyncClientSession) -> None:
+    """One tie of each type, as a one-step ``path(via: [TYPE])``, carries its source; the
+    reference ties (PART_OF, ADJACENT_TO) cite theirs."""
+    actors = (
+        await run(
+            client,
+            """{ actors(kind: [PROFESSIONAL, ENTERPRISE, ORGANISATION, FREELANCER], first: 100) {
+              edges { node { __typename id place { code } skills { id } offers { id }
+                interests { id }
+                knows { id } partners { id } supports { group { ... on Node { id } } }
+                ... on Professional { worksFor { id } } } } } }""",
+        )
+    )["actors"]["edges"]
+    initiatives = (
+        await run(
+            client,
+            """{ initiatives(first: 100) { edges { node { id place { code } themes { id }
+                 needs { skill { id } } instruments { id } members { actor { id } } } } } }""",
+        )
+    )["initiatives"]["edges"]
+    pairs: dict[str, tuple[str, str]] = {
+        "PART_OF": ("WK051830", "SD0518-CEN"),  # Transvaalkwartier in stadsdeel Centrum
+        "ADJACENT_TO": ("WK051830", "WK051829"),
+    }
+    place = await run(client, '{ place(code: "WK051830") { parent { code } } }')
+    pairs["PART_OF"] = ("WK051830", place["place"]["parent"]["code"])
+
+    def first(kind: str, a: str, items: list[Any] | None, key: str = "id") -> None:
+        if kind not in pairs and items:
+            pairs[kind] = (a, items[0][key] if key else items[0])
+
+    for edge in actors:
+        n = edge["node"]
+        # people live somewhere (LIVES_IN), bodies are located (LOCATED_IN)
+        lives = "LIVES_IN" if n["__typename"] in ("Professional", "Freelancer") else "LOCATED_IN"
+        first(lives, n["id"], [n["place"]] if n["place"] else None, "code")
+        first("HAS_SKILL", n["id"], n["skills"])
+        first("OFFERS", n["id"], n["offers"])
+        first("INTERESTED_IN", n["id"], n["interests"])
+        first("KNOWS", n["id"], n["knows"])
+        first("PARTNERS_WITH", n["id"], n["partners"])
+        first("SUPPORTS", n["id"], [s["group"] for s in n["supports"]])
+        first("WORKS_FOR", n["id"], n.get("worksFor"))
+    for edge in initiatives:
+        n = edge["node"]
+        first("LOCATED_IN", n["id"], [n["place"]] if n["place"] else None, "code")
+        first("ABOUT", n["id"], n["themes"])
+        first("NEEDS", n["id"], [x["skill"] for x in n["needs"]])
+        first("USES", n["id"], n["instruments"])
+        first("MEMBER_OF", n["id"], [m["actor"] for m in n["members"]])
+    wanted = {
+        "LIVES_IN", "LOCATED_IN", "PART_OF", "ADJACENT_TO", "HAS_SKILL", "OFFERS",
+        "INTERESTED_IN", "MEMBER_OF", "WORKS_FOR", "KNOWS", "PARTNERS_WITH", "SUPPORTS",
+        "NEEDS", "ABOUT", "USES",
+    }  # fmt: skip
+    assert wanted <= set(pairs), wanted - set(pairs)
+    q = """query($a: ID!, $b: ID!, $t: [RelationshipType!]) {
+      path(from: $a, to: $b, maxHops: 1, via: $t) {
+        steps { type source { kind detail demo } } } }"""
+    for kind in sorted(wanted):
+        a, b = pairs[kind]
+        found = (await run(client, q, a=a, b=b, t=[kind]))["path"]
+        assert found and len(found["steps"]) == 1, (kind, a, b)
+        step = found["steps"][0]
+        assert step["type"] == kind
+        check(step["source"])
+        if kind in ("PART_OF", "ADJACENT_TO"):
+            assert step["source"]["kind"] == "REFERENCE" and step["source"]["detail"], kind
