@@ -16,7 +16,7 @@ from api import types as t
 from api.context import Context
 from api.events import EventMutation, EventQuery
 from api.examples import ExamplesQuery
-from api.identity.audit import AuditMutations
+from api.identity.audit import audit_mutations
 from api.identity.graphql import IdentityMutation, IdentityQuery
 from api.initiatives import InitiativeMutation
 from api.limits import RequestLimits, current_policy
@@ -338,6 +338,7 @@ class RootMutation(
 
 
 def build_schema() -> strawberry.Schema:
+    audit_mutations(RootMutation)  # every mutation's writes and refusals into the audit log
     return WijknetSchema(
         query=Query,
         mutation=RootMutation,
@@ -358,7 +359,6 @@ def build_schema() -> strawberry.Schema:
             RequestLimits,
             ViewerCircle,
             GraphErrorCodes,
-            AuditMutations,
             lambda **_: MaskErrors(
                 should_mask_error=_mask,
                 error_message="Unexpected error on the server; it has been logged.",

@@ -11,6 +11,7 @@ adapter is in the constants below, parameterised.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final, LiteralString
@@ -43,6 +44,8 @@ _SCHEMA: Final[tuple[LiteralString, ...]] = (
     "CREATE CONSTRAINT wijknet_id_code IF NOT EXISTS FOR (c:IdCode) REQUIRE c.digest IS UNIQUE",
     "CREATE INDEX wijknet_id_oidc IF NOT EXISTS FOR (o:IdOidc) ON (o.issuer, o.subject)",
     "CREATE INDEX wijknet_id_audit IF NOT EXISTS FOR (e:IdAudit) ON (e.seq)",
+    "CREATE CONSTRAINT wijknet_id_rate IF NOT EXISTS FOR (r:IdRate) REQUIRE r.key IS UNIQUE",
+    "CREATE INDEX wijknet_id_rate_until IF NOT EXISTS FOR (r:IdRate) ON (r.until)",
 )
 _ADD_ACCOUNT: Final = (
     "CREATE (a:IdAccount {id: $id, email: $email, password_hash: $password_hash, "
@@ -96,6 +99,16 @@ _AUDIT: Final = (
 _AUDIT_LOG: Final = "MATCH (e:IdAudit) WHERE e.seq > $after RETURN e ORDER BY e.seq LIMIT $limit"
 _ALL_AUDIT: Final = "MATCH (e:IdAudit) RETURN e"
 _SET_AUDIT: Final = "MATCH (e:IdAudit {seq: $seq}) SET e += $values"
+# One counter node per key; setting a property first takes its write lock, so workers
+# that hit the same key at once count one after the other.
+_HIT: Final = (
+    "MERGE (r:IdRate {key: $key}) SET r.locked = true "
+    "WITH r, [t IN coalesce(r.hits, []) WHERE t > $since] AS recent "
+    "SET r.hits = CASE WHEN size(recent) < $limit THEN recent + $at ELSE recent END, "
+    "r.until = $until REMOVE r.locked "
+    "RETURN size(recent) < $limit AS ok"
+)
+_DROP_OLD_HITS: Final = "MATCH (r:IdRate) WHERE r.until < $at WITH r LIMIT 1000 DELETE r"
 _SECRET: Final = (
     "MERGE (m:IdMeta {key: 'secret_key'}) ON CREATE SET m.value = $fresh RETURN m.value AS v"
 )
@@ -374,6 +387,16 @@ class Neo4jIdentityStore:
             await self._q(_SET_AUDIT, seq=e["seq"], values=values)
             touched += 1
         return touched
+
+    # --- rate limits (one set of counters for every worker) ---------------------------
+
+    async def hit(self, key: str, limit: int, window: float) -> bool:
+        at = time.time()
+        await self._q(_DROP_OLD_HITS, at=at)
+        rows = await self._q(
+            _HIT, key=key, since=at - window, at=at, until=at + window, limit=limit
+        )
+        return bool(rows[0]["ok"])
 
     async def secret_key(self) -> str:
         rows = await self._q(_SECRET, fresh=secrets.token_hex(32))

@@ -144,8 +144,11 @@ async def account_for(identity: Identity, request: Request, claims: dict[str, An
     if account is None:
         name = str(claims.get("name") or email.split("@")[0])
         account = await identity.create_account(email, secrets.token_urlsafe(24), name=name)
-        actor_id = await identity.create_actor(request.app.state.store, name)
+        actor_id = await identity.create_actor(
+            request.app.state.store, name, getattr(request.app.state, "index", None)
+        )
         await store.update_account(account.id, verified=True, actor_id=actor_id, name="")
+        await identity.audit("signup-oidc", account, actor_id, nodes=[actor_id])
     elif not account.verified:
         # the provider vouches for the address the account was made with
         await store.update_account(account.id, verified=True)
@@ -174,6 +177,7 @@ async def callback(request: Request) -> Response:
         account = await account_for(identity, request, claims)
     except (IdentityError, httpx.HTTPError) as exc:
         return HTMLResponse(pages.page("Inloggen", "", error=str(exc)), status_code=400)
+    await identity.audit("signin", account, via="oidc")
     cookie, _ = await identity.start_session(account, request.headers.get("user-agent", ""))
     response = RedirectResponse("/me", status_code=303)
     response.delete_cookie(STATE_COOKIE, path="/auth/oidc")

@@ -6,6 +6,7 @@ import json
 import logging
 from typing import Any
 
+from api.identity.audit import record
 from api.identity.model import Account, AuditEntry
 from api.identity.store import IdentityStore
 from graph import model as m
@@ -38,7 +39,8 @@ async def my_data(account: Account, store: IdentityStore, graph: GraphStore) -> 
                     }
                 )
     entered = [
-        json.loads(e.details) | {"at": e.at.isoformat(), "action": e.action, "target": e.target}
+        _as_dict(json.loads(e.details))
+        | {"at": e.at.isoformat(), "action": e.action, "target": e.target}
         for e in await _audit_of(store, account)
     ]
     return {
@@ -74,6 +76,10 @@ async def my_data(account: Account, store: IdentityStore, graph: GraphStore) -> 
     }
 
 
+def _as_dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {"details": value}
+
+
 async def _audit_of(store: IdentityStore, account: Account) -> list[AuditEntry]:
     out: list[AuditEntry] = []
     after = 0
@@ -107,5 +113,7 @@ async def erase(
                 note_write(index, (), rels)
     await store.delete_account(account.id)
     await store.redact_audit(ids, [s for s in strings if s and len(s) >= 3])
+    # that someone was erased, and when; not who
+    await record(store, account_id=None, actor_id=None, action="erase")
     await store.scrub()
     log.info("erased account %s on request of its owner", account.id)

@@ -158,17 +158,12 @@ async def verify(request: Request) -> Response:
     identity = identity_of(request)
     try:
         account = await identity.verify(
-            request.query_params.get("code", ""), request.app.state.store
+            request.query_params.get("code", ""),
+            request.app.state.store,
+            getattr(request.app.state, "index", None),
         )
     except IdentityError as exc:
         return _answer(request, title="Bevestigen", error=str(exc), status=400)
-    await record(
-        identity.store,
-        account_id=account.id,
-        actor_id=account.actor_id,
-        action="signup-verified",
-        target=account.actor_id or "",
-    )
     cookie, session = await identity.start_session(account, request.headers.get("user-agent", ""))
     response: Response
     if _wants_json(request):
@@ -201,7 +196,7 @@ async def signout(request: Request) -> Response:
     auth = await _signed_in(request, csrf=True)
     if auth.session is None:
         return _answer(request, title="Uitloggen", error="not signed in", status=401)
-    await identity_of(request).store.delete_session(auth.session.digest)
+    await identity_of(request).end_session(auth.session)
     response = (
         JSONResponse({"message": "signed out"})
         if _wants_json(request)
@@ -308,7 +303,7 @@ async def set_profile(request: Request) -> Response:
         actor_id=actor.id,
         action="profile",
         target=actor.id,
-        details={"visibility": vis.value, "description": changed.description},
+        details={"outcome": "done", "nodes": [actor.id], "fields": ["visibility", "description"]},
     )
     index = getattr(request.app.state, "index", None)
     if index is not None:

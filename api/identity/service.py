@@ -14,11 +14,11 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from hashlib import sha256
+from typing import Any
 
-from limits import parse
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits import RateLimitItem, parse
 
+from api.identity.audit import record
 from api.identity.mail import Mailer
 from api.identity.model import (
     Account,
@@ -37,6 +37,8 @@ from api.identity.store import IdentityError, IdentityStore
 from api.policy import ANONYMOUS, Viewer
 from graph import model as m
 from graph.store import GraphStore
+from matching import MatchIndex
+from matching.analytics import note_write
 
 log = logging.getLogger("wijknet.identity")
 TOKEN_PREFIX = "wjk_"
@@ -58,6 +60,7 @@ class IdentityConfig:
     session_days: int = 14
     token_days: int = 90
     code_hours: int = 24
+    # counted in the identity store, so every worker that shares it shares the counts
     signin_limit: str = "5/minute"  # per e-mail address and client address
     signin_limit_ip: str = "30/minute"  # per client address, any e-mail
     mail_limit: str = "10/hour"  # sign-up and reset mails per address (no mail bombing)
@@ -117,7 +120,6 @@ class Identity:
         self.config = config
         self.oidc = oidc
         self._key = (config.secret_key or secrets.token_hex(32)).encode()
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._per_account = parse(config.signin_limit)
         self._per_ip = parse(config.signin_limit_ip)
         self._mails = parse(config.mail_limit)
@@ -134,6 +136,26 @@ class Identity:
         value, mac = signed.rsplit(".", 1)
         good = hmac.new(self._key, value.encode(), sha256).hexdigest()
         return value if hmac.compare_digest(mac, good) else None
+
+    async def _hit(self, item: RateLimitItem, *parts: str) -> bool:
+        """Count an attempt in the store's shared counters; False once over ``item``.
+
+        The key is a keyed digest, so no e-mail or client address lands in the store."""
+        key = hmac.new(self._key, "\x1f".join(parts).encode(), sha256).hexdigest()[:40]
+        return await self.store.hit(key, item.amount, float(item.get_expiry()))
+
+    async def audit(
+        self, action: str, account: Account | None = None, target: str = "", **details: Any
+    ) -> None:
+        """Write an identity event (sign-in, token, ...) to the audit log."""
+        await record(
+            self.store,
+            account_id=account.id if account else None,
+            actor_id=account.actor_id if account else None,
+            action=action,
+            target=target,
+            details=details,
+        )
 
     # --- accounts -------------------------------------------------------------------
 
@@ -174,6 +196,7 @@ class Identity:
             raise RateLimited("too many mails to this address; try again later")
         existing = await self.store.account_by_email(email)
         if existing is not None:
+            await self.audit("signup-again", existing)
             await self.mailer.send(
                 email,
                 "wijknet: je hebt al een account",
@@ -182,11 +205,12 @@ class Identity:
             )
             return
         account = await self.create_account(email, password, name=name)
+        await self.audit("signup", account, account.id)
         await self._mail_code(account, CodePurpose.VERIFY)
 
     async def mail_allowed(self, email: str) -> bool:
         """False once an address got ``mail_limit`` sign-up or reset mails."""
-        return await self._limiter.hit(self._mails, "mail", email.strip().lower())
+        return await self._hit(self._mails, "mail", email.strip().lower())
 
     async def _mail_code(self, account: Account, purpose: CodePurpose) -> None:
         code = new_secret()
@@ -207,7 +231,9 @@ class Identity:
             )
         await self.mailer.send(account.email, subject, body)
 
-    async def verify(self, code: str, graph: GraphStore) -> Account:
+    async def verify(
+        self, code: str, graph: GraphStore, index: MatchIndex | None = None
+    ) -> Account:
         """Confirm an e-mail address; the account then gets its own (private) actor."""
         account_id = await self.store.take_code(digest(code), CodePurpose.VERIFY)
         account = await self.store.account(account_id) if account_id else None
@@ -215,19 +241,29 @@ class Identity:
             raise IdentityError("this link is not valid (any more)")
         actor_id = account.actor_id
         if actor_id is None:
-            actor_id = await self.create_actor(graph, account.name or account.email.split("@")[0])
+            name = account.name or account.email.split("@")[0]
+            actor_id = await self.create_actor(graph, name, index)
         await self.store.update_account(account.id, verified=True, actor_id=actor_id, name="")
-        return replace(account, verified=True, actor_id=actor_id, name="")
+        verified = replace(account, verified=True, actor_id=actor_id, name="")
+        await self.audit("signup-verified", verified, actor_id, nodes=[actor_id])
+        return verified
 
     @staticmethod
-    async def create_actor(graph: GraphStore, name: str) -> str:
-        """A new resident, private and not matchable (the person decides later)."""
+    async def create_actor(graph: GraphStore, name: str, index: MatchIndex | None = None) -> str:
+        """A new resident, private and not matchable (the person decides later).
+
+        With the server's matching ``index`` the actor is in it at once, so what the
+        person adds next (skills, place, ties) counts on the next request.
+        """
         actor = m.Actor(
             id=m.NodeId(f"res-{secrets.token_hex(6)}"),
             kind=m.ActorKind.RESIDENT,
             name=name,
         )
         await graph.upsert([actor], create_only=True)
+        if index is not None:
+            index.apply([actor])
+            note_write(index, [actor])
         return actor.id
 
     async def bind_actor(self, account_id: str, actor_id: str) -> None:
@@ -248,16 +284,28 @@ class Identity:
     async def sign_in(self, email: str, password: str, client: str) -> Account:
         """The account for these credentials; raises SignInRefused or RateLimited."""
         key = (email or "").strip().lower()
-        ok_ip = await self._limiter.hit(self._per_ip, "signin-ip", client)
-        ok_acc = await self._limiter.hit(self._per_account, "signin", key, client)
-        if not (ok_ip and ok_acc):
-            raise RateLimited("too many sign-in attempts; wait a minute and try again")
+        ok_ip = await self._hit(self._per_ip, "signin-ip", client)
+        ok_acc = ok_ip and await self._hit(self._per_account, "signin", key, client)
         account = await self.store.account_by_email(key)
+        if not (ok_ip and ok_acc):
+            await self.audit("signin-failed", account, reason="rate limited")
+            raise RateLimited("too many sign-in attempts; wait a minute and try again")
         good = await verify_password(account.password_hash if account else "", password)
         if account is None or not good or not account.verified or account.disabled:
+            reason = (
+                "unknown address"
+                if account is None
+                else "wrong password"
+                if not good
+                else "disabled"
+                if account.disabled
+                else "not verified"
+            )
+            await self.audit("signin-failed", account, reason=reason)
             if account is not None and good and not account.verified:
                 raise SignInRefused("confirm your e-mail address first (see the mail we sent)")
             raise SignInRefused("wrong e-mail address or password")
+        await self.audit("signin", account, via="password")
         return account
 
     async def start_session(self, account: Account, user_agent: str = "") -> tuple[str, Session]:
@@ -274,10 +322,11 @@ class Identity:
         await self.store.add_session(session)
         return self.sign(secret), session
 
-    async def end_session(self, cookie: str | None) -> None:
-        secret = self.unsign(cookie)
-        if secret:
-            await self.store.delete_session(digest(secret))
+    async def end_session(self, session: Session) -> None:
+        """Sign out: the session ends (its cookie is worthless from now on)."""
+        await self.store.delete_session(session.digest)
+        account = await self.store.account(session.account_id)
+        await self.audit("signout", account)
 
     async def request_reset(self, email: str) -> None:
         """Mail a reset link if the address has an account (the answer is the same)."""
@@ -287,6 +336,7 @@ class Identity:
             return
         account = await self.store.account_by_email(key)
         if account is not None and not account.disabled and await self.mail_allowed(key):
+            await self.audit("reset-requested", account)
             await self._mail_code(account, CodePurpose.RESET)
 
     async def reset_password(self, code: str, password: str) -> Account:
@@ -302,6 +352,7 @@ class Identity:
         )
         for session in await self.store.sessions(account.id):
             await self.store.delete_session(session.digest)
+        await self.audit("password-reset", account)
         return account
 
     # --- API tokens -----------------------------------------------------------------
@@ -323,6 +374,8 @@ class Identity:
             expires=now() + timedelta(days=days),
         )
         await self.store.add_token(token)
+        owner = await self.store.account(account_id)
+        await self.audit("token-create", owner, token.id, days=days)
         return secret, token
 
     async def revoke_token(self, account_id: str | None, token_id: str) -> bool:
@@ -331,6 +384,8 @@ class Identity:
         if owner_tokens is not None and all(t.id != token_id for t in owner_tokens):
             return False
         await self.store.delete_token(token_id)
+        owner = await self.store.account(account_id) if account_id is not None else None
+        await self.audit("token-revoke", owner, token_id, by="owner" if owner else "cli")
         return True
 
     # --- who is asking --------------------------------------------------------------

@@ -13,6 +13,7 @@ import asyncio
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -75,6 +76,14 @@ class IdentityStore(Protocol):
     async def audit_log(self, *, after: int = 0, limit: int = 100) -> list[AuditEntry]: ...
     async def redact_audit(self, ids: Sequence[str], strings: Sequence[str]) -> int: ...
 
+    async def hit(self, key: str, limit: int, window: float) -> bool:
+        """Count one attempt against ``key``: False (and not counted) when ``limit``
+        attempts already fall within the last ``window`` seconds.
+
+        The counters live in the store, so every API worker that shares it shares them.
+        """
+        ...
+
     async def secret_key(self) -> str:
         """The key that signs session cookies: made once, then kept."""
         ...
@@ -118,6 +127,9 @@ CREATE TABLE IF NOT EXISTS oidc_links (
     account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     PRIMARY KEY (issuer, subject)
 );
+CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, at REAL NOT NULL, until REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS hits_key ON hits (key, at);
+CREATE INDEX IF NOT EXISTS hits_until ON hits (until);
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, account_id TEXT, actor_id TEXT,
     action TEXT NOT NULL, target TEXT NOT NULL, details TEXT NOT NULL
@@ -444,6 +456,22 @@ class SqliteIdentityStore:
                 )
                 touched += 1
             return touched
+
+        return await self._run(work)
+
+    # --- rate limits (shared by every process that opens the file) ---------------------
+
+    async def hit(self, key: str, limit: int, window: float) -> bool:
+        def work(conn: sqlite3.Connection) -> bool:
+            at = time.time()
+            conn.execute("DELETE FROM hits WHERE until < ?", (at,))
+            (recent,) = conn.execute(
+                "SELECT count(*) FROM hits WHERE key = ? AND at > ?", (key, at - window)
+            ).fetchone()
+            if recent >= limit:
+                return False
+            conn.execute("INSERT INTO hits VALUES (?, ?, ?)", (key, at, at + window))
+            return True
 
         return await self._run(work)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -177,3 +178,28 @@ async def test_everything_survives_a_reopen(ids: IdentityStore, tmp_path: Path) 
 
 async def _noop() -> None:
     return None
+
+
+async def test_rate_counters_are_shared_by_every_opener(ids: IdentityStore, tmp_path: Path) -> None:
+    """Two openers of one store (two API workers) count against the same budget."""
+    other = await _open(ids.kind, tmp_path)  # type: ignore[attr-defined]
+    try:
+        results = [await (ids if i % 2 else other).hit("k-signin", 5, 60) for i in range(8)]
+        assert results == [True] * 5 + [False] * 3
+        assert await ids.hit("k-other", 5, 60)  # another key has its own budget
+        # the window slides: hits older than it no longer count
+        assert await ids.hit("k-short", 1, 0.5)
+        assert not await other.hit("k-short", 1, 0.5)
+        await asyncio.sleep(0.7)
+        assert await other.hit("k-short", 1, 0.5)
+    finally:
+        await other.close()
+
+
+async def test_rate_counters_hold_under_concurrent_hits(ids: IdentityStore, tmp_path: Path) -> None:
+    other = await _open(ids.kind, tmp_path)  # type: ignore[attr-defined]
+    try:
+        hits = [(ids if i % 2 else other).hit("k-burst", 7, 60) for i in range(20)]
+        assert sum(await asyncio.gather(*hits)) == 7
+    finally:
+        await other.close()

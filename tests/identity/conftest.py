@@ -39,6 +39,9 @@ def mail_server(
         **mailbox.env(),
         **provider.env(),
         "WIJKNET_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        # one process: every write must reach its matching index on the request path,
+        # not through the change log a worker reads (tests of "at once" rely on this)
+        "WIJKNET_FOLLOW_MS": "60000",
     }
     srv = start_server(str(folder / "mail.db"), folder, seed_actors=50, env=env, port=port)
     try:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.api.server import Server, start_server
+from tests.identity_helpers import make_account
 from tests.mailbox import Mailbox, link_in
 
 PASSWORD = "een lang wachtwoord"
@@ -197,3 +199,57 @@ async def test_mails_to_one_address_are_limited(mail_server: Server, mailbox: Ma
         mailbox.wait_for(email)
     with pytest.raises(AssertionError):
         mailbox.wait_for(email, timeout=2)
+
+
+SKILL = "skill-solar-installation"
+FIND = """query($skill: ID!) {
+  suggestPartners(draft: { themes: ["theme-energy"], placeCode: "GM0518",
+                           neededSkills: [$skill] }, first: 50) { actor { id } }
+  actors(skill: $skill, first: 100) { edges { node { id } } } }"""
+
+
+async def test_a_new_person_is_found_on_the_next_request(
+    mail_server: Server, mailbox: Mailbox
+) -> None:
+    """Sign up, say what you can, agree to be suggested: another user's suggestions and
+    search find you on the very next request, and stop when you withdraw (the server
+    reads its change log only once a minute here, so the request path did it)."""
+    other = await make_account(mail_server)
+    email = _address()
+
+    async def found(actor_id: str) -> tuple[bool, bool]:
+        async with httpx.AsyncClient(base_url=mail_server.base, timeout=60) as http:
+            r = await http.post(
+                "/graphql",
+                json={"query": FIND, "variables": {"skill": SKILL}},
+                headers=other.headers,
+            )
+        data = r.json()["data"]
+        suggested = actor_id in {s["actor"]["id"] for s in data["suggestPartners"]}
+        listed = actor_id in {e["node"]["id"] for e in data["actors"]["edges"]}
+        return suggested, listed
+
+    async with httpx.AsyncClient(base_url=mail_server.base, timeout=60) as http:
+        signed = await _sign_up(http, mailbox, email)
+        csrf = {"x-csrf-token": signed["csrf"]}
+
+        async def as_me(query: str) -> dict[str, Any]:
+            r = await http.post("/graphql", json={"query": query}, headers=csrf)
+            data: dict[str, Any] = r.json()["data"]
+            assert "Error" not in str(data), data
+            return data
+
+        me = (await as_me("{ me { actorId } }"))["me"]["actorId"]
+        assert await found(me) == (False, False)  # private and not matchable yet
+        await as_me(
+            f'mutation {{ updateProfile(input: {{ placeCode: "GM0518", skills: ["{SKILL}"] }}) '
+            "{ __typename } }"
+        )
+        await as_me("mutation { setVisibility(visibility: PUBLIC) { __typename } }")
+        assert await found(me) == (False, True)  # visible, but not suggested: no consent
+        await as_me("mutation { setMatchable(matchable: true) { __typename } }")
+        assert await found(me) == (True, True)
+        await as_me("mutation { setMatchable(matchable: false) { __typename } }")
+        assert await found(me) == (False, True)
+        await as_me("mutation { setVisibility(visibility: PRIVATE) { __typename } }")
+        assert await found(me) == (False, False)

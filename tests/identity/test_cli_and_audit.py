@@ -93,43 +93,103 @@ async def test_first_admin_grants_and_tokens_from_the_shell(mail_server: Server)
 AUDIT = "{ auditLog(first: 500) { seq accountId actorId action target details } }"
 
 
-async def test_audit_log_for_admins_with_erased_people_blanked(mail_server: Server) -> None:
+def _entries(server: Server, admin: str, after: int = 0) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = _gql(server, admin, AUDIT)["auditLog"]
+    return [e for e in found if e["seq"] > after]
+
+
+async def test_audit_log_records_what_was_written_and_refused(mail_server: Server) -> None:
+    """Each entry says who, which mutation or event, which ids were written, and when;
+    refusals are recorded as refusals whatever the client selected; only admins read it,
+    and an erasure blanks every entry that names the erased person."""
     admin = await make_account(mail_server, admin=True)
     person = await make_account(mail_server, actor="res-0000011")
-    answer = _gql(
+    start = max((e["seq"] for e in _entries(mail_server, admin.token)), default=0)
+    base = mail_server.base
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        wrong = {"email": person.email, "password": "niet het wachtwoord"}
+        assert (await http.post("/auth/signin", json=wrong)).status_code == 401
+        right = {"email": person.email, "password": person.password}
+        r = await http.post("/auth/signin", json=right)
+        assert r.status_code == 200
+        csrf = r.json()["csrf"]
+
+    made = _gql(
         mail_server,
         person.token,
-        'mutation { createToken(name: "tablet van Gerrit Zonneveld") { __typename } }',
+        'mutation { createToken(name: "tablet van Gerrit Zonneveld") '
+        "{ ... on CreateTokenSuccess { token { id } } } }",
+    )["createToken"]["token"]["id"]
+    wrote = _gql(
+        mail_server,
+        person.token,
+        "mutation { setVisibility(visibility: NETWORK) { __typename } }",
     )
-    assert answer["createToken"]["__typename"] == "CreateTokenSuccess"
+    assert wrote["setVisibility"]["__typename"] != "Error"
+    # a refusal selected only by __typename-less fields is still a refusal
+    someone_else = "res-0000012"
     refused = _gql(
         mail_server,
         person.token,
-        'mutation { revokeToken(id: "tok-nope") { ... on Error { code message } } }',
+        f'mutation {{ setVisibility(visibility: PUBLIC, actor: "{someone_else}") '
+        "{ ... on ActorSuccess { actor { id } } } }",
     )
-    assert refused["revokeToken"]["code"] == "NOT_FOUND"  # refused: not in the log below
-    # only admins read the log
+    assert refused["setVisibility"] == {}
+    not_found = _gql(
+        mail_server,
+        person.token,
+        'mutation { revokeToken(id: "tok-nope") { ... on Error { code } } }',
+    )
+    assert not_found["revokeToken"]["code"] == "NOT_FOUND"  # neither written nor refused
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        anon = await http.post(base + "/graphql", json={"query": AUDIT})
+    assert anon.json()["data"]["auditLog"] == []  # only admins read the log
     assert _gql(mail_server, person.token, AUDIT)["auditLog"] == []
-    entries = _gql(mail_server, admin.token, AUDIT)["auditLog"]
-    mine = [e for e in entries if e["accountId"] == person.account_id]
-    assert [e["action"] for e in mine] == ["createToken"]
-    assert mine[0]["actorId"] == "res-0000011"
-    assert mine[0]["details"] == {"name": "tablet van Gerrit Zonneveld"}
 
+    entries = _entries(mail_server, admin.token, start)
+    mine = [e for e in entries if e["accountId"] == person.account_id]
+    by_action = {e["action"]: e for e in mine}
+    assert [e["action"] for e in mine] == [
+        "signin-failed",
+        "signin",
+        "token-create",
+        "setVisibility",
+        "setVisibility",
+    ]
+    assert by_action["signin-failed"]["details"] == {"reason": "wrong password"}
+    assert by_action["token-create"]["target"] == made
+    assert "Gerrit" not in str(mine)  # ids, not values
+    done, no = (e for e in mine if e["action"] == "setVisibility")
+    assert done["actorId"] == "res-0000011"
+    assert done["details"] == {"outcome": "done", "nodes": ["res-0000011"]}
+    assert done["target"] == "res-0000011"
+    assert no["details"]["outcome"] == "refused" and no["details"]["code"] == "FORBIDDEN"
+    assert no["target"] == someone_else
+
+    # signing out, then erasure: the person's entries are blanked, the erasure recorded
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        r = await http.post("/auth/signin", json=right)
+        csrf = r.json()["csrf"]
+        headers = {"x-csrf-token": csrf, "content-type": "application/json"}
+        assert (await http.post("/auth/signout", headers=headers)).status_code == 200
     done = _gql(mail_server, person.token, "mutation { eraseMe { __typename } }")
     assert done["eraseMe"] == {"__typename": "Done"}
-    after = _gql(mail_server, admin.token, AUDIT)["auditLog"]
+    after = _entries(mail_server, admin.token, start)
     text = str(after)
     assert person.account_id not in text and "res-0000011" not in text
-    assert "Gerrit Zonneveld" not in text
-    blanked = [e for e in after if e["seq"] == mine[0]["seq"]]
-    assert blanked == [
-        {
-            "seq": mine[0]["seq"],
-            "accountId": "[erased]",
-            "actorId": "[erased]",
-            "action": "createToken",
-            "target": "[erased]",
-            "details": "[erased]",
-        }
+    assert made not in text and person.email not in text
+    assert [e["action"] for e in after if e["action"] in ("signout", "erase")] == [
+        "signout",
+        "erase",
     ]
+    erased = next(e for e in after if e["action"] == "erase")
+    assert erased["accountId"] is None and erased["target"] == ""
+    blanked = next(e for e in after if e["seq"] == by_action["token-create"]["seq"])
+    assert blanked == {
+        "seq": blanked["seq"],
+        "accountId": "[erased]",
+        "actorId": "[erased]",
+        "action": "token-create",
+        "target": "[erased]",
+        "details": "[erased]",
+    }
