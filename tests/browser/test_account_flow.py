@@ -120,3 +120,52 @@ async def test_sign_up_to_erasure_in_the_browser(
     assert "wrong e-mail address or password" in (await page.text_content("[role=alert]") or "")
     assert _actor(account_server, actor_id) is None
     assert page.errors == []
+
+
+async def _search_map(page: Any, base: str, text: str) -> str:
+    """Search the map at ``/`` for ``text``; the hits list as the page shows it."""
+    await page.goto(f"{base}/")
+    await page.wait_for_function("document.body.dataset.state === 'ready'", timeout=60_000)
+    await page.fill("#search", text)
+    await page.wait_for_function(
+        "document.querySelector('#hits li') && !document.querySelector('#hits li.muted')"
+        " || /Niets|Nothing/.test(document.querySelector('#hits')?.textContent || '')",
+        timeout=30_000,
+    )
+    return await page.text_content("#hits") or ""
+
+
+async def test_the_map_asks_as_the_signed_in_viewer(
+    page: Any, browser: Any, account_server: Server, mailbox: Mailbox
+) -> None:
+    """A private person finds themselves through the map's search when signed in; an
+    anonymous visitor searching the same name finds nothing."""
+    base = account_server.base
+    name = f"Sanne Verhoeven {secrets.token_hex(2)}"
+    email = f"sanne.{secrets.token_hex(4)}@voorbeeld.nl"
+    signup = {"email": email, "password": PASSWORD, "name": name}
+    r = httpx.post(f"{base}/auth/signup", json=signup, timeout=30)
+    assert r.status_code == 202, r.text
+    verified = httpx.get(
+        link_in(mailbox.wait_for(email, "bevestig"), "/auth/verify"),
+        headers={"accept": "application/json"},
+        timeout=30,
+    )
+    assert verified.status_code == 200
+
+    await page.goto(f"{base}/auth/signin")
+    await page.fill("input[name=email]", email)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("form[action='/auth/signin'] button[type=submit]")
+    await page.wait_for_url(f"{base}/me")
+    assert name in await _search_map(page, base, name)
+    await page.screenshot(path=str(artifact("map-signed-in-search.png")))
+    assert page.errors == []
+
+    context = await browser.new_context(viewport={"width": 1400, "height": 900}, locale="nl-NL")
+    try:
+        anonymous = await context.new_page()
+        hits = await _search_map(anonymous, base, name)
+        assert name not in hits and "Niets gevonden" in hits
+    finally:
+        await context.close()

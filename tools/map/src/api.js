@@ -1,9 +1,25 @@
 // Talking to wijknet: GraphQL at /graphql, the network itself from /network/{place}.json.
+// Both go with the session cookie (same origin), so a signed-in viewer sees what the policy
+// lets them see. A cookie authenticates a POST only together with the session's CSRF token,
+// which /auth/session hands to page scripts; without a session the map asks anonymously.
+
+let csrf = null;
+function csrfToken() {
+  csrf ??= fetch("/auth/session", { credentials: "same-origin", headers: { accept: "application/json" } })
+    .then((res) => (res.ok ? res.json() : {}))
+    .then((session) => session.csrf || null)
+    .catch(() => null);
+  return csrf;
+}
 
 export async function gql(query, variables = {}) {
+  const headers = { "content-type": "application/json", accept: "application/json" };
+  const token = await csrfToken();
+  if (token) headers["x-csrf-token"] = token;
   const res = await fetch("/graphql", {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json" },
+    credentials: "same-origin",
+    headers,
     body: JSON.stringify({ query, variables }),
   });
   const body = await res.json();
@@ -22,7 +38,7 @@ export function downloadUrl(place, theme, fmt, lang, maxNodes) {
 }
 
 export async function loadGraph(place, theme, lang, maxNodes) {
-  const res = await fetch(downloadUrl(place, theme, "json", lang, maxNodes));
+  const res = await fetch(downloadUrl(place, theme, "json", lang, maxNodes), { credentials: "same-origin" });
   if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
   return res.json();
 }
