@@ -20,7 +20,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api import events, network
+from api import events, network, web
 from api.graphiql import GRAPHIQL_DIR
 from api.http import GraphQLView
 from api.identity import oidc, open_identity
@@ -252,15 +252,17 @@ def create_app(
         body = {"status": "failed" if status.error else "loading", "phase": status.phase}
         return JSONResponse(body, status_code=503, headers={"retry-after": "1"})
 
+    limits = policy_of(settings)
     graphql = GraphQLView(
         schema,
-        policy=policy_of(settings),
+        policy=limits,
         graphql_ide="graphiql" if settings.graphiql and not settings.production else None,
         deadline=float(settings.deadline),
     )
     routes = [
         *network.routes(),  # the map page at /, its assets, /network/{place}.{format}
         *events.routes(),  # /events/{id}.ics
+        *web.routes(),  # pages for people (before the account routes: /auth/* pages, /me)
         *identity_routes.routes(),  # sign-up, sign-in, /me, tokens
         *oidc.routes(),  # sign-in with an external OpenID Connect provider
         Route("/healthz", health),
@@ -268,6 +270,8 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Mount("/static/graphiql", StaticFiles(directory=GRAPHIQL_DIR), name="graphiql"),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes, lifespan=lifespan, middleware=[Middleware(_LoadingGate, status=status)]
     )
+    app.state.graphql_policy = limits  # the web pages run GraphQL under the same limits
+    return app

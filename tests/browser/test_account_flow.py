@@ -117,7 +117,7 @@ async def test_sign_up_to_erasure_in_the_browser(
     await page.fill("input[name=password]", PASSWORD)
     await page.click("form[action='/auth/signin'] button[type=submit]")
     await page.wait_for_selector("[role=alert]")
-    assert "wrong e-mail address or password" in (await page.text_content("[role=alert]") or "")
+    assert "passen niet bij elkaar" in (await page.text_content("[role=alert]") or "")
     assert _actor(account_server, actor_id) is None
     assert page.errors == []
 
