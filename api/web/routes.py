@@ -31,9 +31,9 @@ def page(handler: Handler) -> Handler:
         t = translator(lang_of(request))
         try:
             return await handler(request)
-        except FormRefused:
+        except FormRefused:  # counts as anonymous, as for the API (api.identity.web)
             return await render(
-                request, "error.html", status=403, message=t("common.error.refused"), detail=""
+                request, "error.html", status=401, message=t("common.error.refused"), detail=""
             )
         except GraphQLFailed as exc:
             unavailable = "STORE_UNAVAILABLE" in exc.result.codes
