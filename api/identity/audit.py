@@ -230,16 +230,18 @@ def _refusal(result: object) -> dict[str, Any] | None:
 class Audited(FieldExtension):
     """Runs one root mutation field with a recording store and writes its audit entry."""
 
-    def resolve(
-        self, next_: Callable[..., Any], source: Any, info: Info[Any, Any], **kwargs: Any
+    # positional-only: a mutation may have arguments named ``source`` or ``info`` (``link``)
+    def resolve(  # type: ignore[override]
+        self, next_: Callable[..., Any], source: Any, info: Info[Any, Any], /, **kwargs: Any
     ) -> Any:  # every mutation is async; a sync one is not recorded
         return next_(source, info, **kwargs)
 
-    async def resolve_async(
+    async def resolve_async(  # type: ignore[override]
         self,
         next_: Callable[..., Awaitable[Any]],
         source: Any,
         info: Info[Any, Any],
+        /,
         **kwargs: Any,
     ) -> Any:
         ctx = info.context

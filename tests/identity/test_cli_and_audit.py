@@ -126,6 +126,13 @@ async def test_audit_log_records_what_was_written_and_refused(mail_server: Serve
         "mutation { setVisibility(visibility: NETWORK) { __typename } }",
     )
     assert wrote["setVisibility"]["__typename"] != "Error"
+    # `link` has an argument the resolver calls `source`: recorded like any other
+    asked = _gql(
+        mail_server,
+        person.token,
+        'mutation { link(type: KNOWS, from: "res-0000011", to: "res-0000013") { __typename } }',
+    )
+    assert asked["link"]["__typename"] == "LinkSuccess", asked
     # a refusal selected only by __typename-less fields is still a refusal
     someone_else = "res-0000012"
     refused = _gql(
@@ -154,8 +161,13 @@ async def test_audit_log_records_what_was_written_and_refused(mail_server: Serve
         "signin",
         "token-create",
         "setVisibility",
+        "link",
         "setVisibility",
     ]
+    assert by_action["link"]["details"] == {
+        "outcome": "done",
+        "relationships": [["REQUESTS", "res-0000011", "res-0000013"]],
+    }
     assert by_action["signin-failed"]["details"] == {"reason": "wrong password"}
     assert by_action["token-create"]["target"] == made
     assert "Gerrit" not in str(mine)  # ids, not values
