@@ -87,3 +87,26 @@ def test_inhabitants_need_a_year_and_a_source() -> None:
             inhabitants_year=2024,
             inhabitants_source="CBS",
         )
+
+
+def test_reference_bodies_sit_in_a_sourced_place_where_one_is_known(ref: Reference) -> None:
+    orgs = {o.id: o for o in ref.organisations}
+    placed = {
+        "org-lsa-bewoners": "GM0344",
+        "org-platform31": "GM0518",
+        "org-oranje-fonds": "GM0344",
+        "org-fonds-1818": "GM0518",
+        "org-nationale-postcode-loterij": "GM0363",
+        "org-rochdale": "GM0363",
+    }
+    for org, code in placed.items():
+        assert ref.organisation_place[org] == code
+        assert "place:" in orgs[org].source  # the row says where the place comes from
+    # no source gives these a seat (seed_data/reference/README.md): they have no place
+    unplaced = {o for o in orgs if o not in ref.organisation_place}
+    assert unplaced == {
+        "org-kiemkracht",
+        "org-socreatie",
+        "org-movisie",
+        "org-fonds-werken-aan-wonen",
+    }
