@@ -46,6 +46,7 @@ class Reference:
     organisations: list[Actor] = field(default_factory=list)
     organisation_place: dict[NodeId, NodeId] = field(default_factory=dict)
     organisation_themes: dict[NodeId, list[NodeId]] = field(default_factory=dict)
+    organisation_offers: dict[NodeId, list[NodeId]] = field(default_factory=dict)  # skills
     instruments: list[Instrument] = field(default_factory=list)
     themes: list[Theme] = field(default_factory=list)
     skills: list[Skill] = field(default_factory=list)
@@ -76,6 +77,8 @@ class Reference:
             rels.append(Relationship(RelType.LOCATED_IN, org_id, place))
         for org_id, themes in self.organisation_themes.items():
             rels += [Relationship(RelType.INTERESTED_IN, org_id, t) for t in themes]
+        for org_id, skills in self.organisation_offers.items():
+            rels += [Relationship(RelType.OFFERS, org_id, s) for s in skills]
         return rels + self.ties
 
 
@@ -184,6 +187,7 @@ def load_reference(folder: Path | None = None) -> Reference:
         if unknown:
             raise InvalidInput(f"skills.csv line {line}: unknown themes {unknown}")
         ref.skill_themes[skill.id] = themes
+    skill_ids = {k.id for k in ref.skills}
     for line, row in _rows(folder, "instruments.csv"):
         try:
             ref.instruments.append(
@@ -244,6 +248,12 @@ def load_reference(folder: Path | None = None) -> Reference:
         if unknown:
             raise InvalidInput(f"organisations.csv line {line}: unknown themes {unknown}")
         ref.organisation_themes[org.id] = themes
+        offers = [NodeId(k) for k in _split(row.get("offers", ""))]
+        unknown = [k for k in offers if k not in skill_ids]
+        if unknown:
+            raise InvalidInput(f"organisations.csv line {line}: unknown skills {unknown}")
+        if offers:
+            ref.organisation_offers[org.id] = offers
     ref.ties = _ties(folder, {o.id for o in ref.organisations})
     _stamp(ref)
     return ref

@@ -110,3 +110,14 @@ def test_reference_bodies_sit_in_a_sourced_place_where_one_is_known(ref: Referen
         "org-movisie",
         "org-fonds-werken-aan-wonen",
     }
+
+
+def test_lsa_and_kiemkracht_offer_what_their_source_says(ref: Reference) -> None:
+    offers = {(r.source, r.target) for r in ref.relationships() if r.type.value == "OFFERS"}
+    for org in ("org-kiemkracht", "org-lsa-bewoners"):
+        assert (org, "skill-business-planning") in offers
+        assert (org, "skill-process-facilitation") in offers
+    sources = {o.id: o.source for o in ref.organisations}
+    assert "offers: kiemkracht.wordpress.com" in sources["org-kiemkracht"]
+    # only bodies whose source names what they offer offer anything
+    assert {org for org, _ in offers} == {"org-kiemkracht", "org-lsa-bewoners"}
