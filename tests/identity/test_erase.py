@@ -49,11 +49,11 @@ async def test_erase_me_leaves_no_byte_of_the_person(mail_server: Server, mailbo
         actor_id = me["data"]["me"]["actorId"]
         # leave traces elsewhere: a tie, a token named after the person (audit log too)
         link_q = (
-            f'mutation {{ link(input: {{type: KNOWS, source: "{actor_id}", '
-            f'target: "res-0000001"}}) {{ __typename }} }}'
+            f'mutation {{ link(type: KNOWS, from: "{actor_id}", to: "res-0000001") '
+            "{ __typename } }"
         )
         r = await http.post("/graphql", json={"query": link_q}, headers=headers)
-        assert r.status_code == 200, r.text
+        assert r.json()["data"]["link"]["__typename"] == "LinkSuccess", r.text
         token_q = f'mutation {{ createToken(name: "laptop van {name}") {{ __typename }} }}'
         r = await http.post("/graphql", json={"query": token_q}, headers=headers)
         assert r.json()["data"]["createToken"]["__typename"] == "CreateTokenSuccess"
@@ -62,6 +62,9 @@ async def test_erase_me_leaves_no_byte_of_the_person(mail_server: Server, mailbo
         assert data["account"]["email"] == email
         assert data["actor"]["name"] == name and data["actor"]["description"] == description
         assert any(t["name"] == f"laptop van {name}" for t in data["tokens"])
+        assert {"type": "REQUESTS", "from": actor_id, "to": "res-0000001"}.items() <= next(
+            r for r in data["relationships"] if r["type"] == "REQUESTS"
+        ).items()
         assert data["sessions"]
 
         needles = [s.encode() for s in (name, email, description)]
