@@ -218,6 +218,8 @@ def create_app(
             app.state.loading.cancel()
             with contextlib.suppress(BaseException):
                 await app.state.loading
+            if identity.introductions is not None:
+                await identity.introductions.close()
             await identity.store.close()
             if store is None:
                 await st.close()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from strawberry.dataloader import DataLoader
 
+from api.introductions.service import consent_of
 from api.policy import ANONYMOUS, PUBLIC_CIRCLE, Circle, Viewer, circle_of
 from graph.model import Node, NodeId, Place, PlaceLevel, Relationship, RelType
 from graph.store import LOCATION_TYPES, Direction, GraphStore, Neighbour
@@ -95,7 +96,13 @@ class Context:
 
     async def see_as_viewer(self) -> Circle:
         """Derive (again, after a write that changed it) what the viewer sees and acts for."""
-        self.circle = await circle_of(self.viewer, self.store)
+        consent = await consent_of(
+            self.identity.introductions if self.identity is not None else None,
+            self.viewer.actor_id,
+        )
+        self.circle = await circle_of(
+            self.viewer, self.store, asking=consent.asking, introduced=consent.introduced
+        )
         return self.circle
 
     def removed(self, rels: Sequence[Relationship] = (), nodes: Sequence[str] = ()) -> None:

@@ -39,6 +39,7 @@ class ErrorCode(Enum):
     STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 @strawberry.type(description="Why a mutation did not happen. `field` names the input at fault.")

@@ -8,7 +8,7 @@ no ties, no skills.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from graph.errors import GraphError
@@ -107,16 +107,33 @@ class Circle:
         sight: the actors and initiatives seen in full (None: all of them, for admins).
         acts_as: the actors the viewer may act for: itself and the bodies it is staff of.
         coordinates: the initiatives and enterprises the viewer coordinates.
+        contacts: the people whose contact details (e-mail, website) the viewer sees:
+            those it has a tie with that both agreed to (KNOWS, membership of a group it
+            coordinates, a request to it) and the other side of an accepted introduction.
     """
 
     viewer: Viewer
     sight: Sight | None = _PUBLIC
     acts_as: frozenset[str] = frozenset()
     coordinates: frozenset[str] = frozenset()
+    contacts: frozenset[str] = frozenset()
 
     def sees(self, node: Node) -> bool:
         """True when the viewer may see every field of ``node``."""
         return self.sight is None or self.sight.admits(node)
+
+    def shows_contact(self, node: Node) -> bool:
+        """True when the viewer may see how to reach ``node`` (e-mail, website).
+
+        A body (enterprise, organisation, gemeente) seen in full shows its contact: that
+        is what it is there for. A person's contact goes further than their profile only
+        with their consent: to themselves, to whom they are tied (both agreed), to the
+        coordinators of the groups they are in, and to the other side of an introduction
+        they accepted; never merely because the profile is public.
+        """
+        if self.sight is None or node.id in self.acts_as or node.id in self.contacts:
+            return True
+        return node.node_kind in BODY_KINDS and self.sees(node)
 
     def acts_for(self, actor_id: str, node: Node | None = None) -> bool:
         """True when the viewer may act as ``actor_id``: itself, or a body it is staff of.
@@ -146,13 +163,21 @@ _VISIBLE_KIND_CODES = frozenset(
 )
 
 
-async def circle_of(viewer: Viewer, store: GraphStore) -> Circle:
+async def circle_of(
+    viewer: Viewer,
+    store: GraphStore,
+    *,
+    asking: Iterable[str] = (),
+    introduced: Iterable[str] = (),
+) -> Circle:
     """The viewer's circle: the people and groups it sees in full beyond public ones.
 
     A viewer sees in full: itself and the bodies it acts for; ``network``-visible
     actors tied to those (KNOWS, PARTNERS_WITH) or in a group it coordinates;
-    whoever asks to know it or to join a group it coordinates (asking shows
-    oneself); the groups it is in or is invited to. Admins see everything.
+    whoever asks to know it or to join a group it coordinates, or asks it for an
+    introduction (``asking``: asking shows oneself); the other side of an accepted
+    introduction (``introduced``); the groups it is in or is invited to. Admins see
+    everything. The same people, but not the public, see a person's contact details.
     """
     if viewer.anonymous:
         return PUBLIC_CIRCLE
@@ -183,7 +208,11 @@ async def circle_of(viewer: Viewer, store: GraphStore) -> Circle:
                 if n.rel.type is RelType.REQUESTS or _network(n.node):
                     seen.add(n.node.id)
         seen.update(coordinates)
-    return Circle(viewer, Sight(ids=frozenset(seen | network)), acts_as, frozenset(coordinates))
+    introduced = frozenset(introduced)
+    seen.update(asking)
+    seen.update(introduced)
+    everyone = frozenset(seen | network)
+    return Circle(viewer, Sight(ids=everyone), acts_as, frozenset(coordinates), everyone)
 
 
 def own_circle(viewer: Viewer) -> Circle:

@@ -19,6 +19,7 @@ from api.examples import ExamplesQuery
 from api.identity.audit import audit_mutations
 from api.identity.graphql import IdentityMutation, IdentityQuery
 from api.initiatives import InitiativeMutation
+from api.introductions.graphql import IntroductionMutation, IntroductionQuery
 from api.limits import RequestLimits, current_policy
 from api.matching import MatchingQuery
 from api.mutations import Mutation
@@ -72,7 +73,9 @@ class Stats:
 
 
 @strawberry.type
-class Query(MatchingQuery, NetworkQuery, IdentityQuery, ExamplesQuery, EventQuery):
+class Query(
+    MatchingQuery, NetworkQuery, IdentityQuery, ExamplesQuery, EventQuery, IntroductionQuery
+):
     @strawberry.field(description="Any node by id.")
     async def node(self, info: t.Ctx, id: strawberry.ID) -> t.Node | None:
         found = await info.context.nodes.load(str(id))
@@ -332,7 +335,13 @@ class WijknetSchema(strawberry.Schema):
 
 @strawberry.type(name="Mutation")
 class RootMutation(
-    Mutation, TieMutation, ProfileMutation, InitiativeMutation, IdentityMutation, EventMutation
+    Mutation,
+    TieMutation,
+    ProfileMutation,
+    InitiativeMutation,
+    IdentityMutation,
+    EventMutation,
+    IntroductionMutation,
 ):
     """The graph's mutations, identity's (tokens, eraseMe) and events'."""
 

@@ -104,8 +104,12 @@ class Actor(Node):
     )
     name: str = strawberry.field(description="Name, or '<kind> in <wijk>' when redacted.")
     description: str | None
-    email: str | None
-    website: str | None
+    email: str | None = strawberry.field(
+        description="How to reach them. A person's only for themselves, whom they are tied "
+        "to, the coordinators of their groups and the other side of an introduction they "
+        "accepted; a body's for everyone who sees it in full."
+    )
+    website: str | None = strawberry.field(description="Shown as `email` is.")
 
     @staticmethod
     def _plain(node: m.Actor, show: bool) -> dict[str, Any]:
@@ -765,7 +769,10 @@ async def wrap_all(
         homes = await info.context.homes.load_many(hidden or [""])
         wijken = {i: wijk for i, (_, wijk) in zip(hidden, homes, strict=False)}
     lang = info.context.lang
-    return [_wrap(n, show, wijken.get(n.id), lang) for n, show in zip(nodes, shown, strict=True)]
+    return [
+        _wrap(n, show, wijken.get(n.id), lang, show and circle.shows_contact(n))
+        for n, show in zip(nodes, shown, strict=True)
+    ]
 
 
 async def wrap(node: m.Node, info: Ctx, at: tuple[str, ...] | None = None) -> Node:
@@ -773,7 +780,7 @@ async def wrap(node: m.Node, info: Ctx, at: tuple[str, ...] | None = None) -> No
     return (await wrap_all([node], info, at))[0]
 
 
-def _wrap(node: m.Node, show: bool, wijk: m.Place | None, lang: str) -> Node:
+def _wrap(node: m.Node, show: bool, wijk: m.Place | None, lang: str, contact: bool) -> Node:
     if isinstance(node, m.Actor):
         cls = _ACTOR_TYPES[node.kind]
         return cls(
@@ -786,8 +793,9 @@ def _wrap(node: m.Node, show: bool, wijk: m.Place | None, lang: str) -> Node:
             source=Source.of(node.provenance, node.source if show else ""),
             name=node.name if show else policy.redacted_name(node, _name(wijk), lang),
             description=node.description if show else None,
-            email=(node.email or None) if show else None,
-            website=(node.website or None) if show else None,
+            # contact only as far as the person agreed (api.policy.Circle.shows_contact)
+            email=(node.email or None) if contact else None,
+            website=(node.website or None) if contact else None,
             **cls._plain(node, show),
         )
     if isinstance(node, m.Initiative):

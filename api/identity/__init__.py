@@ -10,6 +10,7 @@ from api.identity.mail import Mailer, SmtpConfig
 from api.identity.model import Account, ApiToken, AuditEntry, Grant, GrantKind, Session
 from api.identity.service import Auth, Identity, IdentityConfig, OidcConfig, viewer_of
 from api.identity.store import IdentityError, IdentityStore, SqliteIdentityStore
+from api.introductions.store import IntroductionStore, SqliteIntroductionStore
 from api.settings import Settings
 
 __all__ = [
@@ -41,17 +42,24 @@ async def open_identity(settings: Settings) -> Identity:
     log; otherwise in a SQLite file beside the embedded store.
     """
     store: IdentityStore
+    introductions: IntroductionStore
     if settings.uses_neo4j and not settings.identity_db:
         from api.identity.neo4j_store import Neo4jIdentityStore
+        from api.introductions.neo4j_store import Neo4jIntroductionStore
 
-        store = await Neo4jIdentityStore.open(
+        neo4j_store = await Neo4jIdentityStore.open(
             settings.store,
             user=settings.neo4j_user,
             password=settings.neo4j_password,
             database=settings.neo4j_database,
         )
+        store = neo4j_store
+        introductions = await Neo4jIntroductionStore.open(
+            neo4j_store.driver, settings.neo4j_database
+        )
     else:
         store = await SqliteIdentityStore.open(settings.identity_path)
+        introductions = await SqliteIntroductionStore.open(settings.identity_path)
     smtp = (
         SmtpConfig(
             host=settings.smtp_host,
@@ -79,4 +87,4 @@ async def open_identity(settings: Settings) -> Identity:
         secret_key=settings.secret_key or await store.secret_key(),
         secure_cookies=settings.secure_cookies or settings.base_url.startswith("https://"),
     )
-    return Identity(store, Mailer(smtp, settings.mail_from), config, oidc)
+    return Identity(store, Mailer(smtp, settings.mail_from), config, oidc, introductions)

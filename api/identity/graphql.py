@@ -115,7 +115,9 @@ class IdentityQuery:
         if isinstance(who, Error):
             return None
         identity, account = who
-        data: dict[str, Any] = await my_data(account, identity.store, info.context.store)
+        data: dict[str, Any] = await my_data(
+            account, identity.store, info.context.store, identity.introductions
+        )
         return data  # type: ignore[return-value]
 
     @strawberry.field(description="The signed-in account's API tokens (never their secrets).")
@@ -183,5 +185,11 @@ class IdentityMutation:
         if isinstance(who, Error):
             return who
         identity, account = who
-        await erase(account, identity.store, info.context.store, info.context.index)
+        await erase(
+            account,
+            identity.store,
+            info.context.store,
+            info.context.index,
+            identity.introductions,
+        )
         return Done()

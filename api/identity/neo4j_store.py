@@ -167,6 +167,11 @@ class Neo4jIdentityStore:
         self._driver = driver
         self._db = database
 
+    @property
+    def driver(self) -> neo4j.AsyncDriver:
+        """The connection pool, shared with the introductions kept beside the accounts."""
+        return self._driver
+
     @classmethod
     async def open(
         cls, uri: str, *, user: str, password: str, database: str = "neo4j"

@@ -7,8 +7,10 @@ import logging
 from typing import Any
 
 from api.identity.audit import record
-from api.identity.model import Account, AuditEntry
+from api.identity.model import Account, AuditEntry, now
 from api.identity.store import IdentityStore
+from api.introductions.model import status_for
+from api.introductions.store import IntroductionStore
 from graph import model as m
 from graph.store import Direction, GraphStore
 from matching import MatchIndex
@@ -17,8 +19,16 @@ from matching.analytics import note_write
 log = logging.getLogger("wijknet.identity")
 
 
-async def my_data(account: Account, store: IdentityStore, graph: GraphStore) -> dict[str, Any]:
-    """Everything wijknet keeps about an account and its actor, without secrets."""
+async def my_data(
+    account: Account,
+    store: IdentityStore,
+    graph: GraphStore,
+    introductions: IntroductionStore | None = None,
+) -> dict[str, Any]:
+    """Everything wijknet keeps about an account and its actor, without secrets.
+
+    Introductions are given as the person may know them: a sender is not told that a
+    request was declined (see :func:`api.introductions.status_for`)."""
     actor: dict[str, Any] | None = None
     ties: list[dict[str, Any]] = []
     if account.actor_id:
@@ -72,12 +82,41 @@ async def my_data(account: Account, store: IdentityStore, graph: GraphStore) -> 
             }
             for t in await store.tokens(account.id)
         ],
+        "introductions": await _introductions(introductions, account.actor_id),
         "changes": entered,
     }
 
 
 def _as_dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"details": value}
+
+
+async def _introductions(
+    introductions: IntroductionStore | None, actor_id: str | None
+) -> list[dict[str, Any]]:
+    if introductions is None or actor_id is None:
+        return []
+    at = now()
+    out = []
+    for intro in await introductions.of_actor(actor_id):
+        role = intro.role_of(actor_id)
+        if role is None:
+            continue
+        out.append(
+            {
+                "id": intro.id,
+                "role": role.value,
+                "status": status_for(intro, role, at).value,
+                "initiative": intro.initiative_id,
+                "sender": intro.sender_id,
+                "candidate": intro.candidate_id,
+                "via": intro.via_id,
+                "reasons": list(intro.reasons_nl),
+                "message": intro.message,
+                "created": intro.created.isoformat(),
+            }
+        )
+    return out
 
 
 async def _audit_of(store: IdentityStore, account: Account) -> list[AuditEntry]:
@@ -92,10 +131,15 @@ async def _audit_of(store: IdentityStore, account: Account) -> list[AuditEntry]:
 
 
 async def erase(
-    account: Account, store: IdentityStore, graph: GraphStore, index: MatchIndex | None
+    account: Account,
+    store: IdentityStore,
+    graph: GraphStore,
+    index: MatchIndex | None,
+    introductions: IntroductionStore | None = None,
 ) -> None:
     """Remove the actor with all its relationships, the account, its sessions and tokens,
-    and the person's values from the audit log; leave no bytes of them in the files."""
+    every introduction it takes part in, and the person's values from the audit log;
+    leave no bytes of them in the files."""
     strings = [account.email, account.name]
     ids = [account.id]
     if account.actor_id:
@@ -111,6 +155,8 @@ async def erase(
             if index is not None:
                 index.remove_actor(aid)
                 note_write(index, (), rels)
+    if introductions is not None and account.actor_id:
+        await introductions.delete_of_actor(account.actor_id)
     await store.delete_account(account.id)
     await store.redact_audit(ids, [s for s in strings if s and len(s) >= 3])
     # that someone was erased, and when; not who

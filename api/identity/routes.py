@@ -249,7 +249,10 @@ async def data_download(request: Request) -> Response:
     auth = await authenticate(request)
     if auth.account is None:
         return JSONResponse({"error": "sign in first"}, status_code=401)
-    data = await my_data(auth.account, identity_of(request).store, request.app.state.store)
+    identity = identity_of(request)
+    data = await my_data(
+        auth.account, identity.store, request.app.state.store, identity.introductions
+    )
     return JSONResponse(
         data,
         headers={"content-disposition": 'attachment; filename="wijknet-mijn-gegevens.json"'},
@@ -266,6 +269,7 @@ async def erase_me(request: Request) -> Response:
         identity_of(request).store,
         request.app.state.store,
         getattr(request.app.state, "index", None),
+        identity_of(request).introductions,
     )
     response = _answer(request, title="Gewist", message="Je account en je gegevens zijn gewist.")
     clear_session_cookie(response, request)

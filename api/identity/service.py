@@ -34,6 +34,7 @@ from api.identity.model import (
 )
 from api.identity.passwords import check_strength, hash_password, verify_password
 from api.identity.store import IdentityError, IdentityStore
+from api.introductions.store import IntroductionStore
 from api.policy import ANONYMOUS, Viewer
 from graph import model as m
 from graph.store import GraphStore
@@ -64,6 +65,7 @@ class IdentityConfig:
     signin_limit: str = "5/minute"  # per e-mail address and client address
     signin_limit_ip: str = "30/minute"  # per client address, any e-mail
     mail_limit: str = "10/hour"  # sign-up and reset mails per address (no mail bombing)
+    introduction_limit: str = "5/hour;20/day"  # introduction requests per sender
     secure_cookies: bool = False
 
 
@@ -114,8 +116,10 @@ class Identity:
         mailer: Mailer,
         config: IdentityConfig,
         oidc: OidcConfig | None = None,
+        introductions: IntroductionStore | None = None,
     ) -> None:
         self.store = store
+        self.introductions = introductions
         self.mailer = mailer
         self.config = config
         self.oidc = oidc

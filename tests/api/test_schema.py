@@ -127,7 +127,13 @@ async def test_public_actor_in_full_and_in_english(tiny_store: EmbeddedStore) ->
         tiny_store, '{ actor(id: "bob") { name email knows { name } skills { name nameEn } } }'
     )
     assert data["actor"]["name"] == "Bob Bakker"
-    assert data["actor"]["email"] == "bob@example.org"
+    # a public profile is not consent to be mailed: a person's contact goes to whom they
+    # agreed (ties, accepted introductions), never to everyone
+    assert data["actor"]["email"] is None
+    mine = await execute(
+        tiny_store, '{ actor(id: "bob") { email } }', viewer=Viewer(actor_id="bob")
+    )
+    assert mine["actor"]["email"] == "bob@example.org"
     # bob's tie to private ann is hers too: not shown; his tie to cas in full
     assert [k["name"] for k in data["actor"]["knows"]] == ["Cas Jansen"]
     assert data["actor"]["skills"] == [
