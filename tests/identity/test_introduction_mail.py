@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.server import Server
-from tests.introductions.world import ANSWER, FORWARD, World, build_world
+from tests.introductions_world import ANSWER, FORWARD, World, build_world
 from tests.mailbox import Mailbox, link_in
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.server import Server
-from tests.introductions.world import (
+from tests.introductions_world import (
     ANSWER,
     CONTACT,
     FORWARD,

@@ -1,4 +1,5 @@
-"""A small world for introduction tests, built through the API by accounts with tokens.
+"""A small world for introduction tests (tests/api, tests/identity), built through
+the API by accounts with tokens.
 
 * ``sanne``: a private resident who starts the public initiative ``INI`` (needs SKILL).
 * ``kim``, ``dirk``: public, matchable ZZP'er and professional with the skill, e-mail
