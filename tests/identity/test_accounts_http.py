@@ -253,3 +253,73 @@ async def test_a_new_person_is_found_on_the_next_request(
         assert await found(me) == (False, True)
         await as_me("mutation { setVisibility(visibility: PRIVATE) { __typename } }")
         assert await found(me) == (False, False)
+
+
+async def test_a_new_persons_first_tie_reaches_matching_at_once(
+    mail_server: Server, mailbox: Mailbox
+) -> None:
+    """A membership accepted before the new person wrote anything else (a write of a
+    relationship only) still counts at once: they are not suggested to the initiative
+    they are a member of. This needs their actor in the matching index from sign-up on."""
+    coordinator = await make_account(mail_server, actor="res-0000020")
+
+    async def ask(headers: dict[str, str], query: str, **variables: Any) -> dict[str, Any]:
+        async with httpx.AsyncClient(base_url=mail_server.base, timeout=60) as http:
+            r = await http.post(
+                "/graphql", json={"query": query, "variables": variables}, headers=headers
+            )
+        data: dict[str, Any] = r.json()["data"]
+        assert "Error" not in str(data), data
+        return data
+
+    started = await ask(
+        coordinator.headers,
+        'mutation($s: ID!) { startInitiative(input: { name: "Zonnedak Moerwijk", '
+        'placeCode: "GM0518", themes: ["theme-energy"], needs: [{ skill: $s }] }) '
+        "{ ... on StartInitiativeSuccess { initiative { id } } } }",
+        s=SKILL,
+    )
+    initiative = started["startInitiative"]["initiative"]["id"]
+    async with httpx.AsyncClient(base_url=mail_server.base, timeout=60) as http:
+        signed = await _sign_up(http, mailbox, _address())
+        r = await http.post(
+            "/graphql",
+            json={
+                "query": 'mutation { createToken(name: "test") '
+                "{ ... on CreateTokenSuccess { secret } } }"
+            },
+            headers={"x-csrf-token": signed["csrf"]},
+        )
+    me_headers = {"authorization": f"Bearer {r.json()['data']['createToken']['secret']}"}
+    me = (await ask(me_headers, "{ me { actorId } }"))["me"]["actorId"]
+    await ask(
+        me_headers,
+        "mutation($i: ID!) { joinInitiative(initiative: $i) { __typename } }",
+        i=initiative,
+    )
+    accepted = await ask(
+        coordinator.headers,
+        "mutation($i: ID!, $a: ID!) { acceptJoinRequest(initiative: $i, actor: $a) "
+        "{ ... on MembershipSuccess { status } } }",
+        i=initiative,
+        a=me,
+    )
+    assert accepted["acceptJoinRequest"]["status"] == "MEMBER"
+    await ask(
+        me_headers,
+        f'mutation {{ updateProfile(input: {{ placeCode: "GM0518", skills: ["{SKILL}"] }}) '
+        "{ __typename } }",
+    )
+    await ask(me_headers, "mutation { setVisibility(visibility: PUBLIC) { __typename } }")
+    await ask(me_headers, "mutation { setMatchable(matchable: true) { __typename } }")
+    found = await ask(
+        coordinator.headers,
+        "query($i: ID!, $s: ID!) { "
+        "forInitiative: suggestPartners(initiative: $i, first: 50) { actor { id } } "
+        'forDraft: suggestPartners(draft: { themes: ["theme-energy"], placeCode: "GM0518", '
+        "neededSkills: [$s] }, first: 50) { actor { id } } }",
+        i=initiative,
+        s=SKILL,
+    )
+    assert me in {s["actor"]["id"] for s in found["forDraft"]}  # matchable and indexed
+    assert me not in {s["actor"]["id"] for s in found["forInitiative"]}  # already a member
