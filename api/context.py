@@ -1,11 +1,16 @@
-"""The per-request context: the viewer, the store and one set of DataLoaders."""
+"""The per-request context: the viewer, the store and one set of loaders.
+
+Loaders batch the reads of one level of a query into one store call (strawberry
+DataLoaders) where a store call costs a round trip (Neo4j); a store that answers from
+memory is read directly (:class:`Direct`).
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -19,20 +24,58 @@ from matching.analytics import note_write
 if TYPE_CHECKING:
     from api.identity import Auth, Identity
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+K_in = TypeVar("K_in", bound=Hashable, contravariant=True)
+V_out = TypeVar("V_out", covariant=True)
 NeighbourKey = tuple[str, tuple[RelType, ...], Direction]
 Home = tuple[Place | None, Place | None]
 """Where a node is (LIVES_IN / LOCATED_IN), and the same widened from a buurt to its wijk."""
 
 
-def _node_loader(store: GraphStore) -> DataLoader[str, Node | None]:
+class Loader(Protocol[K_in, V_out]):
+    """What resolvers use to read: a strawberry DataLoader, or :class:`Direct`."""
+
+    def load(self, key: K_in) -> Awaitable[V_out]: ...
+
+    def load_many(self, keys: Sequence[K_in]) -> Awaitable[Sequence[V_out]]: ...
+
+
+class Direct(Generic[K, V]):
+    """A loader that calls its batch function at once, for a store that answers from
+    memory (``GraphStore.in_memory``): batching saves it nothing, and a resolver that
+    awaits nothing that waits finishes in one step (see :mod:`api.eager`), where waiting
+    for a DataLoader's batch costs a task, a future and a turn of the event loop."""
+
+    __slots__ = ("_fn",)
+
+    def __init__(self, load_fn: Callable[[list[K]], Awaitable[list[V]]]) -> None:
+        self._fn = load_fn
+
+    async def load(self, key: K) -> V:
+        return (await self._fn([key]))[0]
+
+    async def load_many(self, keys: Sequence[K]) -> list[V]:
+        return await self._fn(list(keys))
+
+
+def _loader(
+    store: GraphStore, load_fn: Callable[[list[K]], Awaitable[list[V]]], *, cache: bool = True
+) -> Loader[K, V]:
+    if getattr(store, "in_memory", False):
+        return Direct(load_fn)
+    return DataLoader(load_fn=load_fn, cache=cache)
+
+
+def _node_loader(store: GraphStore) -> Loader[str, Node | None]:
     async def load(keys: list[str]) -> list[Node | None]:
         found = await store.get_nodes([NodeId(k) for k in keys])
         return [found.get(NodeId(k)) for k in keys]
 
-    return DataLoader(load_fn=load)
+    return _loader(store, load)
 
 
-def _neighbour_loader(store: GraphStore) -> DataLoader[NeighbourKey, list[Neighbour]]:
+def _neighbour_loader(store: GraphStore) -> Loader[NeighbourKey, list[Neighbour]]:
     async def load(keys: list[NeighbourKey]) -> list[list[Neighbour]]:
         groups: dict[tuple[tuple[RelType, ...], Direction], list[str]] = defaultdict(list)
         for node_id, types, direction in keys:
@@ -47,10 +90,10 @@ def _neighbour_loader(store: GraphStore) -> DataLoader[NeighbourKey, list[Neighb
                 results[(node_id, types, direction)] = found.get(NodeId(node_id), [])
         return [results[k] for k in keys]
 
-    return DataLoader(load_fn=load)
+    return _loader(store, load)
 
 
-def _home_loader(store: GraphStore) -> DataLoader[str, Home]:
+def _home_loader(store: GraphStore) -> Loader[str, Home]:
     """Homes by node id. Not cached: every load waits for the next batch, so resolvers
     that asked in one tick carry on in one tick and batch their own loads together
     (``""`` is a key for a resolver that has nothing to ask but should keep step)."""
@@ -71,7 +114,7 @@ def _home_loader(store: GraphStore) -> DataLoader[str, Home]:
             homes[key] = (place, wijk or place)
         return [homes.get(k, (None, None)) for k in keys]
 
-    return DataLoader(load_fn=load, cache=False)
+    return _loader(store, load, cache=False)
 
 
 @dataclass(slots=True)
@@ -85,9 +128,9 @@ class Context:
     identity: Identity | None = None  # None outside a server (schema tests)
     auth: Auth | None = None  # how the request proved who it is (see api.identity.web)
     circle: Circle = PUBLIC_CIRCLE  # what the viewer sees and acts for; see `see_as_viewer`
-    nodes: DataLoader[str, Node | None] = field(init=False)
-    neighbours_loader: DataLoader[NeighbourKey, list[Neighbour]] = field(init=False)
-    homes: DataLoader[str, Home] = field(init=False)
+    nodes: Loader[str, Node | None] = field(init=False)
+    neighbours_loader: Loader[NeighbourKey, list[Neighbour]] = field(init=False)
+    homes: Loader[str, Home] = field(init=False)
 
     def __post_init__(self) -> None:
         self.nodes = _node_loader(self.store)

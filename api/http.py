@@ -15,6 +15,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -186,6 +187,10 @@ class GraphQLView(WijknetGraphQL):
         if request_error and wants:
             data.pop("data", None)
         return data
+
+    def encode_json(self, data: object) -> bytes:
+        """The answer as compact UTF-8 JSON; orjson writes it ~10x faster than ``json``."""
+        return orjson.dumps(data)
 
     def create_response(
         self,

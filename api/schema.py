@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 from api import instruments, policy
 from api import types as t
 from api.context import Context
+from api.eager import run_eagerly
 from api.events import EventMutation, EventQuery
 from api.examples import ExamplesQuery
 from api.identity.audit import audit_mutations
@@ -348,7 +349,7 @@ class RootMutation(
 
 def build_schema() -> strawberry.Schema:
     audit_mutations(RootMutation)  # every mutation's writes and refusals into the audit log
-    return WijknetSchema(
+    built = WijknetSchema(
         query=Query,
         mutation=RootMutation,
         types=[
@@ -374,6 +375,8 @@ def build_schema() -> strawberry.Schema:
             ),
         ],
     )
+    run_eagerly(built._schema)  # async resolvers that need not wait complete in one step
+    return built
 
 
 schema = build_schema()

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from sortedcontainers import SortedList
 
+from graph import text_index
 from graph.errors import InvalidInput, NotFound, StoreUnavailable
 from graph.model import (
     ACTOR_KINDS,
@@ -39,6 +40,7 @@ from graph.model import (
     NodeKind,
     Relationship,
     RelType,
+    Visibility,
     node_from_record,
     node_props,
     search_text,
@@ -74,6 +76,8 @@ _RT = {t.value: t for t in RelType}
 _PART_OF = RelType.PART_OF.value
 _NK = {k.value: k for k in NodeKind}
 _EMPTY: dict[str, Any] = {}
+_WITH_VISIBILITY = frozenset({*ACTOR_KINDS, NodeKind.INITIATIVE, NodeKind.EVENT})
+"""Kinds whose every node has a visibility (kept by kind and visibility as well)."""
 T = TypeVar("T")
 Adjacency = dict[str, dict[str, dict[str, dict[str, Any]]]]
 """node id -> relationship type -> other node id -> properties."""
@@ -120,6 +124,9 @@ def _rel(rtype: str, source: str, target: str, props: dict[str, Any]) -> Relatio
 class EmbeddedStore:
     """``GraphStore`` over networkx + SQLite. Open with :meth:`open`."""
 
+    in_memory = True
+    """Reads answer from memory without waiting: batching them (DataLoaders) saves nothing."""
+
     def __init__(self, path: str, conn: sqlite3.Connection, lock_fd: int | None) -> None:
         self.path = path
         self.readonly = lock_fd is None
@@ -130,8 +137,12 @@ class EmbeddedStore:
         self._out: Adjacency = {}
         self._in: Adjacency = {}
         self._by_kind: dict[NodeKind, SortedList] = {k: SortedList() for k in NodeKind}
+        self._by_vis: dict[tuple[NodeKind, Visibility], SortedList] = {
+            (k, v): SortedList() for k in _WITH_VISIBILITY for v in Visibility
+        }
         self._rel_counts: Counter[str] = Counter()
         self._kinds: dict[str, NodeKind] = {}
+        self._text: text_index.TextIndex | None = None  # built on the first text query
         self._loaded = False
         self._closed = False
 
@@ -251,13 +262,41 @@ class EmbeddedStore:
 
     def _add_node_mem(self, node: Node) -> None:
         nid = node.id
-        if nid not in self._nodes:
+        old = self._nodes.get(nid)
+        if old is None:
             kind = node.node_kind
             self._kinds[nid] = kind
             self._out[nid] = {}
             self._in[nid] = {}
             self._by_kind[kind].add(nid)
         self._nodes[nid] = node
+        if node.node_kind in _WITH_VISIBILITY:
+            vis = node.visibility  # type: ignore[union-attr]
+            if old is None or old.visibility is not vis:  # type: ignore[union-attr]
+                if old is not None:
+                    self._by_vis[old.node_kind, old.visibility].remove(nid)  # type: ignore[union-attr]
+                self._by_vis[node.node_kind, vis].add(nid)
+        if self._text is not None:
+            if old is not None:
+                self._text.remove(nid, search_text(old))
+            self._text.add(nid, search_text(node))
+
+    def _forget(self, node_id: str) -> None:
+        """Take a node that is being deleted out of the text and visibility indexes."""
+        node = self._nodes[node_id]
+        if self._text is not None:
+            self._text.remove(node_id, search_text(node))
+        if node.node_kind in _WITH_VISIBILITY:
+            self._by_vis[node.node_kind, node.visibility].remove(node_id)  # type: ignore[union-attr]
+
+    def _text_index(self) -> text_index.TextIndex:
+        """The word index of every node's search text, built on first use (so start-up
+        does not pay for it) and kept up to date by every write after."""
+        if self._text is None:
+            self._text = text_index.build(
+                (nid, search_text(node)) for nid, node in self._nodes.items()
+            )
+        return self._text
 
     def _kind_of(self, node_id: str) -> NodeKind | None:
         return self._kinds.get(node_id)
@@ -372,6 +411,11 @@ class EmbeddedStore:
         if flt.theme is not None:
             self._require(flt.theme, NodeKind.THEME, "theme")
             narrow(self._in_via(flt.theme, theme_types_for(flt)))
+        if flt.text:
+            # the index narrows to nodes holding every word; `admits` still checks each
+            words = self._text_index().candidates(flt.text)
+            if words is not None:
+                narrow(words)
 
         plain = (
             candidates is None
@@ -382,6 +426,16 @@ class EmbeddedStore:
         )
         if plain:
             return self._page_by_kind(flt.kinds, first, last)
+        sight = flt.sight
+        if (
+            candidates is None
+            and not flt.text
+            and flt.stage is None
+            and flt.visibility is None
+            and sight is not None
+            and flt.kinds <= _WITH_VISIBILITY
+        ):
+            return self._page_by_sight(flt.kinds, sight, first, last)
 
         nodes = self._nodes
 
@@ -430,6 +484,29 @@ class EmbeddedStore:
     def _page_by_kind(self, kinds: frozenset[NodeKind], first: int, last: str | None) -> Page:
         total = sum(len(self._by_kind[k]) for k in kinds)
         window = list(itertools.islice(self._ids_by_kind(kinds, last), first + 1))
+        return self._page(window[:first], total, has_next=len(window) > first)
+
+    def _page_by_sight(
+        self, kinds: frozenset[NodeKind], sight: Sight, first: int, last: str | None
+    ) -> Page:
+        """Nodes of ``kinds`` (all with a visibility) that ``sight`` admits, from the lists
+        by kind and visibility: a page and its count without looking at every node."""
+        lists = [self._by_vis[k, v] for k in sorted(kinds) for v in sorted(sight.visibility)]
+        nodes = self._nodes
+        extra = sorted(
+            i
+            for i in sight.ids
+            if i in nodes
+            and nodes[i].node_kind in kinds
+            and nodes[i].visibility not in sight.visibility  # type: ignore[union-attr]
+        )
+        iters: list[Iterator[str]] = [
+            lst.irange(minimum=last, inclusive=(False, True)) if last is not None else iter(lst)
+            for lst in lists
+        ]
+        iters.append(iter(extra[bisect.bisect_right(extra, last) :] if last else extra))
+        window = list(itertools.islice(heapq.merge(*iters), first + 1))
+        total = sum(len(lst) for lst in lists) + len(extra)
         return self._page(window[:first], total, has_next=len(window) > first)
 
     def _page(self, ids: list[str], total: int | None, *, has_next: bool) -> Page:
@@ -633,6 +710,7 @@ class EmbeddedStore:
             )
             # the WAL still holds the old pages: copy them home and cut the WAL to 0 bytes
             await asyncio.to_thread(self._checkpoint)
+            self._forget(actor_id)
             for _, t, _ in keys:
                 self._rel_counts[t] -= 1
             for src, t, dst in keys:
@@ -668,6 +746,7 @@ class EmbeddedStore:
                 del into[dst][t][src]
                 self._rel_counts[t] -= 1
             for nid in gone:
+                self._forget(nid)
                 kind = self._kinds.pop(nid)
                 del out[nid], into[nid], self._nodes[nid]
                 self._by_kind[kind].remove(nid)

@@ -30,7 +30,10 @@ def test_checked_in_schema_matches_the_code() -> None:
 
 
 class CountingStore:
-    """Wraps a store and counts calls per method."""
+    """Wraps a store and counts calls per method. It says it is not in memory, so the
+    API batches its reads as it does for a store a round trip away (Neo4j)."""
+
+    in_memory = False
 
     def __init__(self, inner: GraphStore) -> None:
         self.inner = inner
@@ -101,6 +104,18 @@ async def test_nested_lists_cost_a_bounded_number_of_store_calls(city: EmbeddedS
     assert large.calls["neighbours"] <= 14
     assert large.calls["list_nodes"] == small.calls["list_nodes"] == 1
     assert data_small["initiatives"]["edges"]
+
+
+async def test_a_store_in_memory_is_read_directly_with_the_same_answer(
+    city: EmbeddedStore,
+) -> None:
+    token = current_policy.set(Policy(max_cost=10**9))
+    try:
+        batched = await execute(CountingStore(city), NESTED, n=40)
+        direct = await execute(city, NESTED, n=40)
+    finally:
+        current_policy.reset(token)
+    assert direct == batched
 
 
 async def test_private_resident_is_shown_as_bewoner_in_wijk(tiny_store: EmbeddedStore) -> None:

@@ -321,6 +321,23 @@ async def test_text_filter_needs_every_word(store: GraphStore, text: str, want: 
     assert await ids(store, NodeFilter(kinds=ACTORS, text=text)) == want
 
 
+async def test_text_filter_follows_writes(store: GraphStore) -> None:
+    await load(store)
+    assert await ids(store, NodeFilter(kinds=ACTORS, text="bakker")) == ["bob"]  # warm
+    bob = Actor(id=N("bob"), kind=ActorKind.FREELANCER, name="Bob Timmerman")
+    eve = Actor(id=N("eve"), kind=ActorKind.RESIDENT, name="Eve Bakkerij", description="brood")
+    await store.upsert([bob, eve])
+    assert await ids(store, NodeFilter(kinds=ACTORS, text="bakker")) == ["eve"]
+    assert await ids(store, NodeFilter(kinds=ACTORS, text="timmer")) == ["bob"]
+    assert await ids(store, NodeFilter(kinds=ACTORS, text="ker bro")) == ["eve"]
+    await store.delete_actor(N("eve"))
+    assert await ids(store, NodeFilter(kinds=ACTORS, text="bakker")) == []
+    await store.delete(nodes=[N("bob")])
+    assert await ids(store, NodeFilter(kinds=ACTORS, text="timmer")) == []
+    page = await store.list_nodes(NodeFilter(kinds=ACTORS, text="jansen"), first=5, count=False)
+    assert [n.id for n in page.items] == ["cas"]
+
+
 async def test_text_filter_on_places_and_skills(store: GraphStore) -> None:
     await load(store)
     places = frozenset({NodeKind.PLACE})
@@ -537,6 +554,27 @@ async def test_sight_keeps_public_nodes_and_named_ids(store: GraphStore) -> None
     assert (page.items, page.total) == ([], 0)
     places = await ids(store, NodeFilter(kinds=frozenset({NodeKind.PLACE}), sight=Sight()))
     assert "BU1" in places  # nodes without a visibility are always seen
+
+
+async def test_sight_pages_and_counts_over_kinds_and_follows_writes(store: GraphStore) -> None:
+    await load(store)
+    sight = Sight(ids=frozenset({"ann", "ini1", "gone"}))
+    flt = NodeFilter(kinds=frozenset({*ACTORS, NodeKind.INITIATIVE}), sight=sight)
+    everything = await store.list_nodes(flt, first=MAX_PAGE)
+    # residents are private by default, ann is named
+    want = ["ann", "bob", "cas", "dora", "ent", "gem", "ini1", "ini2"]
+    assert ([n.id for n in everything.items], everything.total) == (want, len(want))
+    first = await store.list_nodes(flt, first=2)
+    assert ([n.id for n in first.items], first.total, first.has_next) == (["ann", "bob"], 8, True)
+    rest = await store.list_nodes(flt, first=3, after=first.end_cursor)
+    assert ([n.id for n in rest.items], rest.has_next) == (["cas", "dora", "ent"], True)
+    hidden = Actor(id=N("dora"), kind=ActorKind.RESIDENT, name="Dora Smit")  # private now
+    await store.upsert([hidden])
+    page = await store.list_nodes(NodeFilter(kinds=ACTORS, sight=Sight()), first=10)
+    assert ([n.id for n in page.items], page.total) == (["bob", "cas", "ent", "gem"], 4)
+    await store.delete(nodes=[N("gem")])
+    page = await store.list_nodes(NodeFilter(kinds=ACTORS, sight=Sight()), first=10)
+    assert ([n.id for n in page.items], page.total) == (["bob", "cas", "ent"], 3)
 
 
 async def test_shortest_path_steps_only_where_sight_admits(store: GraphStore) -> None:
