@@ -40,6 +40,9 @@ class Loader(Protocol[K_in, V_out]):
 
     def load_many(self, keys: Sequence[K_in]) -> Awaitable[Sequence[V_out]]: ...
 
+    def clear_all(self) -> None:
+        """Forget what was read (after a write)."""
+
 
 class Direct(Generic[K, V]):
     """A loader that calls its batch function at once, for a store that answers from
@@ -57,6 +60,9 @@ class Direct(Generic[K, V]):
 
     async def load_many(self, keys: Sequence[K]) -> list[V]:
         return await self._fn(list(keys))
+
+    def clear_all(self) -> None:
+        """Nothing to forget: every load reads the store."""
 
 
 def _loader(
