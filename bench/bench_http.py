@@ -2,10 +2,13 @@
 
     python bench/bench_http.py [--actors 3000 100000] [--seconds 10] [--runs 3]
                                [--connections 8] [--only floor,two-level,suggest,mix]
+                               [--baseline DIR] [--keep DIR]
 
 For each store size: seeds a temporary embedded store (``wijknet seed``), starts
 ``wijknet serve`` (one process) on 127.0.0.1, and drives it with ``wrk`` (Debian
-package ``wrk``) from the same machine, in this order:
+package ``wrk``) from the same machine, in this order (with ``--baseline DIR``, a
+checkout of an earlier commit, the same store is served by that code first, then by
+this one, so "before" and "after" are measured in the same run):
 
 - ``floor``: ``{ __typename }`` through the same GraphQL stack (the framework floor);
 - ``two-level``: ``{ initiatives(first: 20) { edges { node { name members { actor
@@ -195,19 +198,30 @@ def mix_bodies(url: str) -> list[str]:
     return out
 
 
-def bench_store(args: argparse.Namespace, actors: int, folder: Path) -> dict[str, list[dict]]:
+def seed(actors: int, folder: Path) -> Path:
+    """A store of ``actors`` synthetic actors in ``folder`` (kept there for the next run)."""
     db = folder / f"http-{actors}.db"
-    console.print(f"seeding {actors:,} actors ...")
-    subprocess.run(
-        [sys.executable, "-m", "api.cli", "seed", "--actors", str(actors), "--db", str(db)],
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-    )
+    if not db.exists():
+        console.print(f"seeding {actors:,} actors ...")
+        subprocess.run(
+            [sys.executable, "-m", "api.cli", "seed", "--actors", str(actors), "--db", str(db)],
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+        )
+    return db
+
+
+def bench_store(
+    args: argparse.Namespace, actors: int, db: Path, folder: Path, code: Path
+) -> dict[str, list[dict]]:
+    """Serve ``db`` with the wijknet in ``code`` (a checkout) and run every set against it."""
     port = free_port()
     env = {**os.environ}
     env.update({f"WIJKNET_{k}_BUDGET": "1000000000" for k in ("COST", "MUTATION", "EXPENSIVE")})
     env.setdefault("WIJKNET_IDENTITY_DB", str(folder / f"identity-{actors}.db"))
+    env["PYTHONPATH"] = str(code)
+    console.print(f"serving {actors:,} actors with the code in {code} ...")
     server = subprocess.Popen(
         [
             sys.executable,
@@ -223,7 +237,7 @@ def bench_store(args: argparse.Namespace, actors: int, folder: Path) -> dict[str
             "--log-level",
             "warning",
         ],
-        cwd=ROOT,
+        cwd=code,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -234,7 +248,7 @@ def bench_store(args: argparse.Namespace, actors: int, folder: Path) -> dict[str
         deadline = time.monotonic() + 900
         while True:
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
@@ -285,23 +299,42 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--only", type=lambda s: set(s.split(",")), default=None)
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="a checkout of an earlier wijknet (git worktree add DIR COMMIT): the same "
+        "stores are served by it too, in the same run, and printed beside",
+    )
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="keep (and reuse) the seeded stores in DIR"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("bench_http needs wrk: apt-get install wrk")
+    codes = {"": ROOT} if args.baseline is None else {"baseline": args.baseline, "now": ROOT}
+    all_results: dict[tuple[int, str], dict[str, list[dict]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        all_results = {n: bench_store(args, n, Path(tmp)) for n in args.actors}
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        for n in args.actors:
+            db = seed(n, folder)
+            for label, code in codes.items():
+                all_results[n, label] = bench_store(args, n, db, Path(tmp), code.resolve())
     table = Table(
         title=f"GraphQL over HTTP, 1 server process, wrk -c{args.connections} on the same "
         f"{os.cpu_count()} cores, median of {args.runs} x {args.seconds} s"
     )
-    for col in ("actors", "request", "req/s", "x floor", "p50 ms", "p99 ms", "non-2xx", "runs"):
+    for col in ("actors", "code", "request", "req/s", "x floor", "p50 ms", "p99 ms", "non-2xx"):
         table.add_column(col, justify="right")
-    for actors, results in all_results.items():
+    table.add_column("runs", justify="right")
+    for (actors, label), results in all_results.items():
         floor = statistics.median(r["rps"] for r in results.get("floor", [{"rps": float("nan")}]))
         for name, runs in results.items():
             rps = statistics.median(r["rps"] for r in runs)
             table.add_row(
                 f"{actors:,}",
+                label,
                 name,
                 f"{rps:,.0f}",
                 f"{rps / floor:.2f}",
