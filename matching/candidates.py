@@ -18,9 +18,11 @@ from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from graph.model import NodeKind
 from matching.index import KIND_CODE, MatchIndex
-from matching.pagerank import local_pagerank
+from matching.pagerank import local_pagerank_arrays
 
 PER_PAGERANK = 200
 PER_SKILL = 120
@@ -68,14 +70,18 @@ def gather(
     pool = Pool()
     seeds = [*members, *([initiative] if initiative >= 0 else [])]
     pool.seeds = max(1, len(seeds))
-    ranks = local_pagerank(index, seeds, max_work=PAGERANK_WORK)
-    people = sorted(
-        (j for j in ranks if j not in members and index.is_actor(j)),
-        key=lambda j: (-ranks[j], j),
-    )[:PER_PAGERANK]
-    for j in people:
-        pool.found.setdefault(j, [])
-        pool.pagerank[j] = ranks[j]
+    nodes, ranks = local_pagerank_arrays(index, seeds, max_work=PAGERANK_WORK)
+    taken = 0
+    found, pagerank, is_actor = pool.found, pool.pagerank, index.is_actor
+    order = np.lexsort((nodes, -ranks))  # strongest first, ties by position
+    for j, r in zip(nodes[order].tolist(), ranks[order].tolist(), strict=True):
+        if j in members or not is_actor(j):
+            continue
+        found.setdefault(j, [])
+        pagerank[j] = r
+        taken += 1
+        if taken == PER_PAGERANK:
+            break
     _co_members(index, pool, initiative, members)
     _member_ties(index, pool, members)
     rings = index.areas_near(home) if home >= 0 else []

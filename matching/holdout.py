@@ -66,6 +66,7 @@ class Hidden:
             if role is None or groups is None or c.initiative not in groups:
                 continue
             groups.remove(c.initiative)
+            idx.touch(c.actor, c.initiative)
             self.roles.append((c, role))
 
     def __exit__(self, *exc: object) -> None:
@@ -75,4 +76,5 @@ class Hidden:
             groups = idx.groups[c.actor]
             assert groups is not None
             groups.append(c.initiative)
+            idx.touch(c.actor, c.initiative)
         self.roles.clear()

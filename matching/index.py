@@ -34,6 +34,7 @@ from graph.model import (
     Visibility,
 )
 from matching.ranker import Ranker
+from matching.social import SocialGraph
 
 KIND_CODE = {k: i for i, k in enumerate(NodeKind)}
 PROVENANCES = list(Provenance)
@@ -120,6 +121,22 @@ class MatchIndex:
         self.actor_count = 0
         self.version = 0  # bumped on every write applied; caches compare against it
         self.ranker: Ranker | None = None  # a trained ranker; hand weights without one
+        self._social: SocialGraph | None = None  # CSR copy of ties and memberships, lazily
+
+    def social(self) -> SocialGraph:
+        """The social graph as CSR arrays (copied at first use, kept current)."""
+        g = self._social
+        if g is None or g.stale():
+            g = self._social = SocialGraph(self)
+        g.grow(len(self.ids))
+        return g
+
+    def touch(self, *nodes: int) -> None:
+        """These nodes' ties or memberships changed (keeps :meth:`social` current)."""
+        g = self._social
+        if g is not None:
+            for u in nodes:
+                g.touch(u)
 
     # --- nodes ---------------------------------------------------------------------
 
@@ -256,9 +273,11 @@ class MatchIndex:
         if rtype is R.KNOWS or rtype is R.PARTNERS_WITH:
             _add(self.ties, s, t)
             _add(self.ties, t, s)
+            self.touch(s, t)
         elif rtype is R.MEMBER_OF:
             _add(self.groups, s, t)
             self.members[t][s] = str(rel.props.get("role", "member"))
+            self.touch(s, t)
         elif rtype is R.HAS_SKILL or rtype is R.OFFERS:
             lst = self.skills[s]
             if lst is None or t not in lst:
@@ -342,11 +361,14 @@ class MatchIndex:
         self.matchable[i] = 0
         for j in self.ties[i] or ():
             _remove(self.ties, j, i)
+            self.touch(j)
         for g in self.groups[i] or ():
             self.members[g].pop(i, None)
+            self.touch(g)
         for g in list(self.supporters):
             self.supporters[g].pop(i, None)
         self.ties[i] = self.groups[i] = None
+        self.touch(i)
         self.version += 1
 
     def remove_rel(self, rel: Relationship) -> None:
@@ -358,9 +380,11 @@ class MatchIndex:
         if rtype is R.KNOWS or rtype is R.PARTNERS_WITH:
             _remove(self.ties, s, t)
             _remove(self.ties, t, s)
+            self.touch(s, t)
         elif rtype is R.MEMBER_OF:
             _remove(self.groups, s, t)
             self.members[t].pop(s, None)
+            self.touch(s, t)
         elif rtype is R.HAS_SKILL or rtype is R.OFFERS:
             lst = self.skills[s]
             if lst is not None and t in lst:
@@ -395,7 +419,10 @@ class MatchIndex:
                 self.matchable[i] = self.public[i] = 0
                 if not self.is_actor(i):
                     self.home[i] = -1
-                self.members.pop(i, None)
+                for j in self.members.pop(i, {}):
+                    _remove(self.groups, j, i)
+                    self.touch(j)
+                self.touch(i)
                 self.needs.pop(i, None)
                 self.supporters.pop(i, None)
         self.version += 1

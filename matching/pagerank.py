@@ -14,13 +14,13 @@ neighbours keeps the walk (restarts to itself).
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Collection
 
 import numpy as np
 import scipy.sparse as sp
 
 from matching.index import MatchIndex
+from matching.social import degree, neighbours
 
 ALPHA = 0.15  # restart probability
 EPSILON = 1e-4  # push threshold per unit of degree: smaller is more exact and slower
@@ -29,17 +29,11 @@ MAX_WORK = 40_000  # neighbour visits per query; bounds the time on dense neighb
 
 def social_neighbours(index: MatchIndex, u: int) -> list[int]:
     """Ties, groups (for actors) and members (for groups) of ``u``."""
-    out = list(index.ties[u] or ())
-    out += index.groups[u] or ()
-    members = index.members.get(u)
-    if members:
-        out += members
-    return out
+    return neighbours(index, u)
 
 
 def social_degree(index: MatchIndex, u: int) -> int:
-    members = index.members.get(u)
-    return len(index.ties[u] or ()) + len(index.groups[u] or ()) + (len(members) if members else 0)
+    return degree(index, u)
 
 
 def local_pagerank(
@@ -50,59 +44,75 @@ def local_pagerank(
     eps: float = EPSILON,
     max_work: int = MAX_WORK,
 ) -> dict[int, float]:
-    """Personalised PageRank from ``seeds`` by forward push.
+    """Personalised PageRank from ``seeds`` by forward push, as a dict (see
+    :func:`local_pagerank_arrays`)."""
+    nodes, values = local_pagerank_arrays(index, seeds, alpha=alpha, eps=eps, max_work=max_work)
+    return dict(zip(nodes.tolist(), values.tolist(), strict=True))
 
-    A node is pushed while its residual is at least ``eps`` times its degree, the
-    same degree that its push divides by (groups and initiatives included). When
-    the push runs to the end, every node's estimate is below the exact value by at
-    most ``eps`` times its degree. ``max_work`` caps the neighbour visits; a query
-    that reaches it stops early with a coarser estimate.
+
+def local_pagerank_arrays(
+    index: MatchIndex,
+    seeds: Collection[int],
+    *,
+    alpha: float = ALPHA,
+    eps: float = EPSILON,
+    max_work: int = MAX_WORK,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Personalised PageRank from ``seeds`` by forward push: the nodes reached and
+    their estimates (node order).
+
+    Each round pushes every node whose residual is at least ``eps`` times its
+    degree, the same degree that its push divides by (groups and initiatives
+    included), all at once over the CSR social graph. When the push runs to the
+    end, every node's estimate is below the exact value by at most ``eps`` times
+    its degree. ``max_work`` caps the neighbour visits: the round that would pass
+    it pushes its largest residuals (per degree) first and is the last.
     """
     if not seeds:
-        return {}
-    start = 1.0 / len(seeds)
-    residual = dict.fromkeys(seeds, start)
-    rank: dict[int, float] = {}
-    degree: dict[int, int] = {}
-    queue: deque[int] = deque()
-    queued: set[int] = set()
-    for s in residual:
-        d = degree[s] = social_degree(index, s)
-        if start >= eps * max(d, 1):
-            queue.append(s)
-            queued.add(s)
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    g = index.social()
+    residual, rank = g.work_arrays()
+    deg = g.degree
+    start = np.fromiter(seeds, dtype=np.int64, count=len(seeds))
+    np.add.at(residual, start, 1.0 / len(start))
+    start = np.unique(start)
+    reached = [start]
+    frontier = start[residual[start] >= eps * np.maximum(deg[start], 1.0)]
     work = 0
     keep = 1.0 - alpha
-    ties, groups, members = index.ties, index.groups, index.members
-    while queue and work < max_work:
-        u = queue.popleft()
-        queued.discard(u)
-        ru = residual[u]
-        residual[u] = 0.0
-        du = degree[u]
-        if not du:  # no way out: the walk stays here
-            rank[u] = rank.get(u, 0.0) + ru
-            continue
-        rank[u] = rank.get(u, 0.0) + alpha * ru
-        share = keep * ru / du
-        work += du
-        for source in (ties[u], groups[u], members.get(u)):
-            if not source:
-                continue
-            for v in source:
-                after = residual[v] = residual.get(v, 0.0) + share
-                if v in queued:
-                    continue
-                dv = degree.get(v)
-                if dv is None:
-                    t, g, m = ties[v], groups[v], members.get(v)
-                    dv = degree[v] = (
-                        (len(t) if t else 0) + (len(g) if g else 0) + (len(m) if m else 0)
-                    )
-                if after >= eps * (dv or 1):
-                    queue.append(v)
-                    queued.add(v)
-    return rank
+    while frontier.size and work < max_work:
+        d = deg[frontier]
+        lens = d.astype(np.int64)
+        total = int(lens.sum())
+        last = work + total > max_work
+        if last:  # largest residual per degree first, within the budget (at least one)
+            order = np.argsort(-residual[frontier] / np.maximum(d, 1.0), kind="stable")
+            frontier, d, lens = frontier[order], d[order], lens[order]
+            fits = int(np.searchsorted(np.cumsum(lens), max_work - work, side="right"))
+            cut = max(1, fits)
+            frontier, d, lens = frontier[:cut], d[:cut], lens[:cut]
+            total = int(lens.sum())
+        ru = residual[frontier]
+        residual[frontier] = 0.0
+        rank[frontier] += np.where(lens > 0, alpha * ru, ru)  # no way out: the walk stays
+        work += total
+        if not total or last:
+            if total:
+                nbrs = g.neighbours(frontier, lens)
+                np.add.at(residual, nbrs, np.repeat(keep * ru / np.maximum(d, 1.0), lens))
+                reached.append(nbrs)
+            break
+        nbrs = g.neighbours(frontier, lens)
+        np.add.at(residual, nbrs, np.repeat(keep * ru / d, lens))
+        reached.append(nbrs)
+        touched = np.unique(nbrs)
+        frontier = touched[residual[touched] >= eps * np.maximum(deg[touched], 1.0)]
+    nodes = np.unique(np.concatenate(reached))
+    values = rank[nodes]
+    residual[nodes] = 0.0
+    rank[nodes] = 0.0
+    hit = values > 0
+    return nodes[hit], values[hit]
 
 
 def social_matrix(index: MatchIndex) -> sp.csr_matrix:

@@ -1,0 +1,129 @@
+"""The social graph as CSR arrays, for walks done a whole frontier at a time.
+
+The social graph is undirected: an actor's ties (KNOWS, PARTNERS_WITH), the groups
+it is a member of, and a group's members. :class:`SocialGraph` copies it into two
+numpy arrays (``indptr``, ``indices``) once, at the first walk, and is then kept
+current by an overlay: a node whose ties or memberships change afterwards is
+marked *dirty* (:meth:`SocialGraph.touch`, called by the index on every such
+change) and read from the index's own lists from then on. Past :data:`REBUILD`
+dirty nodes the arrays are copied afresh.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matching.index import MatchIndex
+
+REBUILD = 20_000  # dirty nodes (or a twentieth of the graph, if more) before a fresh copy
+
+
+def neighbours(index: MatchIndex, u: int) -> list[int]:
+    """Ties, groups (for actors) and members (for groups) of ``u``."""
+    out = list(index.ties[u] or ())
+    out += index.groups[u] or ()
+    members = index.members.get(u)
+    if members:
+        out += members
+    return out
+
+
+def degree(index: MatchIndex, u: int) -> int:
+    members = index.members.get(u)
+    return len(index.ties[u] or ()) + len(index.groups[u] or ()) + (len(members) if members else 0)
+
+
+class _Scratch(threading.local):
+    """Per-thread work arrays of a walk, all zero between walks."""
+
+    residual: np.ndarray
+    rank: np.ndarray
+
+    def __init__(self) -> None:
+        self.residual = np.zeros(0)
+        self.rank = np.zeros(0)
+
+
+class SocialGraph:
+    """CSR copy of the social graph with an overlay of nodes changed since."""
+
+    def __init__(self, index: MatchIndex) -> None:
+        self.index = index
+        n = len(index.ids)
+        flat: array[int] = array("i")
+        lens = np.zeros(n, dtype=np.int64)
+        ties, groups, members = index.ties, index.groups, index.members
+        for u in range(n):
+            t, g, m = ties[u], groups[u], members.get(u)
+            if t:
+                flat.extend(t)
+            if g:
+                flat.extend(g)
+            if m:
+                flat.extend(m)
+            lens[u] = (len(t) if t else 0) + (len(g) if g else 0) + (len(m) if m else 0)
+        self.built = n  # nodes the arrays hold; later ones are dirty or have no ties
+        self.indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lens, out=self.indptr[1:])
+        self.indices = np.frombuffer(flat, dtype=np.int32).astype(np.int64)
+        self.degree = lens.astype(np.float64)  # current degree of every node
+        self.dirty = np.zeros(n, dtype=bool)
+        self.dirty_count = 0
+        self.scratch = _Scratch()
+
+    def stale(self) -> bool:
+        return self.dirty_count > max(REBUILD, self.built // 20)
+
+    def grow(self, n: int) -> None:
+        """Make room for nodes up to ``n`` (new nodes without ties have degree 0)."""
+        have = len(self.degree)
+        if n > have:
+            size = max(n, have + have // 4 + 16)
+            self.degree = np.concatenate([self.degree, np.zeros(size - have)])
+            self.dirty = np.concatenate([self.dirty, np.zeros(size - have, dtype=bool)])
+
+    def touch(self, u: int) -> None:
+        """``u``'s ties or memberships changed: read it from the index from now on."""
+        self.grow(u + 1)
+        if not self.dirty[u]:
+            self.dirty[u] = True
+            self.dirty_count += 1
+        self.degree[u] = degree(self.index, u)
+
+    def work_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """This thread's residual and rank arrays, zero, as long as the degree array."""
+        s = self.scratch
+        n = len(self.degree)
+        if len(s.residual) < n:
+            s.residual = np.zeros(n)
+            s.rank = np.zeros(n)
+        return s.residual, s.rank
+
+    def neighbours(self, nodes: np.ndarray, lens: np.ndarray) -> np.ndarray:
+        """The neighbours of ``nodes`` (each with ``lens`` of them), one after another."""
+        dirty = self.dirty[nodes]
+        if not dirty.any():
+            return self._clean(nodes, lens)
+        parts = []
+        for u, is_dirty, d in zip(nodes.tolist(), dirty.tolist(), lens.tolist(), strict=True):
+            if not d:
+                continue
+            if is_dirty:
+                parts.append(np.array(neighbours(self.index, u), dtype=np.int64))
+            else:
+                parts.append(self.indices[self.indptr[u] : self.indptr[u + 1]])
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def _clean(self, nodes: np.ndarray, lens: np.ndarray) -> np.ndarray:
+        total = int(lens.sum())
+        if not total:
+            return np.zeros(0, dtype=np.int64)
+        starts = self.indptr[nodes]
+        ends = np.cumsum(lens)
+        offsets = np.repeat(starts - ends + lens, lens) + np.arange(total)
+        return self.indices[offsets]
