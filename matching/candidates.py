@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from graph.model import NodeKind
-from matching.index import KIND_CODE, MatchIndex
+from matching.index import ACTOR_CODES, KIND_CODE, MatchIndex
 from matching.pagerank import local_pagerank_arrays
 
 PER_PAGERANK = 200
@@ -114,9 +114,7 @@ def shortlist(pool: Pool, eligible: Collector) -> list[int]:
     pr, aa, ties, n = pool.pagerank, pool.adamic_adar, pool.ties, pool.seeds
     warm: list[tuple[float, int]] = []
     cold: list[int] = []
-    for j in pool.found:
-        if not eligible(j):
-            continue
+    for j in filter(eligible.check, pool.found):
         signal = pr.get(j, 0.0) * n + aa.get(j, 0.0) + ties.get(j, 0)
         if signal > 0:
             warm.append((-signal, j))
@@ -139,20 +137,22 @@ class Collector:
         shown: Callable[[int], bool] | None = None,
     ):
         self.index, self.members, self.kinds, self.shown = index, members, kinds, shown
+        matchable, kind, codes = index.matchable, index.kind, kinds or ACTOR_CODES
+        if shown is None:
+            self.check: Callable[[int], bool] = lambda j: (
+                matchable[j] == 1 and kind[j] in codes and j not in members
+            )
+        else:
+            self.check = lambda j: (
+                matchable[j] == 1 and kind[j] in codes and j not in members and shown(j)
+            )
 
     def __call__(self, j: int) -> bool:
-        index = self.index
-        return (
-            index.matchable[j] == 1
-            and j not in self.members
-            and index.is_actor(j)
-            and (self.kinds is None or index.kind[j] in self.kinds)
-            and (self.shown is None or self.shown(j))
-        )
+        return self.check(j)
 
     def take(self, found: dict[int, list[int]], source: Iterable[int], cap: int) -> None:
         """The first ``cap`` eligible actors of ``source`` join the pool."""
-        for j in itertools.islice(filter(self, source), cap):
+        for j in itertools.islice(filter(self.check, source), cap):
             found.setdefault(j, [])
 
 
@@ -218,14 +218,17 @@ def _theme_teams(
 ) -> None:
     """Members of other initiatives about the same theme, in arrival order."""
     work = 0
+    found, check, members = pool.found, eligible.check, index.members
     for g in (g for t in sorted(themes) for g in index.about.get(t, ()) if g != initiative):
-        mem = index.members.get(g, ())
+        mem = members.get(g)
+        if not mem:
+            continue
         if work + len(mem) > THEME_TEAM_WORK and work:
             break
         work += len(mem)
         for j in mem:
-            if j not in pool.found and eligible(j):
-                pool.found[j] = []
+            if j not in found and check(j):
+                found[j] = []
 
 
 def _near_all(

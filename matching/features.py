@@ -130,33 +130,41 @@ def matrix(
             x[:, rel] = x[:, col] / top
     total = sum(weights.values())
     skills, groups, own_themes, ties = index.skills, index.groups, index.themes, index.ties
-    near: dict[int, float] = {}
-    for r, j in enumerate(cands):
-        row = x[r]
-        if total:
-            has = skills[j]
-            if has:
-                row[7] = sum(w for s, w in weights.items() if s in has) / total
-        if themes:
-            mine = own_themes[j]
-            if mine and any(t in themes for t in mine):
-                row[8] = 1.0
-            count = 0
-            for g in groups[j] or ():
+    if total:
+        needed = list(weights.items())
+        x[:, 7] = [
+            sum(w for s, w in needed if s in has) / total if (has := skills[j]) else 0.0
+            for j in cands
+        ]
+    if themes:
+        x[:, 8] = [
+            1.0 if (mine := own_themes[j]) and not themes.isdisjoint(mine) else 0.0 for j in cands
+        ]
+        on_theme: dict[int, bool] = {}
+
+        def about(g: int) -> bool:
+            hit = on_theme.get(g)
+            if hit is None:
                 gt = own_themes[g]
-                if gt and any(t in themes for t in gt):
-                    count += 1
-            row[9] = count
-        if home >= 0:
-            h = index.home[j]
-            key = h if index.kind[j] == _RES else -2 - h
+                hit = on_theme[g] = bool(gt) and not themes.isdisjoint(gt)  # type: ignore[arg-type]
+            return hit
+
+        x[:, 9] = [sum(1 for g in gs if about(g)) if (gs := groups[j]) else 0 for j in cands]
+    if home >= 0:
+        near: dict[int, float] = {}
+        kind, homes = index.kind, index.home
+        prox: list[float] = []
+        for j in cands:
+            h = homes[j]
+            key = h if kind[j] == _RES else -2 - h
             p = near.get(key)
             if p is None:
                 p = near[key] = reach(index, home, j, ring(index, home, j))
-            row[10] = p
-        row[11] = 1.0 if lacks_role(j) else 0.0
-        row[12] = len(groups[j] or ())
-        row[13] = len(ties[j] or ())
+            prox.append(p)
+        x[:, 10] = prox
+    x[:, 11] = [1.0 if lacks_role(j) else 0.0 for j in cands]
+    x[:, 12] = [len(g) if (g := groups[j]) else 0 for j in cands]
+    x[:, 13] = [len(t) if (t := ties[j]) else 0 for j in cands]
     x[:, 14] = team_size
     ov = pool.overlap
     x[:, 16] = np.fromiter((ov.get(j, 0.0) for j in cands), float, n)

@@ -17,6 +17,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from graph.model import (
     DEMO_SOURCE,
@@ -122,6 +123,16 @@ class MatchIndex:
         self.version = 0  # bumped on every write applied; caches compare against it
         self.ranker: Ranker | None = None  # a trained ranker; hand weights without one
         self._social: SocialGraph | None = None  # CSR copy of ties and memberships, lazily
+        self._memo: dict[str, dict[Any, Any]] = {}
+        self._memo_version = -1
+
+    def memo(self, name: str) -> dict[Any, Any]:
+        """A cache of facts derived from the index (not from memberships), emptied by
+        every write (:meth:`apply`, :meth:`remove`)."""
+        if self._memo_version != self.version:
+            self._memo.clear()
+            self._memo_version = self.version
+        return self._memo.setdefault(name, {})
 
     def social(self) -> SocialGraph:
         """The social graph as CSR arrays (copied at first use, kept current)."""

@@ -52,16 +52,20 @@ class Ranker:
         xt = np.ascontiguousarray(x[:, self.columns(names)].T).ravel()
         trees = self.feature.shape[0]
         inner = 2**self.depth - 1
-        feature, threshold = self.feature.ravel(), self.threshold.ravel()
+        at = self.feature.ravel() * n  # where each internal node's feature column starts
+        threshold = self.threshold.ravel()
         offsets = (np.arange(trees) * inner)[:, None]
-        rows = np.arange(n)[None, :]
+        rows = np.arange(n)
         node = np.zeros((trees, n), dtype=np.intp)
+        k = np.empty_like(node)
         for _ in range(self.depth):
-            k = node + offsets
-            right = xt.take(feature.take(k) * n + rows) > threshold.take(k)
-            node = 2 * node + 1 + right
-        leaves = node - inner + (np.arange(trees) * (inner + 1))[:, None]
-        return np.asarray(self.leaf.ravel().take(leaves).sum(axis=0), dtype=float)
+            np.add(node, offsets, out=k)
+            right = xt.take(at.take(k) + rows) > threshold.take(k)
+            node *= 2
+            node += 1
+            node += right
+        node += (np.arange(trees) * (inner + 1) - inner)[:, None]
+        return np.asarray(self.leaf.ravel().take(node).sum(axis=0), dtype=float)
 
     # --- files ------------------------------------------------------------------------
 

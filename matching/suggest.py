@@ -147,8 +147,16 @@ class Target:
     roles: set[Role] = field(default_factory=set)
 
 
-def roles_of(index: MatchIndex, i: int) -> set[Role]:
-    """The team roles actor ``i`` can fill."""
+def roles_of(index: MatchIndex, i: int) -> frozenset[Role]:
+    """The team roles actor ``i`` can fill (remembered until the next write)."""
+    memo = index.memo("roles")
+    roles = memo.get(i)
+    if roles is None:
+        roles = memo[i] = frozenset(_roles(index, i))
+    return roles
+
+
+def _roles(index: MatchIndex, i: int) -> set[Role]:
     code = index.kind[i]
     out: set[Role] = set()
     if code == _RES:
