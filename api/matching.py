@@ -38,6 +38,10 @@ class ScoreParts:
     skills: float = strawberry.field(description="Needed skills offered, rarer skills count more.")
     proximity: float = strawberry.field(description="Same buurt > wijk > adjacent > district.")
     warmth: float = strawberry.field(description="Warm paths: local PageRank from the members.")
+    network: float = strawberry.field(
+        description="Teams shared with the members: Adamic-Adar over co-membership, "
+        "relative to the best candidate's."
+    )
     theme: float = strawberry.field(description="Interest in or experience with the theme.")
     role: float = strawberry.field(description="Fills a role the team still lacks.")
 
@@ -178,6 +182,7 @@ class MatchingQuery:
                     skills=s.parts.skills,
                     proximity=s.parts.proximity,
                     warmth=s.parts.warmth,
+                    network=s.parts.network,
                     theme=s.parts.theme,
                     role=s.parts.role,
                 ),

@@ -13,7 +13,7 @@ from tests.identity_helpers import gql_session, make_account
 pytestmark = pytest.mark.slow
 
 SUGGEST = """query($i: ID, $lang: Lang) { suggestPartners(initiative: $i, first: 10, lang: $lang) {
-  actor { id kind matchable } score parts { skills proximity warmth theme role }
+  actor { id kind matchable } score parts { skills proximity warmth network theme role }
   reasons { code text } path } }"""
 
 

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from graph.model import Actor, ActorKind, Initiative, Node, NodeId, Relationship, RelType
 from matching import build_index_sync, suggest_partners
+from matching.holdout import Case, Hidden
 from matching.index import MatchIndex
-from matching.pagerank import exact_pagerank, local_pagerank, social_degree
+from matching.pagerank import (
+    exact_pagerank,
+    local_pagerank,
+    social_degree,
+    social_neighbours,
+)
 
 R = RelType
 
@@ -111,3 +118,56 @@ def test_the_sixty_member_case_is_suggested_first() -> None:
     best = suggest_partners(index, "I", k=5)
     assert best[0].actor == "x"
     assert any(r.code == "CO_MEMBER" for r in best[0].reasons)
+
+
+def _neighbours_in_csr(index: MatchIndex, u: int) -> list[int]:
+    g = index.social()
+    nodes = np.array([u], dtype=np.int64)
+    return sorted(g.neighbours(nodes, g.degree[nodes].astype(np.int64)).tolist())
+
+
+def test_the_csr_copy_follows_every_write_and_hidden_membership() -> None:
+    index = random_graph()
+    index.social()  # copied now: what follows must reach it through the overlay
+    p = index.pos
+    index.apply(
+        [*people(3, "new"), Initiative(id=NodeId("g-new"), name="g-new")],
+        [
+            Relationship(R.KNOWS, NodeId("new0"), NodeId("p1")),
+            Relationship(R.MEMBER_OF, NodeId("new1"), NodeId("g3")),
+            Relationship(R.MEMBER_OF, NodeId("p2"), NodeId("g-new")),
+        ],
+    )
+    index.remove(
+        [Relationship(R.MEMBER_OF, NodeId("p1"), NodeId(index.ids[index.groups[p["p1"]][0]]))]
+    )
+    index.remove_actor("p7")
+    case = Case(p["p4"], index.groups[p["p4"]][0])
+    for hidden in (False, True):
+        with Hidden(index, [case] if hidden else []):
+            assert (case.initiative in _neighbours_in_csr(index, case.actor)) is not hidden
+            for u in range(len(index.ids)):
+                assert _neighbours_in_csr(index, u) == sorted(social_neighbours(index, u))
+                assert index.social().degree[u] == social_degree(index, u)
+            seeds = [p["p1"], p["new0"], p["g-new"]]
+            exact = exact_pagerank(index, seeds)
+            approx = local_pagerank(index, seeds, eps=1e-7, max_work=10**9)
+            for v in range(len(index.ids)):
+                gap = exact.get(v, 0.0) - approx.get(v, 0.0)
+                assert -1e-12 <= gap <= 1e-7 * max(1, social_degree(index, v)) + 1e-12
+
+
+def test_many_writes_bring_a_fresh_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+    import matching.social
+
+    monkeypatch.setattr(matching.social, "REBUILD", 5)
+    index = random_graph()
+    first = index.social()
+    index.apply(
+        [], [Relationship(R.KNOWS, NodeId(f"p{i}"), NodeId(f"p{i + 40}")) for i in range(20)]
+    )
+    again = index.social()
+    assert again is not first and not again.dirty.any()
+    assert _neighbours_in_csr(index, index.pos["p3"]) == sorted(
+        social_neighbours(index, index.pos["p3"])
+    )

@@ -21,6 +21,7 @@ from graph.model import (
 )
 from matching import Draft, build_index_sync, suggest_coalition, suggest_partners
 from matching.index import MatchIndex
+from matching.suggest import WEIGHTS, ScoreParts
 
 R = RelType
 
@@ -190,6 +191,16 @@ def test_co_membership_elsewhere_is_a_warm_path() -> None:
     assert best.actor == "mate"
     assert best.path == ("mate", "other", "fatima", "ini")
     assert best.reasons[0].text("nl") == "zit met Fatima in Buurttuin"
+    assert best.parts.network == 1.0  # the shared team, relative to the best candidate's
+
+
+def test_every_score_part_is_in_the_graphql_schema() -> None:
+    import dataclasses
+
+    from api.matching import ScoreParts as GraphQLParts
+
+    parts = {f.name for f in dataclasses.fields(ScoreParts)}
+    assert parts == set(GraphQLParts.__annotations__) == set(WEIGHTS)
 
 
 def test_experience_with_the_theme() -> None:
