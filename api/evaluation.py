@@ -45,9 +45,10 @@ def add_arguments(ev: argparse.ArgumentParser, train: argparse.ArgumentParser) -
     ev.add_argument(
         "--dataset",
         default="store",
-        metavar="store|davis|DIR",
-        help="the store's data (default), the Davis Southern Women graph networkx ships, "
-        "or a folder in wijknet's CSV format, imported into a temporary store",
+        metavar="store|davis|florentine|DIR",
+        help="the store's data (default), the Davis Southern Women graph or the Florentine "
+        "families networkx ships, or a folder in wijknet's CSV format, imported into a "
+        "temporary store",
     )
     ev.add_argument("--skip-pagerank", action="store_true", help="leave out whole-graph PageRank")
     ev.add_argument(
@@ -97,11 +98,14 @@ def _bar() -> Progress:
 
 async def _load(settings: Settings, dataset: str) -> tuple[MatchIndex, str]:
     from matching import build_index, build_index_sync
-    from matching.evaluate import davis_southern_women
+    from matching.evaluate import davis_southern_women, florentine_families
 
     if dataset == "davis":
         title = "Davis Southern Women (networkx): women as actors, events as initiatives"
         return build_index_sync(*davis_southern_women()), title
+    if dataset == "florentine":
+        title = "Florentine families (networkx): families as actors, their circles as initiatives"
+        return build_index_sync(*florentine_families()), title
     if dataset == "store":
         store = await open_store(settings, readonly=True)
         try:
@@ -112,7 +116,9 @@ async def _load(settings: Settings, dataset: str) -> tuple[MatchIndex, str]:
 
     folder = Path(dataset)
     if not folder.is_dir():
-        raise SystemExit(f"wijknet: --dataset {dataset!r} is neither store, davis nor a folder")
+        raise SystemExit(
+            f"wijknet: --dataset {dataset!r} is neither store, davis, florentine nor a folder"
+        )
     with tempfile.TemporaryDirectory(prefix="wijknet-eval-") as tmp:
         temp = settings.with_overrides(store=str(Path(tmp) / "dataset.db"))
         store = await open_store(temp, for_import=True)

@@ -11,7 +11,11 @@ weights are used exactly as ``wijknet evaluate`` uses them, on
 - ``heavy-tailed``: a synthetic affiliation network, 3,000 people in 40 latent
   circles, 1,200 teams with Pareto-distributed sizes (2 to 300), members drawn
   mostly from the team's circle, favouring people already active;
-- ``heavy-tailed-ties``: the same with KNOWS ties between people (within circles).
+- ``heavy-tailed-ties``: the same with KNOWS ties between people (within circles);
+- ``rust-teams`` (with ``--rust-team DIR``, a checkout of the public rust-lang/team
+  repository): the Rust project's teams, leads and members of each ``teams/*.toml``
+  (alumni left out, teams computed from other teams skipped), GitHub logins replaced
+  by a hash, a subteam's parent as its theme.
 
 It prints each seed's figures, the mean and spread, and the verdict line.
 """
@@ -19,11 +23,11 @@ It prints each seed's figures, the mean and spread, and the verdict line.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 import sys
+import tomllib
 from pathlib import Path
-
-import networkx as nx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -37,10 +41,17 @@ from graph.model import (  # noqa: E402
     NodeId,
     Relationship,
     RelType,
+    Theme,
     Visibility,
 )
 from matching import MatchIndex, build_index_sync  # noqa: E402
-from matching.evaluate import davis_southern_women, evaluate, summarise, verdict  # noqa: E402
+from matching.evaluate import (  # noqa: E402
+    davis_southern_women,
+    evaluate,
+    florentine_families,
+    summarise,
+    verdict,
+)
 
 
 def _person(i: str) -> Actor:
@@ -52,18 +63,6 @@ def _person(i: str) -> Actor:
         matchable=True,
         source="bench",
     )
-
-
-def florentine() -> MatchIndex:
-    g = nx.florentine_families_graph()
-    nodes: list[Node] = [_person(f"p-{f.lower()}") for f in sorted(g)]
-    rels = []
-    for f in sorted(g):
-        gid = f"g-{f.lower()}"
-        nodes.append(Initiative(id=NodeId(gid), name=f"circle of {f}", source="bench"))
-        for m in sorted({f, *g[f]}):
-            rels.append(Relationship(RelType.MEMBER_OF, NodeId(f"p-{m.lower()}"), NodeId(gid)))
-    return build_index_sync(nodes, rels)
 
 
 def heavy_tailed(*, ties: bool, seed: int = 99) -> MatchIndex:
@@ -96,9 +95,43 @@ def heavy_tailed(*, ties: bool, seed: int = 99) -> MatchIndex:
     return build_index_sync(nodes, rels)
 
 
+def rust_teams(folder: Path) -> MatchIndex:
+    def who(login: str) -> NodeId:
+        return NodeId("p-" + hashlib.sha256(login.lower().encode()).hexdigest()[:12])
+
+    nodes: dict[NodeId, Node] = {}
+    themes: dict[str, NodeId] = {}
+    rels: list[Relationship] = []
+    for path in sorted((folder / "teams").glob("*.toml")):
+        team = tomllib.loads(path.read_text())
+        people = team.get("people", {})
+        if any(k.startswith("include-") for k in people):
+            continue  # computed from other teams
+        logins = {
+            m if isinstance(m, str) else m["github"]
+            for m in [*people.get("leads", []), *people.get("members", [])]
+        }
+        if not logins:
+            continue
+        gid = NodeId(f"t-{path.stem}")
+        nodes[gid] = Initiative(id=gid, name=team.get("name", path.stem), source="bench")
+        parent = str(team.get("subteam-of", team.get("name", path.stem)))
+        if parent not in themes:
+            themes[parent] = NodeId(f"theme-{parent}")
+            nodes[themes[parent]] = Theme(
+                id=themes[parent], name_nl=parent, name_en=parent, source="bench"
+            )
+        rels.append(Relationship(RelType.ABOUT, gid, themes[parent]))
+        for login in sorted(logins):
+            pid = who(login)
+            nodes.setdefault(pid, _person(pid))
+            rels.append(Relationship(RelType.MEMBER_OF, pid, gid))
+    return build_index_sync(list(nodes.values()), rels)
+
+
 NETWORKS = {
     "davis": lambda: build_index_sync(*davis_southern_women()),
-    "florentine": florentine,
+    "florentine": lambda: build_index_sync(*florentine_families()),
     "heavy-tailed": lambda: heavy_tailed(ties=False),
     "heavy-tailed-ties": lambda: heavy_tailed(ties=True),
 }
@@ -108,10 +141,14 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--seeds", type=seeds_arg, default=[1, 2, 3, 4, 5])
     p.add_argument("--cases", type=int, default=200)
-    p.add_argument("--only", nargs="*", choices=sorted(NETWORKS))
+    p.add_argument("--only", nargs="*", choices=sorted([*NETWORKS, "rust-teams"]))
+    p.add_argument("--rust-team", type=Path, metavar="DIR", help="a rust-lang/team checkout")
     args = p.parse_args()
-    for name in args.only or NETWORKS:
-        index = NETWORKS[name]()
+    loaders = dict(NETWORKS)
+    if args.rust_team:
+        loaders["rust-teams"] = lambda: rust_teams(args.rust_team)
+    for name in args.only or loaders:
+        index = loaders[name]()
         runs = []
         for seed in args.seeds:
             results = evaluate(index, seed=seed, cases=args.cases)

@@ -84,27 +84,36 @@ def gather(
             break
     _co_members(index, pool, initiative, members)
     _member_ties(index, pool, members)
+    # Every candidate so far has a network signal; the rest join eligible and without
+    # one, and the shortlist takes the first COLD of those: past them, stop looking.
+    warm = len(found)
     rings = index.areas_near(home) if home >= 0 else []
     for skill in needs:
+        if len(found) - warm >= COLD:
+            return pool
         source = (
             _near(index, index.skill_at, skill, rings)
             if rings
             else index.skill_holders.get(skill, ())
         )
-        eligible.take(pool.found, source, PER_SKILL)
+        eligible.take(found, source, PER_SKILL)
     for theme in themes:
+        if len(found) - warm >= COLD:
+            return pool
         source = (
             _near(index, index.theme_at, theme, rings)
             if rings
             else index.theme_holders.get(theme, ())
         )
-        eligible.take(pool.found, source, PER_THEME)
+        eligible.take(found, source, PER_THEME)
+    if len(found) - warm >= COLD:
+        return pool
     _theme_teams(index, pool, initiative, themes, eligible)
-    if rings and staff is not None:
+    if rings and staff is not None and len(found) - warm < COLD:
         near_staff = filter(staff, _near_all(index, index.staff_at, rings))
-        eligible.take(pool.found, near_staff, PER_ROLE)
-    if not any(eligible(j) for j in pool.found):
-        eligible.take(pool.found, range(len(index.ids)), FALLBACK)
+        eligible.take(found, near_staff, PER_ROLE)
+    if not any(eligible(j) for j in found):
+        eligible.take(found, range(len(index.ids)), FALLBACK)
     return pool
 
 
@@ -112,17 +121,13 @@ def shortlist(pool: Pool, eligible: Collector) -> list[int]:
     """The eligible candidates to score: the :data:`WARM` strongest by network signal,
     then up to :data:`COLD` more in the order found (stable)."""
     pr, aa, ties, n = pool.pagerank, pool.adamic_adar, pool.ties, pool.seeds
-    warm: list[tuple[float, int]] = []
-    cold: list[int] = []
-    for j in filter(eligible.check, pool.found):
-        signal = pr.get(j, 0.0) * n + aa.get(j, 0.0) + ties.get(j, 0)
-        if signal > 0:
-            warm.append((-signal, j))
-        elif len(cold) < COLD:
-            cold.append(j)
-    if len(warm) > WARM:
-        warm.sort()
-        warm = warm[:WARM]
+    check = eligible.check
+    # a network signal is there exactly when one of these has the candidate
+    signalled = pr.keys() | aa.keys() | ties.keys()
+    warm = sorted(
+        (-(pr.get(j, 0.0) * n + aa.get(j, 0.0) + ties.get(j, 0)), j) for j in signalled if check(j)
+    )[:WARM]
+    cold = list(itertools.islice((j for j in pool.found if j not in signalled and check(j)), COLD))
     return [j for _, j in warm] + cold
 
 

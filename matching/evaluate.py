@@ -46,6 +46,7 @@ __all__ = [
     "cross_validate",
     "davis_southern_women",
     "evaluate",
+    "florentine_families",
     "holdout_cases",
     "summarise",
 ]
@@ -297,4 +298,30 @@ def davis_southern_women() -> tuple[list[Node], list[Relationship]]:
         else Relationship(RelType.MEMBER_OF, ids[b], ids[a])
         for a, b in sorted(g.edges())
     ]
+    return nodes, rels
+
+
+def florentine_families() -> tuple[list[Node], list[Relationship]]:
+    """The Florentine families' marriages that networkx ships, as affiliations: each
+    family is a (public, matchable) actor, and each family's circle (itself and the
+    families it married into) an initiative."""
+    g = nx.florentine_families_graph()
+    src = "networkx florentine_families_graph"
+    nodes: list[Node] = [
+        Actor(
+            id=NodeId(f"p-{f.lower()}"),
+            kind=ActorKind.RESIDENT,
+            name=f,
+            visibility=Visibility.PUBLIC,
+            matchable=True,
+            source=src,
+        )
+        for f in sorted(g)
+    ]
+    rels = []
+    for f in sorted(g):
+        gid = NodeId(f"g-{f.lower()}")
+        nodes.append(Initiative(id=gid, name=f"circle of {f}", source=src))
+        for m in sorted({f, *g[f]}):
+            rels.append(Relationship(RelType.MEMBER_OF, NodeId(f"p-{m.lower()}"), gid))
     return nodes, rels

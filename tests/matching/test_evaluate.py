@@ -14,6 +14,7 @@ from matching.evaluate import (
     cross_validate,
     davis_southern_women,
     evaluate,
+    florentine_families,
     holdout_cases,
 )
 from matching.holdout import memberships
@@ -32,6 +33,14 @@ def test_davis_southern_women_as_wijknet_graph() -> None:
     # on co-attendance alone wijknet still ranks the hidden woman above chance and fame
     assert results["wijknet"].mrr > results["random"].mrr
     assert results["wijknet"].mrr > results["popularity"].mrr
+
+
+def test_florentine_families_as_wijknet_graph() -> None:
+    nodes, rels = florentine_families()
+    assert len(nodes) == 30 and len(rels) == 15 + 2 * 20  # itself and each marriage twice
+    index = build_index_sync(nodes, rels)
+    medici = index.members[index.pos["g-medici"]]
+    assert {index.ids[m] for m in medici} >= {"p-medici", "p-albizzi", "p-tornabuoni"}
 
 
 def test_hiding_restores_the_index() -> None:
