@@ -165,7 +165,7 @@ async def signout(request: Request) -> Response:
         return await identity_routes.signout(request)
     form = await read_form(request)
     if form.auth.session is not None:
-        await identity_of(request).store.delete_session(form.auth.session.digest)
+        await identity_of(request).end_session(form.auth.session)  # audited as "signout"
     response = redirect("/auth/signin")
     clear_session_cookie(response, request)
     return response
