@@ -263,19 +263,19 @@ class EmbeddedStore:
     def _add_node_mem(self, node: Node) -> None:
         nid = node.id
         old = self._nodes.get(nid)
+        kind = node.node_kind  # a node keeps its kind (check_node_writes)
         if old is None:
-            kind = node.node_kind
             self._kinds[nid] = kind
             self._out[nid] = {}
             self._in[nid] = {}
             self._by_kind[kind].add(nid)
         self._nodes[nid] = node
-        if node.node_kind in _WITH_VISIBILITY:
+        if kind in _WITH_VISIBILITY:
             vis = node.visibility  # type: ignore[union-attr]
             if old is None or old.visibility is not vis:  # type: ignore[union-attr]
                 if old is not None:
-                    self._by_vis[old.node_kind, old.visibility].remove(nid)  # type: ignore[union-attr]
-                self._by_vis[node.node_kind, vis].add(nid)
+                    self._by_vis[kind, old.visibility].remove(nid)  # type: ignore[union-attr]
+                self._by_vis[kind, vis].add(nid)
         if self._text is not None:
             if old is not None:
                 self._text.remove(nid, search_text(old))
@@ -437,17 +437,21 @@ class EmbeddedStore:
         ):
             return self._page_by_sight(flt.kinds, sight, first, last)
 
-        nodes = self._nodes
+        nodes, kind_of = self._nodes, self._kinds
+        # Enum members hash in Python: compare them by identity in small tuples instead
+        kinds = tuple(flt.kinds)
+        visibility = tuple(flt.visibility) if flt.visibility is not None else None
+        seen = tuple(sight.visibility) if sight is not None else ()
+        seen_ids = sight.ids if sight is not None else frozenset()
 
         def admits(nid: str) -> bool:
+            if kind_of[nid] not in kinds:
+                return False
             node = nodes[nid]
-            if node.node_kind not in flt.kinds:
+            vis = getattr(node, "visibility", None)
+            if visibility is not None and vis not in visibility:
                 return False
-            if flt.visibility is not None and getattr(node, "visibility", None) not in (
-                flt.visibility
-            ):
-                return False
-            if flt.sight is not None and not flt.sight.admits(node):
+            if sight is not None and vis is not None and vis not in seen and nid not in seen_ids:
                 return False
             stage = node.stage if isinstance(node, Initiative) else None
             if flt.stage is not None and stage is not flt.stage:
