@@ -268,6 +268,17 @@ def _reads(w: World) -> dict[str, tuple[str, dict[str, Any]]]:
             "redacted place } edges { source target } brokers { id label } } }",
             {},
         ),
+        "node(gerda)": (
+            f'{{ node(id: "{ids["gerda"]}") {{ id ... on Actor {{ {person} }} }} }}',
+            {},
+        ),
+        "node(nico)": (f'{{ node(id: "{ids["nico"]}") {{ id ... on Actor {{ {person} }} }} }}', {}),
+        "node(ENT)": (f'{{ node(id: "{ids["ENT"]}") {{ id ... on Actor {{ {person} }} }} }}', {}),
+        "suggestInvitees": (
+            "query($t: ID!, $p: String!) { suggestInvitees(theme: $t, place: $p, size: 20) "
+            "{ invitees { actor { id name } reasons } } }",
+            {"t": THEME, "p": WIJK},
+        ),
     }
 
 
@@ -284,7 +295,7 @@ def _leaks(w: World, viewer: str, text: str, where: str) -> list[str]:
                 found.append(f"{viewer} sees {secret!r} of {subject} through {where}")
         # beyond a by-id lookup, a hidden subject's id is itself a fact (it matched a filter,
         # it is tied to someone, it is on the map); officers see kind and wijk on the map
-        by_id = where == f"actor({subject})"
+        by_id = where in (f"actor({subject})", f"node({subject})")
         on_map = where == "network" and viewer == "officer"
         own_group = where == "initiative members" and viewer == "coordinator"
         if not (by_id or on_map or own_group) and f'"{w.ids[subject]}"' in text:
@@ -301,7 +312,12 @@ async def test_no_viewer_reads_what_it_may_not_see(world: World) -> None:
         for where, (query, variables) in reads.items():
             data = await world.ask(viewer, query, **variables)
             leaks += _leaks(world, viewer, json.dumps(data), where)
-        for path in ("/network/GM0518.json", f"/network/GM0518.json?theme={THEME}"):
+        for path in (
+            "/network/GM0518.json",
+            f"/network/GM0518.json?theme={THEME}",
+            "/network/GM0518.gexf",
+            "/network/GM0518.graphml",
+        ):
             token = world.tokens[viewer]
             res = httpx.get(
                 f"http://127.0.0.1:{world.server.port}{path}",
@@ -309,10 +325,12 @@ async def test_no_viewer_reads_what_it_may_not_see(world: World) -> None:
                 timeout=120,
             )
             assert res.status_code == 200
+            where = "network" if viewer == "officer" else path
+            if not path.startswith("/network/GM0518.json"):  # GEXF, GraphML: XML text
+                leaks += _leaks(world, viewer, res.text.replace("'", '"'), where)
+                continue
             graph = res.json()
-            leaks += _leaks(
-                world, viewer, json.dumps(graph), "network" if viewer == "officer" else path
-            )
+            leaks += _leaks(world, viewer, json.dumps(graph), where)
             hidden = {n["id"] for n in graph["nodes"] if n["redacted"]}
             ties = [e for e in graph["edges"] if e["source"] in hidden or e["target"] in hidden]
             assert not ties, f"{viewer} downloads ties of hidden people: {ties[:3]}"
