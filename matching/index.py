@@ -469,6 +469,7 @@ async def build_index(items: AsyncIterable[Node | Relationship]) -> MatchIndex:
             index.add_rel(item)
         else:
             index.add_node(item)
+    index.social()  # copied now, so that the first suggestion does not wait for it
     return index
 
 

@@ -70,7 +70,7 @@ class SocialGraph:
         self.built = n  # nodes the arrays hold; later ones are dirty or have no ties
         self.indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lens, out=self.indptr[1:])
-        self.indices = np.frombuffer(flat, dtype=np.int32).astype(np.int64)
+        self.indices = np.frombuffer(flat, dtype=np.int32)  # `flat` is never resized
         self.degree = lens.astype(np.float64)  # current degree of every node
         self.dirty = np.zeros(n, dtype=bool)
         self.dirty_count = 0
@@ -109,7 +109,7 @@ class SocialGraph:
         dirty = self.dirty[nodes]
         if not dirty.any():
             return self._clean(nodes, lens)
-        parts = []
+        parts: list[np.ndarray] = []
         for u, is_dirty, d in zip(nodes.tolist(), dirty.tolist(), lens.tolist(), strict=True):
             if not d:
                 continue
