@@ -524,6 +524,8 @@ async def test_role_by_mutation(world: World) -> None:
     ids = world.ids
     variables = {"i": ids["INI"], "g": ids["gerda"], "e": ids["ENT"]}
     before = await world.ask("admin", SNAPSHOT, **variables)
+    seen = await world.ask("admin", "{ auditLog(after: 0, first: 500) { seq } }")
+    start = max([0, *(e["seq"] for e in seen["auditLog"])])
     outcomes: dict[tuple[str, str], str] = {}
     wrongly: list[str] = []
     for name, query, args, allowed in _mutations(world):
@@ -540,6 +542,12 @@ async def test_role_by_mutation(world: World) -> None:
     assert wrongly == []
     # 0 unauthorised writes: everything the refused mutations aimed at is as it was
     assert await world.ask("admin", SNAPSHOT, **variables) == before
+    # and the audit log holds one refusal for each, and no write
+    logged = await world.ask(
+        "admin", "query($a: Int!) { auditLog(after: $a, first: 500) { action details } }", a=start
+    )
+    assert {e["details"]["outcome"] for e in logged["auditLog"]} == {"refused"}
+    assert len(logged["auditLog"]) == len(outcomes)
     done: list[str] = []
     for name, query, args, allowed in _mutations(world):
         for role in sorted(allowed):
