@@ -121,3 +121,17 @@ def test_lsa_and_kiemkracht_offer_what_their_source_says(ref: Reference) -> None
     assert "offers: kiemkracht.wordpress.com" in sources["org-kiemkracht"]
     # only bodies whose source names what they offer offer anything
     assert {org for org, _ in offers} == {"org-kiemkracht", "org-lsa-bewoners"}
+
+
+def test_den_haag_has_its_114_cbs_buurten_each_in_its_wijk(ref: Reference) -> None:
+    buurten = [
+        p for p in ref.places.values() if p.level is PlaceLevel.BUURT and p.id.startswith("BU0518")
+    ]
+    assert len(buurten) == 114
+    wijken = {w.id for w in _wijken(ref, "GM0518")}
+    for buurt in buurten:
+        assert buurt.verified and buurt.cbs_code == buurt.id
+        assert "buurt_2024.geojson" in buurt.source and "CC BY 4.0" in buurt.source
+        assert ref.parent[buurt.id] == "WK" + buurt.id[2:8] and ref.parent[buurt.id] in wijken
+    assert {ref.parent[b.id] for b in buurten} == wijken  # every wijk has its buurten
+    assert ref.places["BU05183032"].name == "Transvaalkwartier-Noord"
