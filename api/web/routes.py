@@ -74,11 +74,12 @@ def routes() -> list[BaseRoute]:
     /auth/* and /me requests (JSON requests go on to :mod:`api.identity.routes`).
     """
     # imported here: area modules import the web package's modules themselves
-    from api.web import auth, initiatives
+    from api.web import auth, initiatives, introductions
 
     return [
         *auth.routes(),  # /auth/* pages
         *initiatives.routes(),  # /initiatives/new, /initiatives/{id} and its forms
+        *introductions.routes(),  # /introductions, /introductions/request
         Route("/lang/{lang}", switch_language, methods=["GET"]),
         Route("/web/suggest/{kind}", page(widgets.suggest), methods=["GET"]),
         Mount("/static/web", app=StaticFiles(directory=STATIC), name="web"),
