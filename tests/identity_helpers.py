@@ -16,7 +16,9 @@ import secrets
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
+import httpx
 from gql import Client
 from gql.client import AsyncClientSession
 from gql.transport.aiohttp import AIOHTTPTransport
@@ -93,3 +95,22 @@ async def gql_session(
     transport = AIOHTTPTransport(url=server.url, headers=headers, ssl=False)
     async with Client(transport=transport, fetch_schema_from_transport=False) as session:
         yield session
+
+
+async def audit_log(server: Server, admin_token: str, after: int = 0) -> list[dict[str, Any]]:
+    """Every audit entry after ``after`` (paged through), as an admin reads them."""
+    query = "query($a: Int!) { auditLog(after: $a, first: 500) { seq accountId actorId action "
+    query += "target details } }"
+    found: list[dict[str, Any]] = []
+    async with httpx.AsyncClient(timeout=60) as http:
+        while True:
+            r = await http.post(
+                server.url,
+                json={"query": query, "variables": {"a": after}},
+                headers={"Authorization": f"Bearer {admin_token}"},
+            )
+            page: list[dict[str, Any]] = r.json()["data"]["auditLog"]
+            if not page:
+                return found
+            found += page
+            after = page[-1]["seq"]

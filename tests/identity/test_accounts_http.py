@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.api.server import Server, start_server
-from tests.identity_helpers import make_account
+from tests.identity_helpers import audit_log, make_account
 from tests.mailbox import Mailbox, link_in
 
 PASSWORD = "een lang wachtwoord"
@@ -146,6 +146,18 @@ async def test_password_reset_by_mail(mail_server: Server, mailbox: Mailbox) -> 
             "/auth/signin", json={"email": email, "password": "nieuw geheim wachtwoord"}
         )
         assert r.status_code == 200
+        account = r.json()["account"]
+    # the whole story is in the audit log, in order
+    admin = await make_account(mail_server, admin=True)
+    entries = [e for e in await audit_log(mail_server, admin.token) if e["accountId"] == account]
+    assert [e["action"] for e in entries] == [
+        "signup",
+        "signup-verified",
+        "reset-requested",
+        "password-reset",
+        "signin-failed",
+        "signin",
+    ]
 
 
 async def test_cross_site_posts_are_refused(mail_server: Server, mailbox: Mailbox) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from tests.api.server import Server
-from tests.identity_helpers import make_account
+from tests.identity_helpers import audit_log, make_account
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "beheerder wachtwoord"
@@ -76,6 +76,15 @@ async def test_first_admin_grants_and_tokens_from_the_shell(mail_server: Server)
         ("officer", "GM0518"),
         ("staff", org),
     ]
+    granted = [
+        e["details"]
+        for e in await audit_log(mail_server, admin_token)
+        if e["action"] == "cli:grant" and e["target"] == member.account_id
+    ]
+    assert granted == [
+        {"kind": "staff", "target": org},
+        {"kind": "officer", "target": "GM0518"},
+    ]
     listed = _cli(mail_server, "user", "list")
     assert "beheer@example.org" in listed.stdout and member.email in listed.stdout
 
@@ -93,9 +102,8 @@ async def test_first_admin_grants_and_tokens_from_the_shell(mail_server: Server)
 AUDIT = "{ auditLog(first: 500) { seq accountId actorId action target details } }"
 
 
-def _entries(server: Server, admin: str, after: int = 0) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = _gql(server, admin, AUDIT)["auditLog"]
-    return [e for e in found if e["seq"] > after]
+async def _entries(server: Server, admin: str, after: int = 0) -> list[dict[str, Any]]:
+    return await audit_log(server, admin, after)
 
 
 async def test_audit_log_records_what_was_written_and_refused(mail_server: Server) -> None:
@@ -104,7 +112,7 @@ async def test_audit_log_records_what_was_written_and_refused(mail_server: Serve
     and an erasure blanks every entry that names the erased person."""
     admin = await make_account(mail_server, admin=True)
     person = await make_account(mail_server, actor="res-0000011")
-    start = max((e["seq"] for e in _entries(mail_server, admin.token)), default=0)
+    start = max((e["seq"] for e in await _entries(mail_server, admin.token)), default=0)
     base = mail_server.base
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         wrong = {"email": person.email, "password": "niet het wachtwoord"}
@@ -153,7 +161,7 @@ async def test_audit_log_records_what_was_written_and_refused(mail_server: Serve
     assert anon.json()["data"]["auditLog"] == []  # only admins read the log
     assert _gql(mail_server, person.token, AUDIT)["auditLog"] == []
 
-    entries = _entries(mail_server, admin.token, start)
+    entries = await _entries(mail_server, admin.token, start)
     mine = [e for e in entries if e["accountId"] == person.account_id]
     by_action = {e["action"]: e for e in mine}
     assert [e["action"] for e in mine] == [
@@ -186,7 +194,7 @@ async def test_audit_log_records_what_was_written_and_refused(mail_server: Serve
         assert (await http.post("/auth/signout", headers=headers)).status_code == 200
     done = _gql(mail_server, person.token, "mutation { eraseMe { __typename } }")
     assert done["eraseMe"] == {"__typename": "Done"}
-    after = _entries(mail_server, admin.token, start)
+    after = await _entries(mail_server, admin.token, start)
     text = str(after)
     assert person.account_id not in text and "res-0000011" not in text
     assert made not in text and person.email not in text
