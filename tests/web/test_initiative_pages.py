@@ -29,8 +29,11 @@ def _instrument_id(html: str, name: str) -> str:
 async def start(person: Person, name: str, **extra: str) -> httpx.Response:
     form = await person.http.get("/initiatives/new")
     assert form.status_code == 200
+    # the token the form carries (as a browser would post it), not the one from sign-in
+    token = re.search(r'id="new-initiative".*?name="csrf_token" value="([^"]*)"', form.text, re.S)
+    assert token and token.group(1) == person.csrf
     data = {
-        "csrf_token": person.csrf,
+        "csrf_token": token.group(1),
         "name": name,
         "description": "Zonnepanelen op de daken van de flats",
         "place_text": "Moerwijk",
@@ -152,6 +155,8 @@ async def test_a_coordinator_accepts_a_join_request(signed_in: MakePerson) -> No
     joiner = await signed_in("Jan Joiner")
     page = await joiner.http.get(path)
     assert 'id="join"' in page.text and 'id="coordinate"' not in page.text
+    join_form = page.text.split(f'action="{path}/join"', 1)[1].split("</form>", 1)[0]
+    assert f'name="csrf_token" value="{joiner.csrf}"' in join_form
     asked = await joiner.http.post(f"{path}/join", data={"csrf_token": joiner.csrf})
     assert asked.status_code == 303
     page = await joiner.http.get(asked.headers["location"])
