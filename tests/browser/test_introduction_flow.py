@@ -22,6 +22,7 @@ import pytest
 
 from tests.api.server import Server, free_port, start_server
 from tests.browser.conftest import artifact
+from tests.browser.test_initiative_pages import _axe, _dutch_only
 from tests.identity_helpers import Credentials, make_account
 from tests.mailbox import Mailbox, link_in, smtp_server
 
@@ -84,6 +85,31 @@ async def _shots(page: Any, name: str) -> None:
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{name} is {overflow} px too wide at {width} px"
+    await page.set_viewport_size(start)
+
+
+async def _accessible_in_both_languages(page: Any, url: str) -> None:
+    """axe-core finds no serious or critical violation on ``url`` at either width, in
+    Dutch or (after the toggle) English, and no Dutch wording is left in English."""
+    dutch = _dutch_only()
+    start = page.viewport_size
+    for width in WIDTHS:
+        await page.set_viewport_size({"width": width, "height": 900})
+        await page.goto(url)
+        assert await _axe(page) == [], f"{url} at {width} px"
+        await page.click(".lang-toggle")
+        await page.wait_for_load_state("load")
+        assert await page.locator("html").get_attribute("lang") == "en"
+        text = await page.evaluate(
+            """() => { const body = document.body.cloneNode(true);
+              body.querySelectorAll('[lang=nl], [translate=no]').forEach(e => e.remove());
+              return body.innerText; }"""
+        )
+        left = [x for x in dutch if re.search(rf"\b{re.escape(x)}\b", text)]
+        assert left == [], f"{url}: Dutch left in English mode: {left}"
+        assert await _axe(page) == [], f"{url} at {width} px (en)"
+        await page.click(".lang-toggle")  # back to Dutch
+        await page.wait_for_load_state("load")
     await page.set_viewport_size(start)
 
 
@@ -228,6 +254,13 @@ async def test_ask_accept_and_a_quiet_decline_in_two_browsers(
     with pytest.raises(AssertionError, match="no mail"):
         mailbox.wait_for(email, "", timeout=3)
     await _shots(resident, "7-resident-after-decline")
+    # 8. the introduction pages: axe-core and the English toggle at both widths
+    await _accessible_in_both_languages(resident, f"{base}/introductions")
+    await _accessible_in_both_languages(candidate, f"{base}/introductions")
+    ini_id = initiative_url.rsplit("/", 1)[1]
+    await _accessible_in_both_languages(
+        resident, f"{base}/introductions/request?initiative={ini_id}&candidate={other_id}"
+    )
     for page in (resident, candidate, declining):
         assert page.errors == []
         await page.context.close()
