@@ -26,7 +26,7 @@ from api.web.initiative_form import (
     read_need,
 )
 from api.web.initiative_page import ROLES, show
-from api.web.routes import page
+from api.web.routes import Handler, page
 from api.web.templating import env, render
 from api.web.widgets import Option, PlacePick, place_label
 
@@ -93,7 +93,9 @@ async def _done_or_page(
     return await show(request, iid, errors=errors, status=400)
 
 
-def _simple(action: str, done: str) -> Any:
+def _simple(action: str, done: str) -> Handler:
+    """A handler that runs ``action`` on the initiative as the viewer, with no input."""
+
     @page
     async def handler(request: Request) -> Response:
         iid = request.path_params["id"]
