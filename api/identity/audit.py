@@ -48,6 +48,8 @@ _TARGET_ARGS = ("id", "initiative", "actor", "source", "target", "from", "to", "
 REFUSALS = frozenset({"UNAUTHENTICATED", "FORBIDDEN"})
 ERASURE = "eraseMe"
 """Recorded by :func:`api.identity.personal.erase` itself, without the person's ids."""
+SELF_AUDITED = frozenset({ERASURE, "createToken", "revokeToken"})
+"""Mutations whose change the identity service records itself (``token-create``, ...)."""
 
 
 async def record(
@@ -268,19 +270,23 @@ class Audited(FieldExtension):
         ctx: Any, info: Info[Any, Any], writes: Writes, result: Any, failed: bool
     ) -> None:
         name = info.field_name
-        if name == ERASURE:
+        if name in SELF_AUDITED:
             return
         refused = None if failed else _refusal(result)
-        if refused is None and not writes:
+        error = hasattr(result, "code") and hasattr(result, "message")
+        if refused is None and not writes and (failed or error):
             return  # nothing written, nothing refused (bad input, not found, ...)
         viewer = ctx.viewer
-        if refused is not None:
+        if refused is not None or not writes:
+            # a refusal, or a success that wrote elsewhere (introductions keep their own
+            # store): the ids the request named
             node = info._raw_info.field_nodes[0]
             args = {
                 a.name.value: value_from_ast_untyped(a.value, info.variable_values)
                 for a in node.arguments or ()
             }
-            targets, details = _targets(args), refused
+            targets = _targets(args)
+            details = refused or {"outcome": "done", "graph": "unchanged"}
         else:
             targets = writes.ids()
             details = {"outcome": "failed" if failed else "done", **writes.details()}
