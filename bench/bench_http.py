@@ -21,7 +21,9 @@ this one, so "before" and "after" are measured in the same run):
   (``registerActor``) in 20.
 
 Prints the median requests/s and latency of ``--runs`` runs of ``--seconds`` each
-(after a 3 s warm-up) and each request's ratio to the floor of the same server. wrk
+(after a 3 s warm-up), each request's ratio to the floor of the same server, and the
+server's CPU time per request (from ``/proc``; it moves far less with the machine's
+load than requests/s). wrk
 and the server share the machine's cores; on a shared machine the absolute figures
 move with the load, the ratios much less. The per-minute budgets (``WIJKNET_*_BUDGET``)
 are lifted: one benchmark client is not a person; the per-request cost limit stays.
@@ -48,7 +50,7 @@ from rich.console import Console
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
-console = Console()
+console = Console(width=150)
 
 FLOOR = "{ __typename }"
 TWO_LEVEL = "{ initiatives(first: 20) { edges { node { name members { actor { name } } } } } }"
@@ -110,7 +112,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def run_wrk(url: str, script: Path, seconds: int, connections: int) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) the process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_wrk(
+    url: str, script: Path, seconds: int, connections: int, pid: int | None = None
+) -> dict[str, float]:
+    """One wrk run; with ``pid`` also the server's CPU ms per request, which moves far
+    less than requests/s when other work shares the cores."""
+    cpu = cpu_seconds(pid) if pid else 0.0
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
         capture_output=True,
@@ -118,6 +131,8 @@ def run_wrk(url: str, script: Path, seconds: int, connections: int) -> dict[str,
         check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    cpu_ms = (cpu_seconds(pid) - cpu) * 1000 / max(done, 1) if pid else float("nan")
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
 
     def ms(label: str) -> float:
@@ -132,6 +147,7 @@ def run_wrk(url: str, script: Path, seconds: int, connections: int) -> dict[str,
         "p50": ms("50"),
         "p99": ms("99"),
         "errors": int(non2xx.group(1)) if non2xx else 0,
+        "cpu_ms": cpu_ms,
     }
 
 
@@ -282,7 +298,8 @@ def bench_store(
                 assert r.status_code == 200 and "errors" not in r.json(), r.text[:500]
             run_wrk(url, script, 3, args.connections)  # warm up
             results[name] = [
-                run_wrk(url, script, args.seconds, args.connections) for _ in range(args.runs)
+                run_wrk(url, script, args.seconds, args.connections, server.pid)
+                for _ in range(args.runs)
             ]
     finally:
         server.terminate()
@@ -325,7 +342,17 @@ def main() -> None:
         title=f"GraphQL over HTTP, 1 server process, wrk -c{args.connections} on the same "
         f"{os.cpu_count()} cores, median of {args.runs} x {args.seconds} s"
     )
-    for col in ("actors", "code", "request", "req/s", "x floor", "p50 ms", "p99 ms", "non-2xx"):
+    for col in (
+        "actors",
+        "code",
+        "request",
+        "req/s",
+        "x floor",
+        "p50 ms",
+        "p99 ms",
+        "CPU ms/req",
+        "non-2xx",
+    ):
         table.add_column(col, justify="right")
     table.add_column("runs", justify="right")
     for (actors, label), results in all_results.items():
@@ -340,6 +367,7 @@ def main() -> None:
                 f"{rps / floor:.2f}",
                 f"{statistics.median(r['p50'] for r in runs):.1f}",
                 f"{statistics.median(r['p99'] for r in runs):.1f}",
+                f"{statistics.median(r['cpu_ms'] for r in runs):.2f}",
                 str(sum(int(r["errors"]) for r in runs)),
                 " / ".join(f"{r['rps']:,.0f}" for r in runs),
             )
