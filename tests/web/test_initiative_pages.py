@@ -349,3 +349,30 @@ async def test_demo_data_wears_a_badge_and_the_page_reads_in_english(
     text = text_of(english.text)
     assert "Who should join?" in text and "made-up example data" in text
     assert "Wie zou mee moeten doen?" not in text
+
+
+async def test_a_member_asks_for_an_introduction_from_a_suggestion(
+    signed_in: MakePerson,
+) -> None:
+    """The button on a suggestion opens the introduction request (api.web.introductions)
+    for that candidate; only members get it."""
+    starter = await signed_in("Anouk de Vries")
+    path = await started(starter, f"Zon op Moerwijk {secrets.token_hex(3)}")
+    page = await starter.http.get(path)
+    forms = re.findall(
+        r'<form method="post" action="/introductions/request" class="inline introduction">'
+        r"(.*?)</form>",
+        page.text,
+        re.S,
+    )
+    assert forms, "a member gets an 'ask for an introduction' button on each suggestion"
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', forms[0]))
+    assert fields["initiative"] == path.rsplit("/", 1)[1]
+    assert fields["csrf_token"] == starter.csrf and fields["candidate"]
+    asked = await starter.http.post("/introductions/request", data=fields)
+    assert asked.status_code == 200, text_of(asked.text)
+    card = page.text.split(f'name="candidate" value="{fields["candidate"]}"', 1)[0]
+    candidate = unescape(re.findall(r'<h3 translate="no">([^<]+)</h3>', card)[-1])
+    assert candidate in text_of(asked.text)
+    outsider = await signed_in("Bart Buiten")
+    assert 'action="/introductions/request"' not in (await outsider.http.get(path)).text
