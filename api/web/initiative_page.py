@@ -94,15 +94,16 @@ def needs_split(needs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list
 async def suggestions(request: Request, initiative: dict[str, Any]) -> dict[str, Any]:
     """Suggestions and a coalition, or why there are none (the index still loads)."""
     if initiative["redacted"] or initiative["stage"] == "ENDED":
-        return {"partners": [], "coalition": None, "unavailable": False}
+        return {"partners": [], "coalition": None, "unavailable": ""}
     result = await run(request, SUGGESTIONS, {"id": initiative["id"]})
-    if not result.ok:
-        return {"partners": [], "coalition": None, "unavailable": True}
+    if not result.ok:  # the index still loads, or this client asked too much this minute
+        why = "limited" if "LIMIT_EXCEEDED" in result.codes else "unavailable"
+        return {"partners": [], "coalition": None, "unavailable": why}
     partners = [{**s, "words": parts_of(s["parts"])} for s in result.data["suggestPartners"] or []]
     return {
         "partners": partners,
         "coalition": result.data["suggestCoalition"],
-        "unavailable": False,
+        "unavailable": "",
     }
 
 

@@ -5,13 +5,19 @@ coordinator's answer, and what an outsider may not see.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from html import unescape
+from pathlib import Path
 
 import httpx
 
+from api.app import create_app
+from api.settings import Settings
+from graph.embedded import EmbeddedStore
 from tests.web.conftest import Person
 
 MakePerson = Callable[[str], Awaitable[Person]]
@@ -376,3 +382,34 @@ async def test_a_member_asks_for_an_introduction_from_a_suggestion(
     assert candidate in text_of(asked.text)
     outsider = await signed_in("Bart Buiten")
     assert 'action="/introductions/request"' not in (await outsider.http.get(path)).text
+
+
+async def test_suggestions_past_the_rate_limit_say_so(tmp_path: Path) -> None:
+    """Suggestions are expensive queries: past the client's budget the page still
+    shows, and says to try again in a minute (not that they are being worked out)."""
+    store = EmbeddedStore.open(str(tmp_path / "limited.db"))
+    settings = Settings(
+        seed_actors=60, identity_db=str(tmp_path / "limited.identity.db"), expensive_budget=2
+    )
+    app = create_app(settings, store=store)
+    try:
+        async with app.router.lifespan_context(app):
+            deadline = time.monotonic() + 300  # generous: the machine is shared
+            while not app.state.status.ready:
+                assert time.monotonic() < deadline and not app.state.status.error
+                await asyncio.sleep(0.05)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                found = await http.post(
+                    "/graphql",
+                    json={"query": "{ initiatives(first: 1) { edges { node { id } } } }"},
+                )
+                iid = found.json()["data"]["initiatives"]["edges"][0]["node"]["id"]
+                first = await http.get(f"/initiatives/{iid}")
+                assert "Wie zou mee moeten doen?" in text_of(first.text)
+                assert "veel voorstellen opgevraagd" not in text_of(first.text)
+                again = await http.get(f"/initiatives/{iid}")
+                assert again.status_code == 200
+                assert "Je hebt deze minuut al veel voorstellen opgevraagd" in text_of(again.text)
+    finally:
+        await store.close()
