@@ -132,8 +132,11 @@ def matrix(
     skills, groups, own_themes, ties = index.skills, index.groups, index.themes, index.ties
     if total:
         needed = list(weights.items())
+        wanted = weights.keys()
         x[:, 7] = [
-            sum(w for s, w in needed if s in has) / total if (has := skills[j]) else 0.0
+            sum(w for s, w in needed if s in has) / total
+            if (has := skills[j]) and not wanted.isdisjoint(has)
+            else 0.0
             for j in cands
         ]
     if themes:
@@ -151,7 +154,7 @@ def matrix(
 
         x[:, 9] = [sum(1 for g in gs if about(g)) if (gs := groups[j]) else 0 for j in cands]
     if home >= 0:
-        near: dict[int, float] = {}
+        near: dict[int, float] = index.memo("reach").setdefault(home, {})
         kind, homes = index.kind, index.home
         prox: list[float] = []
         for j in cands:

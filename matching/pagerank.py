@@ -105,8 +105,8 @@ def local_pagerank_arrays(
         nbrs = g.neighbours(frontier, lens)
         np.add.at(residual, nbrs, np.repeat(keep * ru / d, lens))
         reached.append(nbrs)
-        touched = np.unique(nbrs)
-        frontier = touched[residual[touched] >= eps * np.maximum(deg[touched], 1.0)]
+        over = nbrs[residual[nbrs] >= eps * np.maximum(deg[nbrs], 1.0)]
+        frontier = np.unique(over) if over.size > 1 else over
     nodes = np.unique(np.concatenate(reached))
     values = rank[nodes]
     residual[nodes] = 0.0

@@ -24,6 +24,7 @@ Only those candidates are scored.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -324,12 +325,13 @@ def score_candidates(
 def _top(
     index: MatchIndex, scored: Scored, limit: int | None
 ) -> list[tuple[float, int, ScoreParts, list[int]]]:
-    ids = index.ids
-    order = sorted(
-        range(len(scored.cands)), key=lambda r: (-scored.scores[r], ids[scored.cands[r]])
-    )
-    if limit is not None:
-        order = order[:limit]
+    ids, cands, scores = index.ids, scored.cands, scored.scores.tolist()
+
+    def key(r: int) -> tuple[float, str]:
+        return (-scores[r], ids[cands[r]])
+
+    rows = range(len(cands))
+    order = sorted(rows, key=key) if limit is None else heapq.nsmallest(limit, rows, key=key)
     parts = _parts(scored.x[order]) if order else np.zeros((0, len(WEIGHTS)))
     found = scored.pool.found
     return [
