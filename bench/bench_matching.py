@@ -99,12 +99,14 @@ async def one(size: int, queries: int, ppr_queries: int, keep: str | None) -> di
     graph_started = time.perf_counter()
     base.csr()
     graph_s = time.perf_counter() - graph_started
-    ppr = []
+    ppr, ppr_cpu = [], []
     for ini in sample[:ppr_queries]:
         t = resolve(index, ini)
+        c0 = time.thread_time()
         t0 = time.perf_counter()
         base.pagerank(index, t, rng)
         ppr.append((time.perf_counter() - t0) * 1000)
+        ppr_cpu.append((time.thread_time() - c0) * 1000)
     return {
         "actors": size,
         "nodes": len(index.ids),
@@ -122,6 +124,8 @@ async def one(size: int, queries: int, ppr_queries: int, keep: str | None) -> di
         "coalition_p95": pct(coalitions, 0.95),
         "ppr_p50": pct(ppr, 0.5),
         "ppr_p95": pct(ppr, 0.95),
+        "ppr_cpu_p50": pct(ppr_cpu, 0.5),
+        "ppr_cpu_p95": pct(ppr_cpu, 0.95),
         "ppr_queries": len(ppr),
         "csr_s": graph_s,
         "queries": len(sample),
@@ -180,6 +184,7 @@ def main() -> None:
         "coalition p50/p95",
         "CSR PPR p50",
         "CSR PPR p95",
+        "CSR PPR CPU p50/p95",
         "PPR / partners p50",
     ):
         table.add_column(col, justify="right")
@@ -197,6 +202,7 @@ def main() -> None:
             f"{r['coalition_p50']:.2f} / {r['coalition_p95']:.2f}",
             f"{r['ppr_p50']:,.1f} (n={r['ppr_queries']})",
             f"{r['ppr_p95']:,.1f}",
+            f"{r['ppr_cpu_p50']:,.1f} / {r['ppr_cpu_p95']:,.1f}",
             f"{r['ppr_p50'] / r['partners_p50']:,.1f}x",
         )
     console.print(table)
