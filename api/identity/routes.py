@@ -1,9 +1,11 @@
-"""HTTP endpoints of the account flows: JSON for scripts, form posts and pages for people.
+"""HTTP endpoints of the account flows: JSON for scripts and other clients.
 
-A request that sends JSON (``Content-Type: application/json``) gets JSON back;
-a form post gets a page or a redirect. Every state-changing request that names
-another site in ``Origin`` is refused; one a cookie authenticates needs the CSRF
-token (see :mod:`api.identity.web`).
+The pages people use (sign-up, sign-in, reset, /me) are in :mod:`api.web`, which hands
+JSON requests on to the handlers here. A request that sends JSON
+(``Content-Type: application/json``) gets JSON back; a form post that reaches this
+module (``POST /me/profile``) gets a plain page or a redirect. Every state-changing
+request that names another site in ``Origin`` is refused; one a cookie authenticates
+needs the CSRF token (see :mod:`api.identity.web`).
 """
 
 from __future__ import annotations
@@ -86,8 +88,7 @@ def _post(handler: Handler) -> Handler:
         except RateLimited as exc:
             return _answer(request, title="Even wachten", error=str(exc), status=429)
         except SignInRefused as exc:
-            body = pages.signin_form(identity_of(request).oidc is not None)
-            return _answer(request, title="Inloggen", body=body, error=str(exc), status=401)
+            return _answer(request, title="Inloggen", error=str(exc), status=401)
         except IdentityError as exc:
             return _answer(request, title="Dat ging niet", error=str(exc), status=400)
 
@@ -99,42 +100,6 @@ async def _signed_in(request: Request, csrf: bool = False) -> Auth:
     if csrf and not request.headers.get("content-type", "").startswith("application/json"):
         form_csrf = (await _input(request)).get("csrf_token", "")
     return await authenticate(request, form_csrf=form_csrf)
-
-
-# --- pages ----------------------------------------------------------------------------
-
-
-async def signup_page(request: Request) -> Response:
-    return HTMLResponse(pages.page("Account maken", pages.signup_form()))
-
-
-async def signin_page(request: Request) -> Response:
-    oidc = identity_of(request).oidc is not None
-    return HTMLResponse(pages.page("Inloggen", pages.signin_form(oidc)))
-
-
-async def reset_page(request: Request) -> Response:
-    return HTMLResponse(pages.page("Wachtwoord vergeten", pages.reset_request_form()))
-
-
-async def reset_confirm_page(request: Request) -> Response:
-    code = request.query_params.get("code", "")
-    return HTMLResponse(pages.page("Nieuw wachtwoord", pages.reset_form(code)))
-
-
-async def me_page(request: Request) -> Response:
-    auth = await authenticate(request)
-    if auth.account is None or auth.session is None:
-        return RedirectResponse("/auth/signin", status_code=303)
-    name, visibility = "", ""
-    if auth.account.actor_id:
-        actor = (await request.app.state.store.get_nodes([auth.account.actor_id])).get(
-            auth.account.actor_id
-        )
-        if isinstance(actor, m.Actor):
-            name, visibility = actor.name, actor.visibility.value
-    body = pages.me_page(auth.account, auth.session.csrf, name, visibility)
-    return HTMLResponse(pages.page("Mijn gegevens", body))
 
 
 # --- flows ----------------------------------------------------------------------------
@@ -322,18 +287,13 @@ async def set_profile(request: Request) -> Response:
 
 def routes() -> list[Route]:
     return [
-        Route("/auth/signup", signup_page, methods=["GET"]),
         Route("/auth/signup", signup, methods=["POST"]),
         Route("/auth/verify", verify, methods=["GET"]),
-        Route("/auth/signin", signin_page, methods=["GET"]),
         Route("/auth/signin", signin, methods=["POST"]),
         Route("/auth/signout", signout, methods=["POST"]),
         Route("/auth/session", session_info, methods=["GET"]),
-        Route("/auth/reset", reset_page, methods=["GET"]),
         Route("/auth/reset", reset_request, methods=["POST"]),
-        Route("/auth/reset/confirm", reset_confirm_page, methods=["GET"]),
         Route("/auth/reset/confirm", reset_confirm, methods=["POST"]),
-        Route("/me", me_page, methods=["GET"]),
         Route("/me/data.json", data_download, methods=["GET"]),
         Route("/me/erase", erase_me, methods=["POST"]),
         Route("/me/profile", set_profile, methods=["POST"]),

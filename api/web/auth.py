@@ -115,6 +115,18 @@ async def signup(request: Request) -> Response:
     return redirect("/auth/signup", done="auth.done.signup_sent")
 
 
+@page
+async def verify(request: Request) -> Response:
+    """The link from the sign-up mail: signs in and goes to /me, or says the link is dead."""
+    response = await identity_routes.verify(request)
+    if _json(request) or response.status_code < 400:
+        return response
+    t = translator(lang_of(request))
+    return await render(
+        request, "error.html", status=response.status_code, message=t("auth.error.link"), detail=""
+    )
+
+
 # --- sign in and out --------------------------------------------------------------------
 
 
@@ -236,6 +248,7 @@ def routes() -> list[Route]:
     return [
         Route("/auth/signup", signup_page, methods=["GET"]),
         Route("/auth/signup", signup, methods=["POST"]),
+        Route("/auth/verify", verify, methods=["GET"]),
         Route("/auth/signin", signin_page, methods=["GET"]),
         Route("/auth/signin", signin, methods=["POST"]),
         Route("/auth/signout", signout, methods=["POST"]),

@@ -74,10 +74,12 @@ def routes() -> list[BaseRoute]:
     /auth/* and /me requests (JSON requests go on to :mod:`api.identity.routes`).
     """
     # imported here: area modules import the web package's modules themselves
-    from api.web import auth, initiatives, introductions
+    from api.web import auth, initiatives, introductions, profile, search
 
     return [
         *auth.routes(),  # /auth/* pages
+        *profile.routes(),  # /me
+        *search.routes(),  # /search
         *initiatives.routes(),  # /initiatives/new, /initiatives/{id} and its forms
         *introductions.routes(),  # /introductions, /introductions/request
         Route("/lang/{lang}", switch_language, methods=["GET"]),

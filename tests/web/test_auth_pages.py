@@ -90,3 +90,9 @@ async def test_json_clients_still_get_json(client: httpx.AsyncClient) -> None:
     assert r.status_code == 401 and r.json() == {"error": "wrong e-mail address or password"}
     r = await client.post("/auth/signup", json={"email": "nee", "password": "y", "name": "z"})
     assert r.status_code == 400 and "error" in r.json()
+
+
+async def test_a_dead_verification_link_says_so_in_the_layout(client: httpx.AsyncClient) -> None:
+    r = await client.get("/auth/verify", params={"code": "niet-geldig"})
+    assert r.status_code == 400 and "Deze link werkt niet (meer)." in r.text
+    assert 'href="#main"' in r.text

@@ -30,6 +30,8 @@
     }
     function choose(li) {
       var value = li.getAttribute("data-value"), label = li.getAttribute("data-label");
+      var href = li.getAttribute("data-href");
+      if (href) { window.location.assign(href); return; } // a search suggestion: go there
       if (multi) {
         var name = box.getAttribute("data-name");
         var chips = box.querySelector("[data-combo-chips]");
@@ -51,14 +53,16 @@
         input.value = "";
       } else {
         input.value = label;
-        box.querySelector("[data-combo-value]").value = value;
+        var hidden = box.querySelector("[data-combo-value]");
+        if (hidden) hidden.value = value;
       }
       close();
       input.focus();
     }
 
     input.addEventListener("input", function () {
-      if (!multi) box.querySelector("[data-combo-value]").value = "";
+      var hidden = box.querySelector("[data-combo-value]");
+      if (hidden) hidden.value = "";
       if (!input.value.trim()) { list.innerHTML = ""; close(); }
     });
     input.addEventListener("keydown", function (e) {
