@@ -102,9 +102,11 @@ def redirect(path: str, *, done: str = "", **params: str) -> RedirectResponse:
     """303 to ``path`` (same site only), asking it to confirm ``done`` (a catalogue key)."""
     if not path.startswith("/") or path.startswith("//"):
         path = "/"
+    path, hash_, fragment = path.partition("#")
     query = {**params, **({"done": done} if done else {})}
     sep = "&" if "?" in path else "?"
-    return RedirectResponse(path + (sep + urlencode(query) if query else ""), status_code=303)
+    url = path + (sep + urlencode(query) if query else "") + hash_ + fragment
+    return RedirectResponse(url, status_code=303)
 
 
 def safe_next(value: str | None, default: str = "/") -> str:

@@ -15,7 +15,7 @@ from api.web.graphql import fetch
 from api.web.i18n import lang_of, translator
 from api.web.routes import page
 from api.web.templating import env, render
-from api.web.widgets import PLACE_FIELDS, Option, place_option
+from api.web.widgets import PLACE_FIELDS, Option, place_option, ranked
 
 KINDS = ("all", "people", "initiatives", "places")
 MAX_TEXT = 200
@@ -80,12 +80,13 @@ async def search_page(request: Request) -> Response:
         error = t("search.too_long")
     elif text:
         data = await _search(request, text, kind, after)
+        places = ranked([e["node"] for e in data["places"]["edges"]], text)
         results = {
             "people": data["actors"],
             "initiatives": data["initiatives"],
             "places": {
                 **data["places"],
-                "options": [place_option(e["node"], lang) for e in data["places"]["edges"]],
+                "options": [place_option(n, lang) for n in places],
             },
         }
     return await render(

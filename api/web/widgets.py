@@ -79,8 +79,14 @@ async def place_options(request: Request, text: str, first: int = 12) -> list[Op
     if not text:
         return []
     data = await fetch(request, PLACES, {"text": text, "first": 50})
-    lang, typed = lang_of(request), text.casefold()
-    nodes = [e["node"] for e in data["places"]["edges"]]
+    nodes = ranked([e["node"] for e in data["places"]["edges"]], text)
+    return [place_option(n, lang_of(request)) for n in nodes[:first]]
+
+
+def ranked(nodes: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """Places by how well their name fits ``text``: the same name, then names that start
+    with it; then gemeenten before wijken before buurten."""
+    typed = text.strip().casefold()
 
     def rank(node: dict[str, Any]) -> tuple[bool, bool, int, str]:
         name = str(node["displayName"]).casefold()
@@ -92,7 +98,7 @@ async def place_options(request: Request, text: str, first: int = 12) -> list[Op
             name,
         )
 
-    return [place_option(n, lang) for n in sorted(nodes, key=rank)[:first]]
+    return sorted(nodes, key=rank)
 
 
 async def place_label(request: Request, code: str) -> Option | None:

@@ -157,7 +157,8 @@ async def test_visibility_and_matchable_take_effect(
     r = await person.http.post(
         "/me/privacy", data={"csrf_token": token, "visibility": "PUBLIC", "matchable": "yes"}
     )
-    assert r.status_code == 303 and r.headers["location"].startswith("/me")
+    assert r.status_code == 303
+    assert r.headers["location"] == "/me?done=profile.done.privacy#privacy"
     seen = (await client.post("/graphql", json=query)).json()["data"]["actor"]
     assert seen == {"name": "Youssef Amrani", "matchable": True}
     page = (await person.http.get("/me")).text
@@ -173,3 +174,13 @@ async def test_erase_asks_for_confirmation_then_erases(web_app: Starlette, signe
     assert r.status_code == 303 and r.headers["location"] == "/auth/signin?done=auth.done.erased"
     gone = await web_app.state.store.get_nodes([NodeId(person.actor_id)])
     assert NodeId(person.actor_id) not in gone
+
+
+async def test_every_form_carries_the_sessions_csrf_token(signed_in: Any) -> None:
+    person: Person = await signed_in("Lotte de Wit")
+    page = (await person.http.get("/me")).text
+    forms = re.findall(r"<form .*?</form>", page, flags=re.S)
+    posting = [f for f in forms if 'method="post"' in f]
+    assert len(posting) >= 4  # sign out, profile, privacy, erase
+    for form in posting:
+        assert f'name="csrf_token" value="{person.csrf}"' in form, form[:200]

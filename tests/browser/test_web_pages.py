@@ -1,0 +1,235 @@
+"""Every page of the web app in Chromium, at 1440 and 360 px, in Dutch and English:
+axe-core finds no serious or critical WCAG 2.1 A/AA violation, the page speaks one
+language (no catalogue string of the other), and the toggle switches it. Screenshots go
+to ``test-artifacts/web/<page>-<width>-<lang>.png``.
+
+``PAGES`` is the list of pages: add yours (a path, or an async function of the
+``Site`` that prepares data and returns the path; ``signed_in`` to see it as the
+site's person; ``prepare`` to act on the page first, e.g. post a form with errors).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from api.web.i18n import catalogue
+from tests.api.server import Server, start_server
+from tests.browser.conftest import _missing, artifact
+from tests.identity_helpers import Credentials, make_account
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "tools" / "web" / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = (1440, 360)
+LANGS = ("nl", "en")
+
+
+@dataclass
+class Site:
+    """The server the pages are tested on, a person with a profile, and that person's
+    session cookie (signed in once: sign-in attempts are rate limited)."""
+
+    server: Server
+    person: Credentials
+    session: str
+
+    @property
+    def base(self) -> str:
+        return self.server.base
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run ``query`` as the site's person (bearer token); the data, or fail."""
+        r = httpx.post(
+            self.server.url,
+            json={"query": query, "variables": variables or {}},
+            headers=self.person.headers,
+            timeout=60,
+        )
+        body = r.json()
+        assert not body.get("errors"), body
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+Path_ = str | Callable[[Site], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class WebPage:
+    name: str
+    path: Path_
+    signed_in: bool = False
+    prepare: Callable[[Any], Awaitable[None]] | None = None  # acts on the opened page
+
+    def __str__(self) -> str:
+        return self.name
+
+
+async def _submit_empty(page: Any) -> None:
+    await page.click("main form button[type=submit]")
+    await page.wait_for_selector(".error-summary")
+
+
+async def _typed_place(page: Any) -> None:
+    await page.fill("#f-place", "Moerw")
+    await page.wait_for_selector("#place-options [role=option]")
+
+
+PAGES: list[WebPage] = [
+    WebPage("signup", "/auth/signup"),
+    WebPage("signup-errors", "/auth/signup", prepare=_submit_empty),
+    WebPage("signin", "/auth/signin"),
+    WebPage("reset", "/auth/reset"),
+    WebPage("reset-confirm", "/auth/reset/confirm?code=x"),
+    WebPage("search", "/search?q=Moerwijk"),
+    WebPage("me", "/me", signed_in=True),
+    WebPage("me-place-suggestions", "/me", signed_in=True, prepare=_typed_place),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    import asyncio
+
+    folder = tmp_path_factory.mktemp("web-pages")
+    server = start_server(str(folder / "web.db"), folder, seed_actors=300)
+    try:
+        person = asyncio.run(make_account(server, actor="res-0000003"))
+        r = httpx.post(
+            f"{server.base}/auth/signin",
+            json={"email": person.email, "password": person.password},
+            timeout=60,
+        )
+        assert r.status_code == 200, r.text
+        yield Site(server, person, r.cookies["wijknet_session"])
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def open_page(browser: Any, site: Site) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
+    """``await open_page(web_page, width, lang)``: the page, loaded and prepared."""
+    contexts: list[Any] = []
+
+    async def open_one(web_page: WebPage, width: int, lang: str | None) -> Any:
+        context = await browser.new_context(viewport={"width": width, "height": 900})
+        contexts.append(context)
+        if lang:
+            await context.add_cookies([{"name": "lang", "value": lang, "url": site.base}])
+        page = await context.new_page()
+        page.set_default_timeout(120_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.errors = errors
+        if web_page.signed_in:
+            cookie = {"name": "wijknet_session", "value": site.session, "url": site.base}
+            await context.add_cookies([cookie])
+        path = web_page.path if isinstance(web_page.path, str) else await web_page.path(site)
+        await page.goto(site.base + path)
+        await page.wait_for_selector("main h1")
+        if web_page.prepare is not None:
+            await web_page.prepare(page)
+        return page
+
+    yield open_one
+    for context in contexts:
+        await context.close()
+
+
+async def _axe(page: Any) -> list[dict[str, Any]]:
+    if not AXE.exists():
+        _missing(f"{AXE} is missing: run bash tools/web/vendor.sh (npm ci)")
+    await page.add_script_tag(path=str(AXE))
+    found: list[dict[str, Any]] = await page.evaluate(
+        """async () => {
+          const r = await axe.run(document, { runOnly: { type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+          return r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }));
+        }"""
+    )
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("web_page", PAGES, ids=str)
+async def test_no_serious_accessibility_violations(
+    open_page: Callable[..., Awaitable[Any]], web_page: WebPage, width: int
+) -> None:
+    for lang in LANGS:
+        page = await open_page(web_page, width, lang)
+        assert await page.get_attribute("html", "lang") == lang
+        folder = artifact("web")
+        folder.mkdir(exist_ok=True)
+        await page.screenshot(
+            path=str(folder / f"{web_page.name}-{width}-{lang}.png"), full_page=True
+        )
+        assert await _axe(page) == [], f"{web_page.name} at {width} px in {lang}"
+        # nothing sticks out sideways at 360 px
+        overflow = await page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{web_page.name} is {overflow} px too wide at {width} px"
+        assert page.errors == []
+
+
+# UI text only: what people read and what assistive technology reads out, without data
+# (marked translate="no", or in another language with its own lang attribute)
+UI_TEXT = """() => {
+  const skip = el => el.closest('[translate="no"], script, style, datalist, noscript')
+    || (el.closest('[lang]') && el.closest('[lang]') !== document.documentElement);
+  const out = [document.title];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const parent = walker.currentNode.parentElement;
+    if (parent && !skip(parent)) out.push(walker.currentNode.textContent);
+  }
+  for (const el of document.querySelectorAll('[aria-label], [placeholder], [title], [alt]')) {
+    if (skip(el)) continue;
+    for (const a of ['aria-label', 'placeholder', 'title', 'alt'])
+      if (el.hasAttribute(a)) out.push(el.getAttribute(a));
+  }
+  return out.join('\\n');
+}"""
+
+
+def _foreign(lang: str) -> list[tuple[str, re.Pattern[str]]]:
+    """Catalogue strings of the other language (pieces between placeholders), except
+    those that also occur in some string of ``lang`` (they would prove nothing)."""
+    other = "en" if lang == "nl" else "nl"
+    entries = [e for e in catalogue().entries.values() if not e.same]
+    own = [e.get(lang) for e in catalogue().entries.values()]
+    found = []
+    for entry in entries:
+        for piece in re.split(r"\{\w+\}", entry.get(other)):
+            piece = piece.strip(" .,:;()")
+            if len(piece) < 3 or not re.search(r"[A-Za-z]{3}", piece):
+                continue
+            pattern = re.compile(r"(?<!\w)" + re.escape(piece) + r"(?!\w)")
+            if not any(pattern.search(text) for text in own):
+                found.append((piece, pattern))
+    return found
+
+
+@pytest.mark.parametrize("web_page", PAGES, ids=str)
+async def test_each_page_speaks_one_language_and_the_toggle_switches(
+    open_page: Callable[..., Awaitable[Any]], web_page: WebPage
+) -> None:
+    page = await open_page(web_page, 1440, None)  # no cookie: Dutch by default
+    for lang in LANGS:
+        assert await page.get_attribute("html", "lang") == lang
+        text = await page.evaluate(UI_TEXT)
+        stray = [piece for piece, pattern in _foreign(lang) if pattern.search(text)]
+        assert stray == [], f"{web_page.name} in {lang} shows {stray}"
+        if lang == "nl":
+            await page.click(".lang-toggle")
+            await page.wait_for_selector("html[lang=en]")
+            if web_page.prepare is not None:
+                await web_page.prepare(page)
+    assert page.errors == []
