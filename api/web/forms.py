@@ -25,7 +25,12 @@ FORM = "__form__"
 
 
 class FormRefused(Exception):
-    """A post from another site, or a signed-in post without the session's CSRF token."""
+    """A post from another site (403), or a signed-in post without the session's CSRF
+    token (401: it counts as anonymous, as for the API)."""
+
+    def __init__(self, reason: str, status: int) -> None:
+        super().__init__(reason)
+        self.status = status
 
 
 @dataclass(slots=True)
@@ -67,7 +72,7 @@ class Errors:
 async def read_form(request: Request) -> Form:
     """The posted form, with the viewer authenticated by its CSRF token; see above."""
     if cross_site(request):
-        raise FormRefused("cross-site post")
+        raise FormRefused("cross-site post", 403)
     data = await request.form()
     token = data.get("csrf_token")
     auth = await authenticate(request, form_csrf=token if isinstance(token, str) else "")
@@ -75,7 +80,7 @@ async def read_form(request: Request) -> Form:
         # a session cookie, but the token does not match it: do nothing as anybody
         signed_in = await request.app.state.identity.from_cookie(request.cookies.get(COOKIE))
         if signed_in.session is not None:
-            raise FormRefused("the form's CSRF token does not match the session")
+            raise FormRefused("the form's CSRF token does not match the session", 401)
     return Form(data=data, auth=auth)
 
 

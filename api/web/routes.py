@@ -31,9 +31,10 @@ def page(handler: Handler) -> Handler:
         t = translator(lang_of(request))
         try:
             return await handler(request)
-        except FormRefused:  # counts as anonymous, as for the API (api.identity.web)
+        except FormRefused as exc:
+            refused = t("common.error.refused")
             return await render(
-                request, "error.html", status=401, message=t("common.error.refused"), detail=""
+                request, "error.html", status=exc.status, message=refused, detail=""
             )
         except GraphQLFailed as exc:
             unavailable = "STORE_UNAVAILABLE" in exc.result.codes

@@ -233,3 +233,42 @@ async def test_each_page_speaks_one_language_and_the_toggle_switches(
             if web_page.prepare is not None:
                 await web_page.prepare(page)
     assert page.errors == []
+
+
+async def test_profile_by_typing_names_in_the_comboboxes(
+    open_page: Callable[..., Awaitable[Any]], site: Site
+) -> None:
+    """With JavaScript: type part of a name, pick with the arrow keys and Enter; the ids
+    go into the form and, after saving, into the store."""
+    page = await open_page(WebPage("me", "/me", signed_in=True), 360, "en")
+    await page.fill("#f-place", "Moerw")
+    await page.wait_for_selector("#place-options [role=option]")
+    assert await page.get_attribute("#f-place", "aria-expanded") == "true"
+    await page.keyboard.press("ArrowDown")
+    assert await page.get_attribute("#f-place", "aria-activedescendant") == "place-options-0"
+    await page.keyboard.press("Enter")  # picks; does not submit the form
+    assert await page.input_value("#f-place") == "Moerwijk"
+    assert await page.input_value("input[type=hidden][name=place]") == "WK051836"
+    assert await page.get_attribute("#f-place", "aria-expanded") == "false"
+
+    await page.fill("#f-skills", "solar")
+    await page.wait_for_selector("#skills-options [role=option]")
+    await page.keyboard.press("ArrowDown")
+    picked = await page.get_attribute("#skills-options-0", "data-value")
+    await page.keyboard.press("Enter")
+    ticked = await page.locator("input[name=skills]:checked").evaluate_all(
+        "boxes => boxes.map(b => b.value)"
+    )
+    assert picked in ticked and await page.input_value("#f-skills") == ""
+
+    await page.click("#save-profile")
+    await page.wait_for_url(re.compile(r".*/me\?done=profile\.done\.saved"))
+    assert "Your profile has been saved." in (await page.text_content("[role=status]") or "")
+    stored = site.graphql(
+        "query($id: ID!) { actor(id: $id) { place { code } skills { id } } }",
+        {"id": "res-0000003"},
+    )["actor"]
+    assert stored["place"]["code"] == "WK051836"
+    assert sorted(s["id"] for s in stored["skills"]) == sorted(ticked)
+    await page.screenshot(path=str(artifact("web") / "me-saved-360-en.png"), full_page=True)
+    assert page.errors == []

@@ -96,3 +96,13 @@ async def test_a_dead_verification_link_says_so_in_the_layout(client: httpx.Asyn
     r = await client.get("/auth/verify", params={"code": "niet-geldig"})
     assert r.status_code == 400 and "Deze link werkt niet (meer)." in r.text
     assert 'href="#main"' in r.text
+
+
+async def test_a_post_from_another_site_is_refused(signed_in: object) -> None:
+    person = await signed_in("Mira Koster")  # type: ignore[operator]
+    r = await person.http.post(
+        "/me/privacy",
+        data={"csrf_token": person.csrf, "visibility": "PUBLIC", "matchable": "yes"},
+        headers={"origin": "https://elders.example"},
+    )
+    assert r.status_code == 403
