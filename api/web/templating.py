@@ -2,7 +2,7 @@
 
 Every template can use ``t("key")`` (the page's language), ``lang``, ``viewer``
 (``signed_in``, ``csrf``, ``actor_id``), ``path`` (for the language toggle), ``csrf``
-and ``done`` (the confirmation a POST-redirect-GET asked to show).
+(also as ``csrf_token``) and ``done`` (the confirmation a POST-redirect-GET asked to show).
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ async def render(
         "other_lang": "en" if lang == "nl" else "nl",
         "viewer": viewer,
         "csrf": viewer.csrf,
+        "csrf_token": viewer.csrf,
         "path": request.url.path,
         "here": quote(here, safe=""),
         "done": _done(request),
