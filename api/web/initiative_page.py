@@ -43,13 +43,13 @@ INITIATIVE = f"""query WebInitiative($id: ID!) {{ initiative(id: $id) {{
 SUGGESTIONS = f"""query WebSuggestions($id: ID!) {{
   suggestPartners(initiative: $id, first: 8) {{
     actor {{ {PERSON} place {{ displayName }} }}
-    parts {{ skills proximity warmth theme role }}
+    parts {{ skills proximity warmth network theme role }}
     reasons {{ code text }} }}
   suggestCoalition(initiative: $id, size: 6) {{
     members {{ actor {{ {PERSON} }} covers {{ kind label }} }}
     covered {{ kind label }} missing {{ kind label }} }}
 }}"""
-PARTS = ("skills", "proximity", "warmth", "theme", "role")
+PARTS = ("skills", "proximity", "warmth", "network", "theme", "role")
 #: where a part's value (0 to 1) turns into the next word: none, a little, some, strong
 STEPS = (0.0, 0.34, 0.67)
 INTRODUCTION_URL = "/introductions/request"

@@ -413,3 +413,18 @@ async def test_suggestions_past_the_rate_limit_say_so(tmp_path: Path) -> None:
                 assert "Je hebt deze minuut al veel voorstellen opgevraagd" in text_of(again.text)
     finally:
         await store.close()
+
+
+def test_score_parts_become_words_on_a_scale() -> None:
+    from api.web.i18n import catalogue
+    from api.web.initiative_page import PARTS, level_of, parts_of
+
+    assert [level_of(v) for v in (0.0, 0.2, 0.34, 0.5, 0.67, 1.0)] == [0, 1, 2, 2, 3, 3]
+    words = parts_of({"skills": 0.2, "proximity": 0.9, "warmth": 0.0, "network": 0.5})
+    assert [(p.key, p.level, p.dots) for p in words] == [
+        ("proximity", 3, "●●●"),
+        ("network", 2, "●●○"),
+        ("skills", 1, "●○○"),
+    ]
+    # every part the API gives has its words in both languages
+    assert all(catalogue().has(f"initiative.part.{key}") for key in PARTS)
