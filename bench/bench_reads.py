@@ -130,6 +130,8 @@ async def _mix(store: EmbeddedStore, index: Any) -> dict[str, tuple[str, list[An
         "{ edges { node { id } } } }"
     )
     actors = [e["node"]["id"] for e in (await run(q))["actors"]["edges"]]
+    # as in bench_http: an initiative's place (a wijk) and its parent (a gemeente or a
+    # stadsdeel, "city" below)
     buurten = [i["place"]["code"] for i in inis if i["place"]]
     wijken = [i["place"]["parent"]["code"] for i in inis if i["place"] and i["place"]["parent"]]
     words = ["zorg", "energie", "tuin", "taal"]
@@ -137,15 +139,15 @@ async def _mix(store: EmbeddedStore, index: Any) -> dict[str, tuple[str, list[An
     return {
         "actors by kind": (ACTORS, [{"k": ["FREELANCER"]}]),
         "actors by skill": (ACTORS, [{"s": skills[k % len(skills)]} for k in rounds]),
-        "actors by theme+wijk": (
+        "actors by theme+city": (
             ACTORS,
             [{"t": themes[k % len(themes)], "p": wijken[k % len(wijken)]} for k in rounds],
         ),
         "actors by text": (ACTORS, [{"q": words[k % 4]} for k in rounds]),
         "initiatives by theme": (INITIATIVES, [{"t": themes[k % len(themes)]} for k in rounds]),
-        "initiatives by wijk": (INITIATIVES, [{"p": wijken[k % len(wijken)]} for k in rounds]),
-        "place page (wijk)": (PLACE, [{"c": wijken[k % len(wijken)]} for k in rounds]),
-        "place page (buurt)": (PLACE, [{"c": buurten[k % len(buurten)]} for k in rounds]),
+        "initiatives by city": (INITIATIVES, [{"p": wijken[k % len(wijken)]} for k in rounds]),
+        "place page (city)": (PLACE, [{"c": wijken[k % len(wijken)]} for k in rounds]),
+        "place page (wijk)": (PLACE, [{"c": buurten[k % len(buurten)]} for k in rounds]),
         "actor page": (ACTOR, [{"id": actors[k % len(actors)]} for k in rounds]),
         "initiative page": (INITIATIVE, [{"id": inis[k % len(inis)]["id"]} for k in rounds]),
         "path": (
@@ -155,7 +157,7 @@ async def _mix(store: EmbeddedStore, index: Any) -> dict[str, tuple[str, list[An
                 for k in rounds
             ],
         ),
-        "network (buurt)": (NETWORK, [{"p": buurten[k % len(buurten)]} for k in rounds]),
+        "network (wijk)": (NETWORK, [{"p": buurten[k % len(buurten)]} for k in rounds]),
     }
 
 
