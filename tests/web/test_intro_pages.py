@@ -70,6 +70,11 @@ async def _ask(sender: Person, initiative: str, candidate: Person) -> httpx.Resp
     )
 
 
+def _text(html: str) -> str:
+    """The page without its tags (names sit in spans marked translate=no)."""
+    return re.sub(r"<[^>]+>", "", html)
+
+
 def _intro_id(html: str) -> str:
     found = re.search(r'action="/introductions/(intro-[0-9a-f]+)/answer"', html)
     assert found, html
@@ -87,12 +92,12 @@ async def test_ask_accept_and_see_each_others_contact(signed_in: MakePerson) -> 
     assert "biedt" in form.text  # the suggestion's reasons
     sent = await _ask(sanne, ini, kim)
     assert sent.status_code == 303 and sent.headers["location"].startswith("/introductions?")
-    mine = (await sanne.http.get(sent.headers["location"])).text
+    mine = _text((await sanne.http.get(sent.headers["location"])).text)
     assert "Je vraag is verstuurd" in mine and "Aan Kim de Zon" in mine
     assert "wacht op antwoord" in mine and kim.email not in mine
 
     inbox = (await kim.http.get("/introductions")).text
-    assert "Van Sanne Visser" in inbox and "Zullen we koffie drinken?" in inbox
+    assert "Van Sanne Visser" in _text(inbox) and "Zullen we koffie drinken?" in inbox
     assert sanne.email not in inbox
     iid = _intro_id(inbox)
     yes = await kim.http.post(
