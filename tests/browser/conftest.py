@@ -59,7 +59,7 @@ def map_server(map_db: Path) -> Iterator[Server]:
 
 
 def serve(db: Path, actors: int) -> Iterator[Server]:
-    srv = start_server(str(db), db.parent, seed_actors=actors, timeout=180)
+    srv = start_server(str(db), db.parent, seed_actors=actors, timeout=900)
     try:
         page = httpx.get(f"http://127.0.0.1:{srv.port}/", timeout=10)
         if "/static/map/map.js" not in page.text:
