@@ -273,7 +273,10 @@ def create_app(
         Mount("/static/graphiql", StaticFiles(directory=GRAPHIQL_DIR), name="graphiql"),
     ]
     app = Starlette(
-        routes=routes, lifespan=lifespan, middleware=[Middleware(_LoadingGate, status=status)]
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(_LoadingGate, status=status)],
+        exception_handlers={404: web.not_found},  # a page in the layout for browsers
     )
     app.state.graphql_policy = limits  # the web pages run GraphQL under the same limits
     return app

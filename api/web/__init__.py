@@ -15,7 +15,7 @@ Building a page (see README "Web app"):
 from api.web.forms import FORM, Errors, Form, FormRefused, errors_from, read_form, redirect
 from api.web.graphql import GraphQLFailed, Result, fetch, run
 from api.web.i18n import catalogue, lang_of, translator
-from api.web.routes import page, routes
+from api.web.routes import not_found, page, routes
 from api.web.templating import render
 from api.web.widgets import Option, PlacePick, resolve_place, resolve_terms, term_options
 
@@ -32,6 +32,7 @@ __all__ = [
     "errors_from",
     "fetch",
     "lang_of",
+    "not_found",
     "page",
     "read_form",
     "redirect",

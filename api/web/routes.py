@@ -7,7 +7,7 @@ from functools import wraps
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -57,6 +57,16 @@ def page(handler: Handler) -> Handler:
             )
 
     return run
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    """404: a page in the layout for a browser, plain text for everything else."""
+    if "text/html" not in request.headers.get("accept", ""):
+        return PlainTextResponse(getattr(exc, "detail", None) or "Not Found", status_code=404)
+    t = translator(lang_of(request))
+    return await render(
+        request, "error.html", status=404, message=t("common.error.not_found_page"), detail=""
+    )
 
 
 async def switch_language(request: Request) -> Response:

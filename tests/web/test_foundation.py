@@ -101,3 +101,13 @@ async def test_the_vendored_htmx_and_the_styles_are_served(client: httpx.AsyncCl
         assert f'"{asset}"' in page
         r = await client.get(asset)
         assert r.status_code == 200 and len(r.content) > 1000, asset
+
+
+async def test_an_unknown_path_is_a_page_for_browsers_and_plain_text_for_others(
+    client: httpx.AsyncClient,
+) -> None:
+    r = await client.get("/bestaat-niet", headers={"accept": "text/html"})
+    assert r.status_code == 404 and "Deze pagina bestaat niet (meer)." in r.text
+    assert 'href="#main"' in r.text
+    r = await client.get("/bestaat-niet")
+    assert r.status_code == 404 and r.text == "Not Found"
