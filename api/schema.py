@@ -32,7 +32,8 @@ from api.types import DEFAULT_PAGE
 from api.validation import Limits
 from graph import model as m
 from graph.errors import GraphError, StoreUnavailable
-from graph.store import MAX_PAGE, MAX_SEARCH, NodeFilter
+from graph.store import MAX_PAGE, MAX_SEARCH, NodeFilter, Page, encode_cursor
+from seed_data.postcodes import places_for_postcode
 
 log = logging.getLogger("wijknet.api")
 SOCIAL_TYPES = (
@@ -171,7 +172,11 @@ class Query(
         return t.Place.of(found) if isinstance(found, m.Place) else None
 
     @strawberry.field(
-        description=f"Places, by name text (at most {MAX_SEARCH} characters), in code order."
+        description=(
+            f"Places, by name text (at most {MAX_SEARCH} characters), in code order. A "
+            "postcode as text (2532 or 2532 AB) finds the wijken its 4 digits lie in "
+            "(largest share first; known for the five seed gemeenten only)."
+        )
     )
     async def places(
         self,
@@ -180,6 +185,9 @@ class Query(
         first: int = DEFAULT_PAGE,
         after: str | None = None,
     ) -> Connection[t.Place]:
+        by_postcode = places_for_postcode(text) if text else None
+        if by_postcode is not None:
+            return await _postcode_places(info, by_postcode, first=first, after=after)
         flt = NodeFilter(kinds=frozenset({m.NodeKind.PLACE}), text=text or None)
         page = await info.context.store.list_nodes(
             flt, first=first, after=after, count=asks_total(info)
@@ -245,6 +253,22 @@ class Query(
             node_count=s.node_count,
             relationship_count=s.relationship_count,
         )
+
+
+async def _postcode_places(
+    info: t.Ctx, codes: tuple[str, ...], *, first: int, after: str | None
+) -> Connection[t.Place]:
+    """The places of a postcode as one connection page (a postcode has a few)."""
+    found = await info.context.nodes.load_many(list(codes))
+    places: list[m.Node] = [n for n in found if isinstance(n, m.Place)] if after is None else []
+    items = places[: max(first, 0)]
+    page = Page(
+        items=items,
+        total=len(places),
+        end_cursor=encode_cursor(items[-1].id) if items else None,
+        has_next=len(places) > len(items),
+    )
+    return connection(page, [t.Place.of(n) for n in page.items], after=after)
 
 
 async def _all(info: t.Ctx, kind: m.NodeKind, text: str | None) -> list[m.Node]:

@@ -16,6 +16,7 @@ from api.web.i18n import lang_of, translator
 from api.web.routes import page
 from api.web.templating import env, render
 from api.web.widgets import PLACE_FIELDS, Option, place_option, ranked
+from seed_data.postcodes import POSTCODE
 
 KINDS = ("all", "people", "initiatives", "places")
 MAX_TEXT = 200
@@ -80,7 +81,9 @@ async def search_page(request: Request) -> Response:
         error = t("search.too_long")
     elif text:
         data = await _search(request, text, kind, after)
-        places = ranked([e["node"] for e in data["places"]["edges"]], text)
+        places = [e["node"] for e in data["places"]["edges"]]
+        if not POSTCODE.match(text):  # a postcode's wijken come largest share first
+            places = ranked(places, text)
         results = {
             "people": data["actors"],
             "initiatives": data["initiatives"],

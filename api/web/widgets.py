@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse, Response
 from api.web.graphql import fetch
 from api.web.i18n import lang_of, translator
 from api.web.templating import env
+from seed_data.postcodes import POSTCODE
 
 PLACE_FIELDS = """
   code name displayName level
@@ -30,7 +31,6 @@ PLACES = f"""query WebPlaces($text: String!, $first: Int!) {{
 PLACE = f"query WebPlace($code: String!) {{ place(code: $code) {{ {PLACE_FIELDS} }} }}"
 SKILLS = "query WebSkills { skills { id name nameNl nameEn } }"
 THEMES = "query WebThemes { themes { id name nameNl nameEn } }"
-POSTCODE = re.compile(r"^\s*\d{4}\s*[a-zA-Z]{0,2}\s*$")
 TERM_KINDS = ("skills", "themes")
 
 
@@ -79,7 +79,9 @@ async def place_options(request: Request, text: str, first: int = 12) -> list[Op
     if not text:
         return []
     data = await fetch(request, PLACES, {"text": text, "first": 50})
-    nodes = ranked([e["node"] for e in data["places"]["edges"]], text)
+    nodes = [e["node"] for e in data["places"]["edges"]]
+    if not POSTCODE.match(text):  # a postcode's wijken come largest share first
+        nodes = ranked(nodes, text)
     return [place_option(n, lang_of(request)) for n in nodes[:first]]
 
 
@@ -118,9 +120,13 @@ async def resolve_place(request: Request, code: str, text: str) -> PlacePick:
             return PlacePick(code=found.value, label=found.label)
     if not text:
         return PlacePick()
-    if POSTCODE.match(text):
-        return PlacePick(label=text, error=t("widgets.place.postcode"))
     options = await place_options(request, text, first=20)
+    if POSTCODE.match(text):
+        if len(options) == 1:
+            return PlacePick(code=options[0].value, label=options[0].label)
+        if not options:
+            return PlacePick(label=text, error=t("widgets.place.postcode_unknown"))
+        return PlacePick(label=text, error=t("widgets.place.postcode_choose"), choices=options)
     exact = [o for o in options if o.label.casefold() == text.casefold()]
     if len(exact) == 1:
         return PlacePick(code=exact[0].value, label=exact[0].label)

@@ -126,7 +126,7 @@ async def test_unknown_names_and_bad_fields_are_explained_next_to_the_field(
             "place_text": "1234 AB",
         },
     )
-    assert 'id="place-error">Postcodes kennen we nog niet.' in r.text
+    assert 'id="place-error">Bij deze postcode kennen we geen wijk.' in r.text
     r = await http.post(
         "/me", data={"csrf_token": token, "name": "Kees Jansen", "email": "kees-at-voorbeeld"}
     )
@@ -184,3 +184,21 @@ async def test_every_form_carries_the_sessions_csrf_token(signed_in: Any) -> Non
     assert len(posting) >= 4  # sign out, profile, privacy, erase
     for form in posting:
         assert f'name="csrf_token" value="{person.csrf}"' in form, form[:200]
+
+
+async def test_a_postcode_picks_its_wijk(web_app: Starlette, signed_in: Any) -> None:
+    person: Person = await signed_in("Noor Postma")
+    http = person.http
+    token = _csrf((await http.get("/me")).text)
+    form = {"csrf_token": token, "name": "Noor Postma", "email": "noor@voorbeeld.nl"}
+    r = await http.post("/me", data={**form, "place_text": "2532 AB"})
+    assert r.status_code == 303, r.text
+    found = await web_app.state.store.neighbours(
+        [NodeId(person.actor_id)], types=[RelType.LIVES_IN]
+    )
+    assert [n.node.name for n in found[NodeId(person.actor_id)]] == ["Moerwijk"]
+    # a postcode in two wijken asks which one, in plain words, with both to choose
+    r = await http.post("/me", data={**form, "place_text": "5611"})
+    assert r.status_code == 400
+    assert 'id="place-error">Deze postcode ligt in meer dan één wijk.' in r.text
+    assert 'value="WK077211"' in r.text and 'value="WK077221"' in r.text

@@ -90,3 +90,9 @@ async def test_search_finds_a_visible_tie_but_not_a_hidden_person(
 async def test_a_too_long_search_is_explained(client: httpx.AsyncClient) -> None:
     r = await client.get("/search", params={"q": "x" * 201})
     assert r.status_code == 400 and 'id="q-error">Typ hoogstens 200 tekens.' in r.text
+
+
+async def test_a_postcode_finds_its_wijk(client: httpx.AsyncClient) -> None:
+    r = await client.get("/search", params={"q": "2532 AB", "kind": "places"})
+    assert r.status_code == 200
+    assert 'href="/?place=WK051836"' in r.text
