@@ -12,11 +12,10 @@ from __future__ import annotations
 import asyncio
 import secrets
 import sqlite3
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from api.identity.model import (
     Account,
@@ -28,8 +27,7 @@ from api.identity.model import (
     Session,
     now,
 )
-
-T = TypeVar("T")
+from api.sqlite_file import SqliteFile
 
 
 class IdentityError(Exception):
@@ -147,38 +145,15 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value is not None else None
 
 
-class SqliteIdentityStore:
+class SqliteIdentityStore(SqliteFile):
     """``IdentityStore`` in one SQLite file (WAL, ``synchronous=FULL``, ``secure_delete``)."""
 
     def __init__(self, path: str) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA secure_delete = ON")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA busy_timeout = 5000")
-        conn.executescript(_SCHEMA)
-        self._conn = conn
+        super().__init__(path, _SCHEMA)
 
     @classmethod
     async def open(cls, path: str) -> SqliteIdentityStore:
         return await asyncio.to_thread(cls, path)
-
-    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        def locked() -> T:
-            with self._lock:
-                self._conn.execute("BEGIN IMMEDIATE")
-                try:
-                    result = work(self._conn)
-                except BaseException:
-                    self._conn.execute("ROLLBACK")
-                    raise
-                self._conn.execute("COMMIT")
-                return result
-
-        return await asyncio.to_thread(locked)
 
     # --- accounts -------------------------------------------------------------------
 

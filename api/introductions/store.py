@@ -14,14 +14,11 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-import threading
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from api.introductions.model import Introduction, IntroState
-
-T = TypeVar("T")
+from api.sqlite_file import SqliteFile
 
 
 @runtime_checkable
@@ -103,38 +100,15 @@ def newest_first(found: list[Introduction]) -> list[Introduction]:
     return sorted(found, key=lambda i: (i.created, i.id), reverse=True)
 
 
-class SqliteIntroductionStore:
+class SqliteIntroductionStore(SqliteFile):
     """``IntroductionStore`` in the account store's SQLite file (its own connection)."""
 
     def __init__(self, path: str) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA secure_delete = ON")
-        conn.execute("PRAGMA busy_timeout = 5000")
-        conn.executescript(_SCHEMA)
-        conn.row_factory = sqlite3.Row
-        self._conn = conn
+        super().__init__(path, _SCHEMA, named_rows=True)
 
     @classmethod
     async def open(cls, path: str) -> SqliteIntroductionStore:
         return await asyncio.to_thread(cls, path)
-
-    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        def locked() -> T:
-            with self._lock:
-                self._conn.execute("BEGIN IMMEDIATE")
-                try:
-                    result = work(self._conn)
-                except BaseException:
-                    self._conn.execute("ROLLBACK")
-                    raise
-                self._conn.execute("COMMIT")
-                return result
-
-        return await asyncio.to_thread(locked)
 
     async def add(self, intro: Introduction) -> None:
         row = to_record(intro)
