@@ -32,9 +32,9 @@ from api.stores import open_store
 from graph.errors import GraphError
 from graph.store import Change, GraphStore
 from matching import MatchIndex, build_index
-from matching.analytics import note_write
 from matching.features import FEATURES
 from matching.ranker import Ranker, beside
+from network.analytics import note_write
 from seed_data import seed_store
 
 log = logging.getLogger("wijknet")

@@ -19,7 +19,7 @@ from api.policy import ANONYMOUS, PUBLIC_CIRCLE, Circle, Viewer, circle_of
 from graph.model import Node, NodeId, Place, PlaceLevel, Relationship, RelType
 from graph.store import LOCATION_TYPES, Direction, GraphStore, Neighbour
 from matching import MatchIndex
-from matching.analytics import note_write
+from network.analytics import note_write
 
 if TYPE_CHECKING:
     from api.identity import Auth, Identity

@@ -32,8 +32,8 @@ from graph import model as m
 from graph.errors import GraphError, InvalidInput, StoreUnavailable
 from graph.store import GraphStore
 from matching import MatchIndex, build_index
-from matching import analytics as a
-from matching import exports as x
+from network import analytics as a
+from network import exports as x
 
 MAP_DIR = STATIC_DIR / "map"
 DEFAULT_NODES, MAX_NODES = 2_000, 20_000

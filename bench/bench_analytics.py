@@ -5,7 +5,7 @@
 Seeds a temporary embedded store with ``--actors`` synthetic actors, all of them
 in the municipality of ``--place`` (a "100k-actor city"; ``--spread`` keeps the
 generator's usual five cities), builds the matching index from ``store.stream()``
-and times ``matching.analytics.analyse`` for the place: selection, communities
+and times ``network.analytics.analyse`` for the place: selection, communities
 (Leiden, igraph), betweenness from 64 sampled sources, brokers by exact bridging (and
 how many of the top 20 two seeds share, against sampled betweenness), reach, bridges,
 gaps and per-wijk figures (median of ``--runs``), with a breakdown. The baseline,
@@ -38,9 +38,9 @@ sys.path.insert(0, str(ROOT))
 console = Console()
 
 from graph.embedded import EmbeddedStore  # noqa: E402
-from matching import analytics as a  # noqa: E402
 from matching import build_index  # noqa: E402
 from matching.index import MatchIndex  # noqa: E402
+from network import analytics as a  # noqa: E402
 from seed_data import seed_store  # noqa: E402
 
 

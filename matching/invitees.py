@@ -34,8 +34,8 @@ from enum import StrEnum
 
 from graph.errors import InvalidInput, NotFound
 from graph.model import NodeKind, PlaceLevel
-from matching.analytics import subtree
 from matching.index import KIND_CODE, MatchIndex
+from network.analytics import subtree
 
 MAX_SIZE = 40
 _RES, _ZZP, _PRO = (

@@ -14,7 +14,7 @@ from api.introductions.store import IntroductionStore
 from graph import model as m
 from graph.store import Direction, GraphStore
 from matching import MatchIndex
-from matching.analytics import note_write
+from network.analytics import note_write
 
 log = logging.getLogger("wijknet.identity")
 

@@ -276,7 +276,7 @@ async def set_profile(request: Request) -> Response:
     )
     index = getattr(request.app.state, "index", None)
     if index is not None:
-        from matching.analytics import note_write
+        from network.analytics import note_write
 
         index.apply([changed])
         note_write(index, [changed])

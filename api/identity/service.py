@@ -39,7 +39,7 @@ from api.policy import ANONYMOUS, Viewer
 from graph import model as m
 from graph.store import GraphStore
 from matching import MatchIndex
-from matching.analytics import note_write
+from network.analytics import note_write
 
 log = logging.getLogger("wijknet.identity")
 TOKEN_PREFIX = "wjk_"

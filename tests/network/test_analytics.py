@@ -19,9 +19,9 @@ from graph.model import (
     RelType,
     Theme,
 )
-from matching import analytics as a
 from matching import build_index_sync
 from matching.index import MatchIndex
+from network import analytics as a
 
 R = RelType
 BACKENDS = ["igraph", "networkx"]
@@ -295,3 +295,9 @@ def test_brokers_of_a_100k_city_do_not_depend_on_the_seed() -> None:
     first = {big.ids[int(one.nodes[k])] for k in one.brokers(20)}
     second = {big.ids[int(two.nodes[k])] for k in two.brokers(20)}
     assert len(first) == 20 and len(first & second) >= 16
+
+
+def test_module_example_holds() -> None:
+    import doctest
+
+    assert doctest.testmod(a).failed == 0

@@ -12,11 +12,11 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from matching import analytics as a
 from matching import build_index_sync
-from matching import exports as x
 from matching.index import MatchIndex
-from tests.matching.test_analytics import city
+from network import analytics as a
+from network import exports as x
+from tests.network.test_analytics import city
 
 ATTRS = ("label", "kind", "community", "broker", "reach", "degree", "place", "theme", "x", "y")
 

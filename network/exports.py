@@ -24,8 +24,8 @@ import networkx as nx
 import numpy as np
 
 from graph.text import escape_cell
-from matching.analytics import EDGE_TYPES, Network
 from matching.index import MatchIndex
+from network.analytics import EDGE_TYPES, Network
 
 FORMATS = ("gexf", "graphml", "csv", "json")
 MEDIA_TYPES = {
