@@ -234,11 +234,17 @@ def load_reference(folder: Path | None = None) -> Reference:
             )
         except (InvalidInput, ValueError) as exc:
             raise InvalidInput(f"organisations.csv line {line}: {exc}") from exc
-        if row.get("verified", "true").lower() == "false":
-            # a record nobody has checked yet is neither shown nor suggested
-            org = replace(org, visibility=Visibility.PRIVATE, matchable=False)
-        ref.organisations.append(org)
         place_code = NodeId(row.get("place_code", ""))
+        if row.get("verified", "true").lower() == "false":
+            # a record (or seat) nobody has checked yet is neither shown nor suggested
+            org = replace(org, visibility=Visibility.PRIVATE, matchable=False)
+        elif not place_code:
+            # the rule of the reference data: a public body sits in its sourced place
+            raise InvalidInput(
+                f"organisations.csv line {line}: {org.id} is verified but has no place_code;"
+                " give its sourced place or set verified=false"
+            )
+        ref.organisations.append(org)
         if place_code:
             if place_code not in ref.places:
                 raise InvalidInput(f"organisations.csv line {line}: unknown place {place_code}")

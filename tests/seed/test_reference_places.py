@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from graph.errors import InvalidInput
-from graph.model import Place, PlaceLevel
+from graph.model import Place, PlaceLevel, Visibility
 from seed_data import load_reference
-from seed_data.reference import Reference
+from seed_data.reference import Reference, default_folder
 
 FOCUS = {"GM0518": 44, "GM0772": 20, "GM0479": 19, "GM0606": 12, "GM0193": 16}
 
@@ -103,13 +106,32 @@ def test_reference_bodies_sit_in_a_sourced_place_where_one_is_known(ref: Referen
     for org, code in placed.items():
         assert ref.organisation_place[org] == code
         assert "place:" in orgs[org].source  # the row says where the place comes from
-    # no source gives these a seat (seed_data/reference/README.md): they have no place
+    # no source gives these a seat (seed_data/reference/README.md): they have no place,
+    # so they count as not yet checked: neither public nor matchable
     unplaced = {o for o in orgs if o not in ref.organisation_place}
     assert unplaced == {
         "org-kiemkracht",
         "org-socreatie",
         "org-fonds-werken-aan-wonen",
     }
+    for org in unplaced:
+        assert orgs[org].visibility is Visibility.PRIVATE and not orgs[org].matchable
+        assert "not matchable" in orgs[org].source  # the row says why it is hidden
+    # every other body is public, matchable and placed
+    for org in set(orgs) - unplaced:
+        assert orgs[org].visibility is Visibility.PUBLIC and orgs[org].matchable
+
+
+def test_a_public_reference_body_without_a_sourced_place_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "reference"
+    shutil.copytree(default_folder(), folder)
+    path = folder / "organisations.csv"
+    text = path.read_text(encoding="utf-8")
+    # LSA bewoners without its place (GM0344) but still verified=true
+    row = next(line for line in text.splitlines() if line.startswith("org-lsa-bewoners,"))
+    path.write_text(text.replace(row, row.replace(",GM0344,", ",,", 1)), encoding="utf-8")
+    with pytest.raises(InvalidInput, match="org-lsa-bewoners is verified but has no place_code"):
+        load_reference(folder)
 
 
 def test_lsa_and_kiemkracht_offer_what_their_source_says(ref: Reference) -> None:
