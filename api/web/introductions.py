@@ -22,10 +22,10 @@ from api.web.routes import page
 from api.web.templating import render
 
 _FIELDS = """id role status message reasons created
-  initiative { id name }
-  sender { id name kind }
-  candidate { id name kind }
-  via { id name }
+  initiative { id name source { demo } }
+  sender { id name kind source { demo } }
+  candidate { id name kind source { demo } }
+  via { id name source { demo } }
   contact { name email website }"""
 INBOX = f"""query($after: String) {{
   incoming: myIntroductions(direction: IN, first: 50) {{
@@ -34,8 +34,8 @@ INBOX = f"""query($after: String) {{
     totalCount edges {{ node {{ {_FIELDS} }} }} pageInfo {{ hasNextPage endCursor }} }}
 }}"""
 PREVIEW = """query($i: ID!, $c: ID!) {
-  initiative(id: $i) { id name redacted }
-  candidate: actor(id: $c) { id name redacted matchable kind }
+  initiative(id: $i) { id name redacted source { demo } }
+  candidate: actor(id: $c) { id name redacted matchable kind source { demo } }
   suggestPartners(initiative: $i, first: 100) { actor { id } reasons { text } path }
 }"""
 ACTOR = "query($a: ID!) { actor(id: $a) { id name redacted } }"

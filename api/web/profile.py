@@ -42,10 +42,18 @@ PROFILE = f"""query WebProfile($id: ID!) {{
     ... on Professional {{ profession }}
     memberships {{
       role
-      group {{ __typename ... on Initiative {{ id name }} ... on Enterprise {{ id name }} }}
+      group {{
+        __typename
+        ... on Initiative {{ id name source {{ demo }} }}
+        ... on Enterprise {{ id name source {{ demo }} }}
+      }}
     }}
-    knows {{ id kind name redacted place {{ code }} }}
-    partners {{ __typename ... on Actor {{ id name }} ... on Initiative {{ id name }} }}
+    knows {{ id kind name redacted source {{ demo }} place {{ code }} }}
+    partners {{
+      __typename
+      ... on Actor {{ id name source {{ demo }} }}
+      ... on Initiative {{ id name source {{ demo }} }}
+    }}
   }}
 }}"""
 UPDATE = """mutation WebUpdateProfile($input: UpdateProfileInput!) {

@@ -4,6 +4,7 @@ while typing (``/search/suggest``, htmx)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,11 +28,13 @@ SEARCH = f"""query WebSearch(
 ) {{
   actors(text: $text, first: $people, after: $afterPeople) {{
     totalCount pageInfo {{ hasNextPage endCursor }}
-    edges {{ node {{ id kind name redacted place {{ code displayName }} }} }}
+    edges {{ node {{ id kind name redacted source {{ demo }} place {{ code displayName }} }} }}
   }}
   initiatives(text: $text, first: $initiatives, after: $afterInitiatives) {{
     totalCount pageInfo {{ hasNextPage endCursor }}
-    edges {{ node {{ id name stage place {{ code displayName }} themes {{ name }} }} }}
+    edges {{ node {{
+      id name stage source {{ demo }} place {{ code displayName }} themes {{ name }}
+    }} }}
   }}
   places(text: $text, first: $places, after: $afterPlaces) {{
     totalCount pageInfo {{ hasNextPage endCursor }}
@@ -66,6 +69,11 @@ async def _search(request: Request, text: str, kind: str, after: str | None) -> 
             "afterPlaces": after if kind == "places" else None,
         },
     )
+
+
+def _demo(node: dict[str, Any], t: Callable[..., str]) -> str:
+    """`` · demo`` after a suggestion's description when the demo generator made it up."""
+    return f" · {t('common.demo')}" if (node.get("source") or {}).get("demo") else ""
 
 
 @page
@@ -123,10 +131,11 @@ async def suggest(request: Request) -> Response:
             meta = t("search.type.initiative")
             if node.get("place"):
                 meta += f", {node['place']['displayName']}"
+            meta += _demo(node, t)
             options.append((Option(node["id"], node["name"], meta), f"/initiatives/{node['id']}"))
         for edge in data["actors"]["edges"]:
             node = edge["node"]
-            meta = t("common.kind." + node["kind"].lower())
+            meta = t("common.kind." + node["kind"].lower()) + _demo(node, t)
             options.append((Option(node["id"], node["name"], meta), person_href(node, lang)))
         for edge in data["places"]["edges"]:
             option = place_option(edge["node"], lang)

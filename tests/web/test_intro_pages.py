@@ -95,6 +95,7 @@ async def test_ask_accept_and_see_each_others_contact(signed_in: MakePerson) -> 
     mine = _text((await sanne.http.get(sent.headers["location"])).text)
     assert "Je vraag is verstuurd" in mine and "Aan Kim de Zon" in mine
     assert "wacht op antwoord" in mine and kim.email not in mine
+    assert 'class="badge demo"' not in mine  # real people, a user-made initiative
 
     inbox = (await kim.http.get("/introductions")).text
     assert "Van Sanne Visser" in _text(inbox) and "Zullen we koffie drinken?" in inbox
@@ -149,3 +150,37 @@ async def test_only_members_can_send_and_the_error_is_in_words(signed_in: MakePe
     r = await _ask(stranger, ini, kim)
     assert r.status_code == 400
     assert "Alleen wie meedoet aan dit initiatief" in r.text
+
+
+async def test_a_card_about_a_made_up_person_carries_the_demo_badge(
+    signed_in: MakePerson,
+) -> None:
+    sanne = await signed_in("Sanne Demovraag")
+    ini = await _initiative(sanne, "Zonnedaken Moerwijk (demo-badge)")
+    found = await _gql(
+        sanne,
+        "query($i: ID!) { suggestPartners(initiative: $i, first: 20) "
+        "{ actor { id name source { demo } } } }",
+        i=ini,
+    )
+    demo = next(s["actor"] for s in found["suggestPartners"] if s["actor"]["source"]["demo"])
+    form = await sanne.http.get(
+        "/introductions/request", params={"initiative": ini, "candidate": demo["id"]}
+    )
+    assert '<span class="badge demo"' in form.text
+    sent = await sanne.http.post(
+        "/introductions/request",
+        data={
+            "csrf_token": sanne.csrf,
+            "confirm": "1",
+            "initiative": ini,
+            "candidate": demo["id"],
+            "message": "Hallo",
+        },
+    )
+    assert sent.status_code == 303, sent.text
+    mine = (await sanne.http.get("/introductions")).text
+    card = re.search(r"<h3>(?:(?!</h3>).)*" + re.escape(demo["name"]) + r".*?</h3>", mine, re.S)
+    assert card and '<span class="badge demo"' in card.group(0)
+    # the initiative is hers (user-made): no badge after its name
+    assert 'Zonnedaken Moerwijk (demo-badge)</a> <span class="badge' not in mine
