@@ -23,13 +23,13 @@ import json
 import os
 import sqlite3
 from collections import ChainMap, Counter
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from pathlib import Path as FsPath
 from typing import Any, TypeVar
 
 from sortedcontainers import SortedList
 
-from graph import text_index
+from graph import place_index, text_index
 from graph.errors import InvalidInput, NotFound, StoreUnavailable
 from graph.model import (
     ACTOR_KINDS,
@@ -74,6 +74,7 @@ SCHEMA_VERSION = "1"
 _SYMMETRIC = frozenset(t.value for t, rule in REL_RULES.items() if rule.symmetric)
 _RT = {t.value: t for t in RelType}
 _PART_OF = RelType.PART_OF.value
+_LOCATION = tuple(t.value for t in LOCATION_TYPES)
 _NK = {k.value: k for k in NodeKind}
 _EMPTY: dict[str, Any] = {}
 _WITH_VISIBILITY = frozenset({*ACTOR_KINDS, NodeKind.INITIATIVE, NodeKind.EVENT})
@@ -143,6 +144,7 @@ class EmbeddedStore:
         self._rel_counts: Counter[str] = Counter()
         self._kinds: dict[str, NodeKind] = {}
         self._text: text_index.TextIndex | None = None  # built on the first text query
+        self._places: place_index.PlaceIndex | None = None  # built on the first place query
         self._loaded = False
         self._closed = False
 
@@ -298,6 +300,80 @@ class EmbeddedStore:
             )
         return self._text
 
+    def _place_index(self) -> place_index.PlaceIndex:
+        """What lies in each place by kind and visibility, built on the first place query
+        and kept up to date by every write after (see :meth:`_where_now`)."""
+        if self._places is None:
+            nodes = self._nodes
+            located: dict[str, list[str]] = {}
+            for place in self._by_kind[NodeKind.PLACE]:
+                into = self._in[place]
+                for rtype in _LOCATION:
+                    for nid in into.get(rtype, _EMPTY):
+                        located.setdefault(nid, []).append(place)
+            memo: dict[tuple[str, ...], frozenset[str]] = {}  # shared by all of a buurt
+
+            def where(nid: str, direct: list[str]) -> place_index.Where:
+                key = tuple(direct)
+                places = memo.get(key)
+                if places is None:
+                    places = memo[key] = self._with_ancestors(direct)
+                node = nodes[nid]
+                return (node.node_kind, getattr(node, "visibility", None), places)
+
+            self._places = place_index.build(
+                (nid, where(nid, direct)) for nid, direct in located.items()
+            )
+        return self._places
+
+    def _with_ancestors(self, places: Iterable[str]) -> frozenset[str]:
+        """``places`` and every place they are PART_OF, at any depth."""
+        out = self._out
+        found = set(places)
+        todo = list(found)
+        while todo:
+            for parent in out[todo.pop()].get(_PART_OF, _EMPTY):
+                if parent not in found:
+                    found.add(parent)
+                    todo.append(parent)
+        return frozenset(found)
+
+    def _where_now(self, node_id: str) -> place_index.Where | None:
+        """Where the place index should file ``node_id`` in the graph as it is now."""
+        node = self._nodes.get(node_id)
+        if node is None:
+            return None
+        out = self._out[node_id]
+        direct = [p for rtype in _LOCATION for p in out.get(rtype, _EMPTY)]
+        if not direct:
+            return None
+        vis = getattr(node, "visibility", None)
+        return (node.node_kind, vis, self._with_ancestors(direct))
+
+    def _placed_before(
+        self, node_ids: Iterable[str], keys: Iterable[tuple[str, str, str]]
+    ) -> dict[str, place_index.Where | None] | None:
+        """Before a write of ``node_ids`` and relationships ``(source, type, target)``: where
+        the place index has each node the write may move (None when there is no index).
+        A node's own write may change its visibility; a location tie moves its source; a
+        PART_OF tie moves everything in or below its source place."""
+        if self._places is None:
+            return None
+        touched = dict.fromkeys(node_ids)
+        for src, rtype, _ in keys:
+            if rtype in _LOCATION:
+                touched[src] = None
+            elif rtype == _PART_OF:
+                touched.update(dict.fromkeys(self._places.members(src)))
+        return {nid: self._where_now(nid) for nid in touched}
+
+    def _refile(self, before: dict[str, place_index.Where | None] | None) -> None:
+        """After a write: move what :meth:`_placed_before` found to where it is now."""
+        if before is None or self._places is None:
+            return
+        for nid, old in before.items():
+            self._places.move(nid, old, self._where_now(nid))
+
     def _kind_of(self, node_id: str) -> NodeKind | None:
         return self._kinds.get(node_id)
 
@@ -401,10 +477,9 @@ class EmbeddedStore:
 
         if flt.place is not None:
             self._require(flt.place, NodeKind.PLACE, "place")
-            located: set[str] = set()
-            for code in self._sub_places(flt.place):
-                located |= self._in_via(code, LOCATION_TYPES)
-            narrow(located)
+            if not (flt.skill or flt.theme or flt.text or flt.stage):
+                lists, extra = self._in_place(flt, flt.place)
+                return self._merged_page(lists, extra, first, last, count=count)
         if flt.skill is not None:
             self._require(flt.skill, NodeKind.SKILL, "skill")
             narrow(self._in_via(flt.skill, skill_types_for(flt)))
@@ -416,9 +491,28 @@ class EmbeddedStore:
             words = self._text_index().candidates(flt.text)
             if words is not None:
                 narrow(words)
+        # With a place: either walk what the viewer sees of it in id order (checking each
+        # against the other filters), or check each of the other filters' candidates for
+        # the place, whichever is fewer.
+        in_order: Callable[[str | None], Iterator[str]] | None = None
+        if flt.place is not None:
+            lists, extra = self._in_place(flt, flt.place)
+            size = sum(len(lst) for lst in lists) + len(extra)
+            if candidates is None or size <= 4 * len(candidates):
+                only = candidates
+                candidates = None
+
+                def in_order(after: str | None) -> Iterator[str]:
+                    ids = _merged(lists, extra, after)
+                    return ids if only is None else filter(only.__contains__, ids)
+
+            else:
+                inside = frozenset(self._sub_places(flt.place))
+                narrow({n for n in candidates if self._located_in(n, inside)})
 
         plain = (
-            candidates is None
+            in_order is None
+            and candidates is None
             and not flt.text
             and not flt.stage
             and not flt.visibility
@@ -428,7 +522,8 @@ class EmbeddedStore:
             return self._page_by_kind(flt.kinds, first, last)
         sight = flt.sight
         if (
-            candidates is None
+            in_order is None
+            and candidates is None
             and not flt.text
             and flt.stage is None
             and flt.visibility is None
@@ -460,18 +555,20 @@ class EmbeddedStore:
 
         if not count:  # only the page: stop at the first `first + 1` matches after the cursor
             if candidates is None:
-                found = filter(admits, self._ids_by_kind(flt.kinds, last))
-                window = list(itertools.islice(found, first + 1))
+                source = in_order(last) if in_order else self._ids_by_kind(flt.kinds, last)
+                window = list(itertools.islice(filter(admits, source), first + 1))
             else:
                 after_last = (n for n in candidates if last is None or n > last)
                 window = heapq.nsmallest(first + 1, filter(admits, after_last))
             return self._page(window[:first], None, has_next=len(window) > first)
 
-        pool: Iterable[str] = (
-            candidates
-            if candidates is not None
-            else itertools.chain.from_iterable(self._by_kind[k] for k in flt.kinds)
-        )
+        pool: Iterable[str]
+        if candidates is not None:
+            pool = candidates
+        elif in_order is not None:
+            pool = in_order(None)
+        else:
+            pool = itertools.chain.from_iterable(self._by_kind[k] for k in flt.kinds)
         matched = sorted(filter(admits, pool))
         start = 0 if last is None else bisect.bisect_right(matched, last)
         chosen = matched[start : start + first]
@@ -504,13 +601,51 @@ class EmbeddedStore:
             and nodes[i].node_kind in kinds
             and nodes[i].visibility not in sight.visibility  # type: ignore[union-attr]
         )
-        iters: list[Iterator[str]] = [
-            lst.irange(minimum=last, inclusive=(False, True)) if last is not None else iter(lst)
-            for lst in lists
-        ]
-        iters.append(iter(extra[bisect.bisect_right(extra, last) :] if last else extra))
-        window = list(itertools.islice(heapq.merge(*iters), first + 1))
-        total = sum(len(lst) for lst in lists) + len(extra)
+        return self._merged_page(lists, extra, first, last, count=True)
+
+    def _in_place(self, flt: NodeFilter, place: str) -> tuple[list[SortedList], list[str]]:
+        """The nodes of ``flt.kinds`` in ``place`` or below it that ``flt``'s visibility and
+        sight admit, from the place index: the sorted lists of the (kind, visibility) pairs
+        the viewer sees in full, and the sorted ids its sight names whatever their
+        visibility. Each node is in one of them at most."""
+        sight = flt.sight
+        seen = sight.visibility if sight is not None else None
+        lists = self._place_index().lists(place, _keys(flt.kinds, flt.visibility, seen))
+        extra: list[str] = []
+        if sight is not None and sight.ids:
+            inside = frozenset(self._sub_places(place))
+            nodes = self._nodes
+            for i in sight.ids:
+                node = nodes.get(i)
+                if node is None or node.node_kind not in flt.kinds:
+                    continue
+                vis = getattr(node, "visibility", None)
+                if vis is None or vis in sight.visibility:
+                    continue  # in the lists already, if it may be
+                if flt.visibility is not None and vis not in flt.visibility:
+                    continue
+                if self._located_in(i, inside):
+                    extra.append(i)
+            extra.sort()
+        return lists, extra
+
+    def _located_in(self, node_id: str, places: frozenset[str]) -> bool:
+        out = self._out.get(node_id, _EMPTY)
+        return any(p in places for rtype in _LOCATION for p in out.get(rtype, _EMPTY))
+
+    def _merged_page(
+        self,
+        lists: Sequence[SortedList],
+        extra: list[str],
+        first: int,
+        last: str | None,
+        *,
+        count: bool,
+    ) -> Page:
+        """A page of the union of disjoint sorted ``lists`` and the sorted ``extra`` ids
+        after ``last``; the count is the sum of their lengths."""
+        window = list(itertools.islice(_merged(lists, extra, last), first + 1))
+        total = sum(len(lst) for lst in lists) + len(extra) if count else None
         return self._page(window[:first], total, has_next=len(window) > first)
 
     def _page(self, ids: list[str], total: int | None, *, has_next: bool) -> Page:
@@ -683,10 +818,14 @@ class EmbeddedStore:
                 (_UPSERT_REL, [_rel_row(r) for r in rels]),
             ]
             await asyncio.to_thread(self._commit, statements)
+            before = self._placed_before(
+                (n.id for n in nodes), ((r.source, r.type._value_, r.target) for r in rels)
+            )
             for node in nodes:
                 self._add_node_mem(node)
             for rel in rels:
                 self._link_mem(rel)
+            self._refile(before)
 
     def _checkpoint(self) -> None:
         self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
@@ -714,6 +853,7 @@ class EmbeddedStore:
             )
             # the WAL still holds the old pages: copy them home and cut the WAL to 0 bytes
             await asyncio.to_thread(self._checkpoint)
+            before = self._placed_before([actor_id], keys)
             self._forget(actor_id)
             for _, t, _ in keys:
                 self._rel_counts[t] -= 1
@@ -723,6 +863,7 @@ class EmbeddedStore:
             del self._out[actor_id], self._in[actor_id], self._nodes[actor_id]
             self._by_kind[kind].remove(actor_id)
             del self._kinds[actor_id]
+            self._refile(before)
 
     async def delete(self, rels: Sequence[Relationship] = (), nodes: Sequence[NodeId] = ()) -> None:
         async with self._write_lock:
@@ -745,6 +886,7 @@ class EmbeddedStore:
                     ("DELETE FROM nodes WHERE id = ?", [(n,) for n in gone]),
                 ],
             )
+            before = self._placed_before(gone, keys)
             for src, t, dst in keys:
                 del out[src][t][dst]
                 del into[dst][t][src]
@@ -754,6 +896,7 @@ class EmbeddedStore:
                 kind = self._kinds.pop(nid)
                 del out[nid], into[nid], self._nodes[nid]
                 self._by_kind[kind].remove(nid)
+            self._refile(before)
 
     async def bulk_import(
         self,
@@ -772,11 +915,13 @@ class EmbeddedStore:
                 self._check_nodes(batch, create_only=False)
                 rows = [_node_row(n) for n in batch]
                 self._commit([(_UPSERT_NODE, rows)])
+                before = self._placed_before((n.id for n in batch), ())
                 for node in batch:
                     if self._loaded:
                         self._add_node_mem(node)
                     else:
                         self._kinds[node.id] = node.node_kind
+                self._refile(before)
             done_nodes += len(batch)
             if progress:
                 progress(done_nodes, done_rels)
@@ -787,9 +932,13 @@ class EmbeddedStore:
                 self._check_rels(rbatch, create_only=False)
                 rrows = [_rel_row(r) for r in rbatch]
                 self._commit([(_UPSERT_REL, rrows)])
+                before = self._placed_before(
+                    (), ((r.source, r.type._value_, r.target) for r in rbatch)
+                )
                 if self._loaded:
                     for rel in rbatch:
                         self._link_mem(rel)
+                self._refile(before)
             done_rels += len(rbatch)
             if progress:
                 progress(done_nodes, done_rels)
@@ -808,6 +957,37 @@ class _StoredKeys:
             return False
         rtype, source, target = key
         return target in self._out.get(source, _EMPTY).get(rtype, _EMPTY)
+
+
+def _merged(lists: Sequence[SortedList], extra: list[str], last: str | None) -> Iterator[str]:
+    """The ids of sorted ``lists`` and sorted ``extra`` after ``last``, in order, lazily."""
+    iters: list[Iterator[str]] = [
+        lst.irange(minimum=last, inclusive=(False, True)) if last is not None else iter(lst)
+        for lst in lists
+    ]
+    iters.append(iter(extra[bisect.bisect_right(extra, last) :] if last else extra))
+    return heapq.merge(*iters)
+
+
+def _keys(
+    kinds: frozenset[NodeKind],
+    visibility: frozenset[Visibility] | None,
+    seen: frozenset[Visibility] | None,
+) -> list[place_index.Key]:
+    """The place index's (kind, visibility) keys of ``kinds`` whose visibility is in
+    ``visibility`` and ``seen`` (None: any). Kinds without a visibility are kept under
+    None, which a visibility filter leaves out and every sight admits."""
+    keys: list[place_index.Key] = []
+    for kind in sorted(kinds):
+        if kind in _WITH_VISIBILITY:
+            keys.extend(
+                (kind, vis)
+                for vis in Visibility
+                if (visibility is None or vis in visibility) and (seen is None or vis in seen)
+            )
+        elif visibility is None:
+            keys.append((kind, None))
+    return keys
 
 
 def _is_actor(kind: NodeKind) -> bool:
