@@ -4,8 +4,10 @@
 ties with at least one end the viewer may see), :func:`to_networkx` builds the
 graph with the attributes Gephi colours and sizes by (kind, community, broker,
 reach, place, theme, x, y, and where each node and tie comes from: ``provenance``
-reference/import/user/demo and its ``source``), and :func:`write` writes GEXF, GraphML, a zip of
-CSV files, or JSON (networkx node-link data, the map page's format).
+reference/import/user/demo and its ``source``; a tie's is ``tie_source``, because in
+node-link JSON and Gephi's edge table ``source`` names a tie's first end), and
+:func:`write` writes GEXF, GraphML, a zip of CSV files, or JSON (networkx node-link
+data, the map page's format).
 """
 
 from __future__ import annotations
@@ -240,7 +242,7 @@ def to_networkx(
             ids[ib],
             relation=EDGE_TYPES[net.edge_type[row]],
             provenance=provenance.value,
-            source="" if redacted is not None and (redacted[a] or redacted[b]) else source,
+            tie_source="" if redacted is not None and (redacted[a] or redacted[b]) else source,
         )
     return g
 
@@ -285,11 +287,10 @@ def csv_tables(g: nx.Graph) -> dict[str, str]:
     for node, d in g.nodes(data=True):
         w.writerow([_cell(node), _cell(d["label"]), *(_cell(d[c]) for c in _NODE_COLUMNS[2:])])
     w = csv.writer(edges, lineterminator="\n")
-    w.writerow(["Source", "Target", "Type", "relation", "provenance", "source"])
+    w.writerow(["Source", "Target", "Type", "relation", "provenance", "tie_source"])
     for a, b, d in g.edges(data=True):
-        w.writerow(
-            [_cell(v) for v in (a, b, "Undirected", d["relation"], d["provenance"], d["source"])]
-        )
+        row = (a, b, "Undirected", d["relation"], d["provenance"], d["tie_source"])
+        w.writerow([_cell(v) for v in row])
     return {"nodes.csv": nodes.getvalue(), "edges.csv": edges.getvalue()}
 
 

@@ -174,6 +174,10 @@ async def test_downloads_keep_where_each_node_and_tie_comes_from(
     assert "demo" in {d["provenance"] for d in edges}
     real = [d for d in nodes.values() if d["provenance"] == "reference"]
     assert real and all(d["source"] for d in real)
+    # a tie's own source survives the round trip too (as tie_source: in node-link JSON
+    # and Gephi's edge table "source" is the tie's first end)
+    assert all("tie_source" in d for d in edges)
+    assert any(d["tie_source"] for d in edges if d["provenance"] == "demo")
 
 
 async def test_each_relationship_type_says_where_it_comes_from(client: AsyncClientSession) -> None:
