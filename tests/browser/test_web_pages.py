@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -84,6 +85,15 @@ async def _typed_place(page: Any) -> None:
 async def _an_initiative(site: Site) -> str:
     found = site.graphql("{ initiatives(first: 1) { edges { node { id } } } }")
     return "/initiatives/" + found["initiatives"]["edges"][0]["node"]["id"]
+
+
+async def _a_demo_search(site: Site) -> str:
+    """Search results with made-up data: every hit wears the demo badge."""
+    found = site.graphql("{ initiatives(first: 20) { edges { node { name source { demo } } } } }")
+    name = next(
+        e["node"]["name"] for e in found["initiatives"]["edges"] if e["node"]["source"]["demo"]
+    )
+    return "/search?" + urlencode({"q": name.split()[0]})
 
 
 _made: dict[str, str] = {}
@@ -158,6 +168,7 @@ PAGES: list[WebPage] = [
     WebPage("reset", "/auth/reset"),
     WebPage("reset-confirm", "/auth/reset/confirm?code=x"),
     WebPage("search", "/search?q=Moerwijk"),
+    WebPage("search-demo", _a_demo_search),
     WebPage("me", "/me", signed_in=True),
     WebPage("me-place-suggestions", "/me", signed_in=True, prepare=_typed_place),
     WebPage("initiative-new", "/initiatives/new", signed_in=True),
