@@ -24,6 +24,7 @@ import os
 import sqlite3
 from collections import ChainMap, Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path as FsPath
 from typing import Any, TypeVar
 
@@ -296,9 +297,14 @@ class EmbeddedStore:
         does not pay for it) and kept up to date by every write after."""
         if self._text is None:
             self._text = text_index.build(
-                (nid, search_text(node)) for nid, node in self._nodes.items()
+                ((nid, search_text(node)) for nid, node in self._nodes.items()),
+                self._key_of,
             )
         return self._text
+
+    def _key_of(self, node_id: str) -> place_index.Key:
+        """A node's kind and visibility (None for kinds without one), as it is now."""
+        return (self._kinds[node_id], getattr(self._nodes[node_id], "visibility", None))
 
     def _place_index(self) -> place_index.PlaceIndex:
         """What lies in each place by kind and visibility, built on the first place query
@@ -486,11 +492,22 @@ class EmbeddedStore:
         if flt.theme is not None:
             self._require(flt.theme, NodeKind.THEME, "theme")
             narrow(self._in_via(flt.theme, theme_types_for(flt)))
+        text_done = False  # True when the candidates hold only nodes whose text matches
         if flt.text:
-            # the index narrows to nodes holding every word; `admits` still checks each
-            words = self._text_index().candidates(flt.text)
-            if words is not None:
-                narrow(words)
+            index = self._text_index()
+            exact = index.exact(flt.text)
+            if exact is None:
+                # the index narrows to nodes holding every long word; `admits` checks each
+                words = index.candidates(flt.text)
+                if words is not None:
+                    narrow(words)
+            else:
+                text_done = True
+                if exact:
+                    sets, extra = self._with_words(flt, exact, index)
+                    if not (flt.place or flt.skill or flt.theme or flt.stage):
+                        return self._unordered_page(sets, extra, first, last, count=count)
+                    narrow(set().union(*sets, extra))
         # With a place: either walk what the viewer sees of it in id order (checking each
         # against the other filters), or check each of the other filters' candidates for
         # the place, whichever is fewer.
@@ -551,7 +568,7 @@ class EmbeddedStore:
             stage = node.stage if isinstance(node, Initiative) else None
             if flt.stage is not None and stage is not flt.stage:
                 return False
-            return not flt.text or text_matches(search_text(node), flt.text)
+            return text_done or not flt.text or text_matches(search_text(node), flt.text)
 
         if not count:  # only the page: stop at the first `first + 1` matches after the cursor
             if candidates is None:
@@ -628,6 +645,62 @@ class EmbeddedStore:
                     extra.append(i)
             extra.sort()
         return lists, extra
+
+    def _with_words(
+        self, flt: NodeFilter, words: list[str], index: text_index.TextIndex
+    ) -> tuple[list[AbstractSet[str]], list[str]]:
+        """The nodes of ``flt.kinds`` whose text holds every one of ``words`` (each looked up
+        exactly) and that ``flt``'s visibility and sight admit: a set per (kind, visibility)
+        the viewer sees in full, and the sorted ids its sight names whatever their
+        visibility. Each node is in one of them at most."""
+        sight = flt.sight
+        seen = sight.visibility if sight is not None else None
+        by_word = sorted(
+            (index.parts(w) for w in words), key=lambda p: sum(len(ids) for ids in p.values())
+        )
+        sets: list[AbstractSet[str]] = []
+        for key in _keys(flt.kinds, flt.visibility, seen):
+            found = by_word[0].get(key)
+            for other in by_word[1:]:
+                if not found:
+                    break
+                found = found & other.get(key, frozenset())
+            if found:
+                sets.append(found)
+        extra: list[str] = []
+        if sight is not None and sight.ids:
+            nodes = self._nodes
+            for i in sight.ids:
+                node = nodes.get(i)
+                if node is None or node.node_kind not in flt.kinds:
+                    continue
+                vis = getattr(node, "visibility", None)
+                if vis is None or vis in sight.visibility:
+                    continue  # in the sets already, if it may be
+                if flt.visibility is not None and vis not in flt.visibility:
+                    continue
+                if text_matches(search_text(node), flt.text or ""):
+                    extra.append(i)
+            extra.sort()
+        return sets, extra
+
+    def _unordered_page(
+        self,
+        sets: Sequence[AbstractSet[str]],
+        extra: list[str],
+        first: int,
+        last: str | None,
+        *,
+        count: bool,
+    ) -> Page:
+        """A page of the union of disjoint ``sets`` and ``extra`` after ``last``; the count
+        is the sum of their sizes. Only the page's ``first + 1`` smallest ids are sorted."""
+        pool: Iterable[str] = itertools.chain(*sets, extra)
+        if last is not None:
+            pool = (n for n in pool if n > last)
+        window = heapq.nsmallest(first + 1, pool)
+        total = sum(len(ids) for ids in sets) + len(extra) if count else None
+        return self._page(window[:first], total, has_next=len(window) > first)
 
     def _located_in(self, node_id: str, places: frozenset[str]) -> bool:
         out = self._out.get(node_id, _EMPTY)

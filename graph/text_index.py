@@ -14,16 +14,37 @@ keeps
 
 So a query costs a bisection per word plus the nodes that match, never a scan of every
 node. The index is kept up to date by the store on every write.
+
+A common word ("de", "an") is in thousands of tokens and a third of all nodes: finding
+its tokens and joining their postings costs tens of milliseconds. :meth:`TextIndex.parts`
+answers a word with its nodes split by a key the store chooses (kind and visibility), so
+the store takes only the parts a viewer may see, with set operations in C and no check
+per node; a word with at least :data:`HOT` nodes keeps its parts for the next query
+(at most :data:`HOT_BUDGET` ids in all, least recently asked first out), and every write
+after keeps them up to date.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 
 from sortedcontainers import SortedList
 
 MIN_WORD = 2
 """Shorter query words match nearly every node; they are checked by scanning instead."""
+HOT = 2_000
+"""A word with at least this many nodes keeps its parts for the next query."""
+HOT_BUDGET = 1_000_000
+"""At most this many ids are kept in the parts of hot words, all words together."""
+
+Parts = Mapping[Hashable, AbstractSet[str]]
+"""Node ids by key (for the store: kind and visibility); read-only for the caller."""
+
+
+def _no_key(node_id: str) -> Hashable:
+    return None
 
 
 def tokens(text: str) -> set[str]:
@@ -38,24 +59,38 @@ def tokens(text: str) -> set[str]:
 class TextIndex:
     """Token -> node ids, with a sorted suffix list of the tokens for substring lookups."""
 
-    def __init__(self) -> None:
+    def __init__(self, key_of: Callable[[str], Hashable] = _no_key) -> None:
+        """``key_of(node_id)`` is the part a node's id goes in (read when it is added)."""
         self.postings: dict[str, set[str]] = {}
         self._suffixes: SortedList = SortedList()
         self._ends: dict[str, set[str]] = {}  # suffix -> tokens that end in it
+        self._key_of = key_of
+        self._hot: OrderedDict[str, dict[Hashable, set[str]]] = OrderedDict()
+        self._hot_size = 0
 
     def add(self, node_id: str, text: str) -> None:
         """Index ``node_id`` under the tokens of ``text`` (case-folded search text)."""
-        for token in tokens(text):
+        found = tokens(text)
+        for token in found:
             ids = self.postings.get(token)
             if ids is None:
                 self.postings[token] = {node_id}
                 self._add_token(token)
             else:
                 ids.add(node_id)
+        if self._hot:
+            key = self._key_of(node_id)
+            for word, parts in self._hot.items():
+                if any(word in token for token in found):
+                    part = parts.setdefault(key, set())
+                    if node_id not in part:
+                        part.add(node_id)
+                        self._hot_size += 1
 
     def remove(self, node_id: str, text: str) -> None:
         """Forget ``node_id`` under the tokens of ``text`` (the text it was added with)."""
-        for token in tokens(text):
+        found = tokens(text)
+        for token in found:
             ids = self.postings.get(token)
             if ids is None:
                 continue
@@ -63,6 +98,12 @@ class TextIndex:
             if not ids:
                 del self.postings[token]
                 self._drop_token(token)
+        for word, parts in self._hot.items():
+            if any(word in token for token in found):
+                for part in parts.values():  # (its key may have changed since it was added)
+                    if node_id in part:
+                        part.discard(node_id)
+                        self._hot_size -= 1
 
     def _add_token(self, token: str) -> None:
         for i in range(len(token)):
@@ -104,6 +145,38 @@ class TextIndex:
             out |= self.postings[token]
         return out
 
+    def parts(self, word: str) -> Parts:
+        """The ids of nodes whose text contains ``word``, by key; kept for the next query
+        when they are many (see :data:`HOT`). Exact for a word of :data:`MIN_WORD` or more
+        characters."""
+        kept = self._hot.get(word)
+        if kept is not None:
+            self._hot.move_to_end(word)
+            return kept
+        parts: dict[Hashable, set[str]] = {}
+        key_of = self._key_of
+        ids = self.nodes_with(word)
+        for node_id in ids:
+            key = key_of(node_id)
+            part = parts.get(key)
+            if part is None:
+                parts[key] = {node_id}
+            else:
+                part.add(node_id)
+        if HOT <= len(ids) <= HOT_BUDGET:
+            self._hot[word] = parts
+            self._hot_size += len(ids)
+            while self._hot_size > HOT_BUDGET:
+                _, dropped = self._hot.popitem(last=False)
+                self._hot_size -= sum(len(part) for part in dropped.values())
+        return parts
+
+    def exact(self, query: str) -> list[str] | None:
+        """The distinct words of ``query`` when the index answers it exactly (every word
+        has :data:`MIN_WORD` characters or more), else None."""
+        words = list(dict.fromkeys(query.casefold().split()))
+        return words if all(len(w) >= MIN_WORD for w in words) else None
+
     def candidates(self, query: str) -> set[str] | None:
         """Nodes that may match every word of ``query``: a superset of the matches (words
         shorter than :data:`MIN_WORD` are not looked up), or None when no word was
@@ -121,9 +194,11 @@ class TextIndex:
         return found
 
 
-def build(items: Iterable[tuple[str, str]]) -> TextIndex:
+def build(
+    items: Iterable[tuple[str, str]], key_of: Callable[[str], Hashable] = _no_key
+) -> TextIndex:
     """An index of ``(node id, case-folded search text)`` pairs, built in bulk."""
-    index = TextIndex()
+    index = TextIndex(key_of)
     postings = index.postings
     for node_id, text in items:
         for token in tokens(text):
