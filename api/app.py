@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -26,6 +26,7 @@ from api.http import GraphQLView
 from api.identity import oidc, open_identity
 from api.identity import routes as identity_routes
 from api.limits import Budgets, Policy, RateLimiter
+from api.response_cache import ResponseCache, changed
 from api.schema import schema
 from api.settings import Settings
 from api.stores import open_store
@@ -100,6 +101,7 @@ def apply_change(index: MatchIndex, change: Change) -> None:
     # the API deletes none of the types the matcher reads.
     index.apply(change.nodes, change.rels)
     note_write(index, change.nodes, change.rels)
+    changed()
 
 
 async def _follow(app: Starlette, store: GraphStore, after: int, every: float) -> None:
@@ -114,6 +116,7 @@ async def _follow(app: Starlette, store: GraphStore, after: int, every: float) -
                 # the log was reset or pruned past us: read everything again
                 head = (await store.changes(found.head)).head
                 app.state.index = await _matching_index(store, app.state.index.ranker)
+                changed()
                 after = head
                 continue
             for change in found.changes:
@@ -196,6 +199,9 @@ def create_app(
         identity = await open_identity(where)
         app.state.identity = identity
         app.state.store = st
+        app.state.response_cache = ResponseCache.for_app(
+            st, identity, max_entries=settings.response_cache
+        )
         app.state.index = None
         app.state.status = status
 
@@ -239,12 +245,14 @@ def create_app(
             stats = await request.app.state.store.stats()
         except GraphError as exc:
             return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
+        cache: ResponseCache | None = request.app.state.response_cache
         return JSONResponse(
             {
                 "status": "ok",
                 "ready": True,
                 "nodes": stats.node_count,
                 "relationships": stats.relationship_count,
+                "responseCache": asdict(cache.stats) if cache is not None else None,
             }
         )
 

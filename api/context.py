@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from api import response_cache
 from api.introductions.service import consent_of
 from api.policy import ANONYMOUS, PUBLIC_CIRCLE, Circle, Viewer, circle_of
 from graph.model import Node, NodeId, Place, PlaceLevel, Relationship, RelType
@@ -23,6 +24,7 @@ from network.analytics import note_write
 
 if TYPE_CHECKING:
     from api.identity import Auth, Identity
+    from api.response_cache import ResponseCache
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -134,6 +136,8 @@ class Context:
     identity: Identity | None = None  # None outside a server (schema tests)
     auth: Auth | None = None  # how the request proved who it is (see api.identity.web)
     circle: Circle = PUBLIC_CIRCLE  # what the viewer sees and acts for; see `see_as_viewer`
+    circle_exact: bool = True  # False when the circle could not be read (the store is down)
+    response_cache: ResponseCache | None = None  # answers to repeated reads (HTTP only)
     nodes: Loader[str, Node | None] = field(init=False)
     neighbours_loader: Loader[NeighbourKey, list[Neighbour]] = field(init=False)
     homes: Loader[str, Home] = field(init=False)
@@ -161,6 +165,7 @@ class Context:
         if self.index is not None:
             self.index.remove(rels, nodes)
             note_write(self.index, [], rels)
+        response_cache.changed()
 
     def wrote(self, nodes: Sequence[Node] = (), rels: Sequence[Relationship] = ()) -> None:
         """Tell the matching index about a write the store acknowledged (and forget
@@ -169,6 +174,7 @@ class Context:
         if self.index is not None:
             self.index.apply(nodes, rels)
             note_write(self.index, nodes, rels)
+        response_cache.changed()
 
     async def neighbours(
         self,

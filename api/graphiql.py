@@ -28,6 +28,7 @@ class WijknetGraphQL(GraphQL[Context, None]):
             identity=request.app.state.identity,
             auth=auth,
             lang="en" if lang.lower().startswith("en") else "nl",
+            response_cache=getattr(request.app.state, "response_cache", None),
         )
 
     async def render_graphql_ide(self, request: Request) -> Response:

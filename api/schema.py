@@ -27,6 +27,7 @@ from api.mutations import Mutation
 from api.network import NetworkQuery
 from api.profile import ProfileMutation
 from api.relay import NODES, Connection, asks_total, connection
+from api.response_cache import CachedResponses
 from api.ties import TieMutation
 from api.types import DEFAULT_PAGE
 from api.validation import Limits
@@ -298,6 +299,7 @@ class ViewerCircle(SchemaExtension):
                 await context.see_as_viewer()
             except GraphError:  # the store is down: what needs it will say so itself
                 context.circle = policy.own_circle(context.viewer)
+                context.circle_exact = False
         yield
 
 
@@ -392,6 +394,7 @@ def build_schema() -> strawberry.Schema:
             Limits,
             RequestLimits,
             ViewerCircle,
+            CachedResponses,  # after the limits and the circle: see api.response_cache
             GraphErrorCodes,
             lambda **_: MaskErrors(
                 should_mask_error=_mask,

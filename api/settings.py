@@ -86,6 +86,7 @@ class Settings:
     expensive_budget: int = 120  # network, suggestions, paths per minute per identity
     sign_in_budget: int = 10  # sign-in attempts per minute per identity
     deadline: int = 10  # seconds one request may take
+    response_cache: int = 1024  # answers to repeated reads kept (0: none); embedded store only
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -127,6 +128,7 @@ class Settings:
             expensive_budget=_int(environ, "WIJKNET_EXPENSIVE_BUDGET", 120, 1, 10**9),
             sign_in_budget=_int(environ, "WIJKNET_SIGN_IN_BUDGET", 10, 1, 10**9),
             deadline=_int(environ, "WIJKNET_DEADLINE", 10, 1, 3_600),
+            response_cache=_int(environ, "WIJKNET_RESPONSE_CACHE", 1024, 0, 1_000_000),
         )
 
     def with_overrides(self, **values: Any) -> Settings:

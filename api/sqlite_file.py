@@ -44,3 +44,19 @@ class SqliteFile:
                 return result
 
         return await asyncio.to_thread(locked)
+
+    def version(self) -> tuple[int, int] | None:
+        """What changes whenever the file's data does: SQLite's ``data_version`` (bumped by
+        every commit of another connection, in this process or another, such as a CLI
+        ``wijknet grant``) and this connection's own ``total_changes``. None when the
+        connection is busy on a worker thread (the caller must then assume a change):
+        this never waits, so it may be called on the event loop."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            (data_version,) = self._conn.execute("PRAGMA data_version").fetchone()
+            return int(data_version), self._conn.total_changes
+        except sqlite3.Error:
+            return None
+        finally:
+            self._lock.release()

@@ -135,6 +135,9 @@ class EmbeddedStore:
         self._conn = conn
         self._lock_fd = lock_fd
         self._write_lock = asyncio.Lock()
+        self.version = 0
+        """Goes up after every write (once its change is in memory), failed ones too: what
+        a cache of answers keys on (``api.response_cache``)."""
         self._nodes: dict[str, Node] = {}
         self._out: Adjacency = {}
         self._in: Adjacency = {}
@@ -881,7 +884,7 @@ class EmbeddedStore:
         *,
         create_only: bool = False,
     ) -> None:
-        async with self._write_lock:
+        async with self._writing():
             self._check_writable()
             self._ensure_loaded()
             self._check_nodes(nodes, create_only)
@@ -900,12 +903,21 @@ class EmbeddedStore:
                 self._link_mem(rel)
             self._refile(before)
 
+    @contextlib.asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        """The write lock; :attr:`version` goes up when the write is done (or fails)."""
+        async with self._write_lock:
+            try:
+                yield
+            finally:
+                self.version += 1
+
     def _checkpoint(self) -> None:
         self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         self._conn.commit()
 
     async def delete_actor(self, actor_id: NodeId) -> None:
-        async with self._write_lock:
+        async with self._writing():
             self._check_writable()
             self._ensure_loaded()
             kind = self._kind_of(actor_id)
@@ -939,7 +951,7 @@ class EmbeddedStore:
             self._refile(before)
 
     async def delete(self, rels: Sequence[Relationship] = (), nodes: Sequence[NodeId] = ()) -> None:
-        async with self._write_lock:
+        async with self._writing():
             self._check_writable()
             self._ensure_loaded()
             out, into = self._out, self._in
@@ -983,7 +995,7 @@ class EmbeddedStore:
             raise InvalidInput("must be at least 1", field="batchSize")
         done_nodes = done_rels = 0
         for batch in _batched(nodes, batch_size):
-            async with self._write_lock:
+            async with self._writing():
                 self._check_writable()
                 self._check_nodes(batch, create_only=False)
                 rows = [_node_row(n) for n in batch]
@@ -1000,7 +1012,7 @@ class EmbeddedStore:
                 progress(done_nodes, done_rels)
             await asyncio.sleep(0)
         for rbatch in _batched(rels, batch_size):
-            async with self._write_lock:
+            async with self._writing():
                 self._check_writable()
                 self._check_rels(rbatch, create_only=False)
                 rrows = [_rel_row(r) for r in rbatch]
