@@ -135,7 +135,7 @@ class GraphQLView(WijknetGraphQL):
                 406, f"answers are {GRAPHQL_RESPONSE} or application/json; Accept: {accept}"
             )
         if request.method == "POST":
-            content_type, _ = parse_content_type(request.content_type or "")
+            content_type = _media_type(request.content_type or "")
             if content_type != "application/json":
                 raise HTTPException(
                     415, f"send the request as application/json, not {content_type or 'nothing'}"
@@ -154,9 +154,28 @@ class GraphQLView(WijknetGraphQL):
             if not isinstance(data, dict):
                 raise HTTPException(400, "the body must be a JSON object with a `query`")
             _check_fields(data)
-            return await super().parse_http_body(_Replayed(request, text.encode()))  # type: ignore[arg-type]
+            return self._request_data(request, data)
         _check_fields(request.query_params)
         return await super().parse_http_body(request)
+
+    def _request_data(
+        self, request: AsyncHTTPRequestAdapter, data: Mapping[str, Any]
+    ) -> GraphQLRequestData:
+        """What strawberry's ``parse_http_body`` makes of a JSON body, from the body we
+        already read and parsed (strawberry would parse it, and its content type, again)."""
+        for name, kind in (("query", str), ("variables", dict), ("extensions", dict)):
+            value = data.get(name)
+            if value is not None and not isinstance(value, kind):
+                what = "a string" if kind is str else "an object"
+                raise HTTPException(400, f"`{name}` must be {what} or null")
+        transport = self._get_stream_transport_from_headers(request.headers)
+        return GraphQLRequestData(
+            query=data.get("query"),
+            variables=data.get("variables"),
+            operation_name=data.get("operationName"),
+            extensions=data.get("extensions"),
+            protocol=transport.protocol if transport else "http",
+        )
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         try:
@@ -216,17 +235,13 @@ def _check_fields(data: Mapping[str, Any]) -> None:
         raise HTTPException(400, "`query` is empty")
 
 
-class _Replayed:
-    """The request adapter with its body already read (and checked)."""
-
-    def __init__(self, inner: AsyncHTTPRequestAdapter, body: bytes) -> None:
-        self._inner, self._body = inner, body
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    async def get_body(self) -> bytes:
-        return self._body
+def _media_type(content_type: str) -> str:
+    """The media type of a Content-Type header, without parameters; the common
+    ``application/json`` (with or without a charset) without parsing it as a mail header."""
+    head = content_type.split(";", 1)[0].strip().lower()
+    if head == "application/json":
+        return head
+    return parse_content_type(content_type)[0] if content_type else ""
 
 
 def _problem(status: int, message: str) -> Response:

@@ -23,6 +23,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -491,6 +492,40 @@ def identity_of(viewer: Any) -> str:
     return f"ip:{client_address.get()}"
 
 
+_Priced = tuple[float, str | None, str, frozenset[str]]
+_prices: dict[tuple[str, str | None, bytes], _Priced] = {}
+PRICES_KEPT = 1024
+
+
+def _priced(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    query: str | None,
+    name: str | None,
+    variables: Mapping[str, Any] | None,
+) -> _Priced:
+    """:func:`price_operation` and :func:`root_fields`, remembered by query text, operation
+    name and variables (a document is a function of its text; the schema is fixed)."""
+    key = None
+    if query is not None:
+        try:
+            key = (query, name, orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS))
+        except TypeError:
+            pass
+        else:
+            found = _prices.get(key)
+            if found is not None:
+                return found
+    cost, problem = price_operation(schema, document, name, variables)
+    kind, fields = root_fields(document, name)
+    priced = (cost, problem, kind, frozenset(fields))
+    if key is not None:
+        if len(_prices) >= PRICES_KEPT:
+            del _prices[next(iter(_prices))]
+        _prices[key] = priced
+    return priced
+
+
 class RequestLimits(SchemaExtension):
     """Refuse several operations without a name; price the operation; charge the client.
 
@@ -524,7 +559,9 @@ class RequestLimits(SchemaExtension):
         ec = self.execution_context
         name = ec._provided_operation_name
         policy = current_policy.get()
-        cost, problem = price_operation(ec.schema._schema, document, name, ec.variables)
+        cost, problem, kind, fields = _priced(
+            ec.schema._schema, document, ec.query, name, ec.variables
+        )
         if problem is not None:
             return limit_error("input", problem)
         if cost > policy.max_cost:
@@ -537,7 +574,6 @@ class RequestLimits(SchemaExtension):
             )
         if policy.limiter is None:
             return None
-        kind, fields = root_fields(document, name)
         charges = {"cost": max(1, int(cost))}
         if kind == "mutation":
             charges["mutations"] = 1

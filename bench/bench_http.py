@@ -2,7 +2,7 @@
 
     python bench/bench_http.py [--actors 3000 100000] [--seconds 10] [--runs 3]
                                [--connections 8] [--only floor,two-level,suggest,mix]
-                               [--baseline DIR] [--keep DIR]
+                               [--baseline DIR] [--keep DIR] [--no-cache-too]
 
 For each store size: seeds a temporary embedded store (``wijknet seed``), starts
 ``wijknet serve`` (one process) on 127.0.0.1, and drives it with ``wrk`` (Debian
@@ -21,7 +21,9 @@ this one, so "before" and "after" are measured in the same run):
   (``registerActor``) in 20.
 
 Prints the median requests/s and latency of ``--runs`` runs of ``--seconds`` each
-(after a 3 s warm-up), each request's ratio to the floor of the same server, and the
+(after a 3 s warm-up), each request's ratio to the floor of the same server, the share
+of requests answered from the response cache (``--no-cache-too`` also serves this code
+with the cache off, so the speed of a computed answer shows beside), and the
 server's CPU time per request (from ``/proc``; it moves far less with the machine's
 load than requests/s). wrk
 and the server share the machine's cores; on a shared machine the absolute figures
@@ -228,12 +230,23 @@ def seed(actors: int, folder: Path) -> Path:
     return db
 
 
+def cache_stats(base: str) -> dict[str, int] | None:
+    """The server's response cache counters (None: this code has no response cache)."""
+    found = httpx.get(f"{base}/healthz", timeout=60).json().get("responseCache")
+    return dict(found) if found else None
+
+
 def bench_store(
-    args: argparse.Namespace, actors: int, db: Path, folder: Path, code: Path
+    args: argparse.Namespace,
+    actors: int,
+    db: Path,
+    folder: Path,
+    code: Path,
+    extra_env: dict[str, str] | None = None,
 ) -> dict[str, list[dict]]:
     """Serve ``db`` with the wijknet in ``code`` (a checkout) and run every set against it."""
     port = free_port()
-    env = {**os.environ}
+    env = {**os.environ, **(extra_env or {})}
     env.update({f"WIJKNET_{k}_BUDGET": "1000000000" for k in ("COST", "MUTATION", "EXPENSIVE")})
     env.setdefault("WIJKNET_IDENTITY_DB", str(folder / f"identity-{actors}.db"))
     env["PYTHONPATH"] = str(code)
@@ -297,10 +310,19 @@ def bench_store(
                 )
                 assert r.status_code == 200 and "errors" not in r.json(), r.text[:500]
             run_wrk(url, script, 3, args.connections)  # warm up
+            base = f"http://127.0.0.1:{port}"
+            before = cache_stats(base)
             results[name] = [
                 run_wrk(url, script, args.seconds, args.connections, server.pid)
                 for _ in range(args.runs)
             ]
+            after = cache_stats(base)
+            if before is not None and after is not None:
+                hits = after["hits"] - before["hits"]
+                asked = hits + after["misses"] - before["misses"]
+                asked += after["bypassed"] - before["bypassed"]
+                for r in results[name]:
+                    r["hit_rate"] = hits / asked if asked else 0.0
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -326,18 +348,28 @@ def main() -> None:
     parser.add_argument(
         "--keep", type=Path, default=None, help="keep (and reuse) the seeded stores in DIR"
     )
+    parser.add_argument(
+        "--no-cache-too",
+        action="store_true",
+        help="also serve this code with the response cache off (WIJKNET_RESPONSE_CACHE=0)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("bench_http needs wrk: apt-get install wrk")
-    codes = {"": ROOT} if args.baseline is None else {"baseline": args.baseline, "now": ROOT}
+    off = {"WIJKNET_RESPONSE_CACHE": "0"}
+    codes: dict[str, tuple[Path, dict[str, str]]] = {"now": (ROOT, {})}
+    if args.no_cache_too:
+        codes = {"now, no cache": (ROOT, off), **codes}
+    if args.baseline is not None:
+        codes = {"baseline": (args.baseline, {}), **codes}
     all_results: dict[tuple[int, str], dict[str, list[dict]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         for n in args.actors:
             db = seed(n, folder)
-            for label, code in codes.items():
-                all_results[n, label] = bench_store(args, n, db, Path(tmp), code.resolve())
+            for label, (code, extra) in codes.items():
+                all_results[n, label] = bench_store(args, n, db, Path(tmp), code.resolve(), extra)
     table = Table(
         title=f"GraphQL over HTTP, 1 server process, wrk -c{args.connections} on the same "
         f"{os.cpu_count()} cores, median of {args.runs} x {args.seconds} s"
@@ -352,6 +384,7 @@ def main() -> None:
         "p99 ms",
         "CPU ms/req",
         "non-2xx",
+        "cache hits",
     ):
         table.add_column(col, justify="right")
     table.add_column("runs", justify="right")
@@ -369,6 +402,7 @@ def main() -> None:
                 f"{statistics.median(r['p99'] for r in runs):.1f}",
                 f"{statistics.median(r['cpu_ms'] for r in runs):.2f}",
                 str(sum(int(r["errors"]) for r in runs)),
+                f"{runs[0]['hit_rate']:.0%}" if "hit_rate" in runs[0] else "-",
                 " / ".join(f"{r['rps']:,.0f}" for r in runs),
             )
     console.print(table)
