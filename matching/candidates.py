@@ -17,6 +17,7 @@ import math
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 
@@ -87,30 +88,26 @@ def gather(
     # Every candidate so far has a network signal; the rest join eligible and without
     # one, and the shortlist takes the first COLD of those: past them, stop looking.
     warm = len(found)
-    rings = index.areas_near(home) if home >= 0 else []
+    places = near_places(index, home)
     for skill in needs:
         if len(found) - warm >= COLD:
             return pool
         source = (
-            _near(index, index.skill_at, skill, rings)
-            if rings
-            else index.skill_holders.get(skill, ())
+            _near(index.skill_at, skill, places) if places else index.skill_holders.get(skill, ())
         )
         eligible.take(found, source, PER_SKILL)
     for theme in themes:
         if len(found) - warm >= COLD:
             return pool
         source = (
-            _near(index, index.theme_at, theme, rings)
-            if rings
-            else index.theme_holders.get(theme, ())
+            _near(index.theme_at, theme, places) if places else index.theme_holders.get(theme, ())
         )
         eligible.take(found, source, PER_THEME)
     if len(found) - warm >= COLD:
         return pool
     _theme_teams(index, pool, initiative, themes, eligible)
-    if rings and staff is not None and len(found) - warm < COLD:
-        near_staff = filter(staff, _near_all(index, index.staff_at, rings))
+    if places and staff is not None and len(found) - warm < COLD:
+        near_staff = filter(staff, _near_all(index.staff_at, places))
         eligible.take(found, near_staff, PER_ROLE)
     if not any(eligible(j) for j in found):
         eligible.take(found, range(len(index.ids)), FALLBACK)
@@ -120,15 +117,20 @@ def gather(
 def shortlist(pool: Pool, eligible: Collector) -> list[int]:
     """The eligible candidates to score: the :data:`WARM` strongest by network signal,
     then up to :data:`COLD` more in the order found (stable)."""
-    pr, aa, ties, n = pool.pagerank, pool.adamic_adar, pool.ties, pool.seeds
-    check = eligible.check
+    pr, aa, ties = pool.pagerank, pool.adamic_adar, pool.ties
     # a network signal is there exactly when one of these has the candidate
     signalled = pr.keys() | aa.keys() | ties.keys()
-    warm = sorted(
-        (-(pr.get(j, 0.0) * n + aa.get(j, 0.0) + ties.get(j, 0)), j) for j in signalled if check(j)
-    )[:WARM]
-    cold = list(itertools.islice((j for j in pool.found if j not in signalled and check(j)), COLD))
-    return [j for _, j in warm] + cold
+    keys = list(filter(eligible.check, signalled))
+    n, zero = len(keys), repeat(0.0)
+    strength = np.fromiter(map(pr.get, keys, zero), float, n) * pool.seeds
+    strength += np.fromiter(map(aa.get, keys, zero), float, n)
+    strength += np.fromiter(map(ties.get, keys, zero), float, n)
+    at = np.fromiter(keys, np.int64, n)
+    warm = at[np.lexsort((at, -strength))[:WARM]].tolist()  # strongest first, ties by position
+    cold = itertools.islice(
+        (j for j in pool.found if j not in signalled and eligible.check(j)), COLD
+    )
+    return [*warm, *cold]
 
 
 class Collector:
@@ -236,21 +238,26 @@ def _theme_teams(
                 found[j] = []
 
 
-def _near_all(
-    index: MatchIndex, by_place: dict[int, array[int]], rings: list[list[int]]
-) -> Iterator[int]:
-    for ring in rings:
-        for area in index.at(ring):
-            yield from by_place.get(area, ())
+def near_places(index: MatchIndex, home: int) -> list[int]:
+    """The home places (wijk-level areas and their buurten) around ``home``, nearest
+    first (remembered until the next write); empty without a home."""
+    if home < 0:
+        return []
+    memo = index.memo("near_places")
+    places = memo.get(home)
+    if places is None:
+        places = memo[home] = [p for ring in index.areas_near(home) for p in index.at(ring)]
+    return places
+
+
+def _near_all(by_place: dict[int, array[int]], places: list[int]) -> Iterator[int]:
+    for place in places:
+        yield from by_place.get(place, ())
 
 
 def _near(
-    index: MatchIndex,
-    inverted: dict[tuple[int, int], array[int]],
-    key: int,
-    rings: list[list[int]],
+    inverted: dict[tuple[int, int], array[int]], key: int, places: list[int]
 ) -> Iterator[int]:
-    """Entries of ``inverted[(key, area)]``, nearest areas first."""
-    for ring in rings:
-        for area in index.at(ring):
-            yield from inverted.get((key, area), ())
+    """Entries of ``inverted[(key, place)]``, nearest places first."""
+    for place in places:
+        yield from inverted.get((key, place), ())

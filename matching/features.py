@@ -7,7 +7,8 @@ suggestion stays explainable whichever model ranks it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from itertools import repeat
 
 import numpy as np
 
@@ -111,48 +112,49 @@ def matrix(
     themes: set[int],
     weights: dict[int, float],
     team_size: int,
-    lacks_role: Callable[[int], bool],
+    team_roles: int,
 ) -> np.ndarray:
-    """The feature rows of ``cands`` (float64, ``len(cands)`` x ``len(FEATURES)``)."""
+    """The feature rows of ``cands`` (float64, ``len(cands)`` x ``len(FEATURES)``);
+    ``team_roles`` are the roles the team has, as :attr:`MatchIndex.role_bits`."""
     n = len(cands)
     x = np.zeros((n, len(FEATURES)))
     if not n:
         return x
+    zero = repeat(0.0)
     pr, aa, ra, sh, ti = pool.pagerank, pool.adamic_adar, pool.resource, pool.shared, pool.ties
-    x[:, 0] = np.fromiter((pr.get(j, 0.0) for j in cands), float, n) * pool.seeds
-    x[:, 2] = np.fromiter((aa.get(j, 0.0) for j in cands), float, n)
-    x[:, 4] = np.fromiter((ra.get(j, 0.0) for j in cands), float, n)
-    x[:, 5] = np.fromiter((sh.get(j, 0) for j in cands), float, n)
-    x[:, 6] = np.fromiter((ti.get(j, 0) for j in cands), float, n)
+    x[:, 0] = np.fromiter(map(pr.get, cands, zero), float, n) * pool.seeds
+    x[:, 2] = np.fromiter(map(aa.get, cands, zero), float, n)
+    x[:, 4] = np.fromiter(map(ra.get, cands, zero), float, n)
+    x[:, 5] = np.fromiter(map(sh.get, cands, zero), float, n)
+    x[:, 6] = np.fromiter(map(ti.get, cands, zero), float, n)
+    x[:, 16] = np.fromiter(map(pool.overlap.get, cands, zero), float, n)
     for col, rel in ((0, 1), (2, 3)):
         top = x[:, col].max()
         if top > 0:
             x[:, rel] = x[:, col] / top
-    total = sum(weights.values())
     skills, groups, own_themes, ties = index.skills, index.groups, index.themes, index.ties
+    has_skills = [skills[j] for j in cands]
+    has_groups = [groups[j] for j in cands]
+    total = sum(weights.values())
     if total:
         needed = list(weights.items())
-        wanted = weights.keys()
+        unwanted = weights.keys().isdisjoint
         x[:, 7] = [
-            sum(w for s, w in needed if s in has) / total
-            if (has := skills[j]) and not wanted.isdisjoint(has)
-            else 0.0
-            for j in cands
+            sum(w for s, w in needed if s in has) / total if has and not unwanted(has) else 0.0
+            for has in has_skills
         ]
     if themes:
-        x[:, 8] = [
-            1.0 if (mine := own_themes[j]) and not themes.isdisjoint(mine) else 0.0 for j in cands
-        ]
-        on_theme: dict[int, bool] = {}
-
-        def about(g: int) -> bool:
-            hit = on_theme.get(g)
-            if hit is None:
-                gt = own_themes[g]
-                hit = on_theme[g] = bool(gt) and not themes.isdisjoint(gt)  # type: ignore[arg-type]
-            return hit
-
-        x[:, 9] = [sum(1 for g in gs if about(g)) if (gs := groups[j]) else 0 for j in cands]
+        apart = themes.isdisjoint
+        x[:, 8] = [1.0 if (mine := own_themes[j]) and not apart(mine) else 0.0 for j in cands]
+        # the groups among the candidates' that are about a theme of the initiative
+        seen: set[int] = set()
+        for gs in has_groups:
+            if gs:
+                seen.update(gs)
+        on_theme = {g for g in seen if (gt := own_themes[g]) and not apart(gt)}
+        if on_theme:
+            about = on_theme.__contains__
+            x[:, 9] = [sum(map(about, gs)) if gs else 0 for gs in has_groups]
     if home >= 0:
         near: dict[int, float] = index.memo("reach").setdefault(home, {})
         kind, homes = index.kind, index.home
@@ -165,12 +167,12 @@ def matrix(
                 p = near[key] = reach(index, home, j, ring(index, home, j))
             prox.append(p)
         x[:, 10] = prox
-    x[:, 11] = [1.0 if lacks_role(j) else 0.0 for j in cands]
-    x[:, 12] = [len(g) if (g := groups[j]) else 0 for j in cands]
+    bits = index.role_bits
+    lacked = ~team_roles
+    x[:, 11] = [1.0 if bits[j] & lacked else 0.0 for j in cands]
+    x[:, 12] = [len(g) if g else 0 for g in has_groups]
     x[:, 13] = [len(t) if (t := ties[j]) else 0 for j in cands]
     x[:, 14] = team_size
-    ov = pool.overlap
-    x[:, 16] = np.fromiter((ov.get(j, 0.0) for j in cands), float, n)
     active = np.maximum(x[:, 12], 1.0)
     x[:, 15] = x[:, 5] / active
     x[:, 17] = x[:, 9] / active

@@ -43,10 +43,19 @@ PROVENANCE_CODE = {p: i for i, p in enumerate(PROVENANCES)}
 DEMO = PROVENANCE_CODE[Provenance.DEMO]
 CODE_KIND = list(NodeKind)
 ACTOR_CODES = frozenset(KIND_CODE[NodeKind(k.value)] for k in ActorKind)
+_RES_CODE, _PRO_CODE, _MUN_CODE = (
+    KIND_CODE[k] for k in (NodeKind.RESIDENT, NodeKind.PROFESSIONAL, NodeKind.MUNICIPALITY)
+)
+_ENTREPRENEUR_CODES = frozenset(KIND_CODE[k] for k in (NodeKind.FREELANCER, NodeKind.ENTERPRISE))
 STAFF_CODES = frozenset(
     KIND_CODE[k] for k in (NodeKind.PROFESSIONAL, NodeKind.ORGANISATION, NodeKind.MUNICIPALITY)
 )
 R = RelType
+# The team roles an actor can fill, as bits of `MatchIndex.role_bits` (`matching.suggest.Role`
+# names them): residents, entrepreneur, professional, municipal, funder or host.
+ROLE_NAMES = ("residents", "entrepreneur", "professional", "municipal", "funder_host")
+_RESIDENTS, _ENTREPRENEUR, _PROFESSIONAL, _MUNICIPAL, _FUNDER_HOST = (1 << b for b in range(5))
+_FUNDING_SUBTYPES = ("fund", "housing_corporation")
 _URGENCY = {"high": 1.5, "medium": 1.0, "low": 0.6}
 
 
@@ -81,6 +90,7 @@ class MatchIndex:
         self.public = bytearray()
         self.names: list[str] = []
         self.provenance = bytearray()  # code into PROVENANCES, per node
+        self.role_bits = bytearray()  # team roles an actor can fill (ROLE_NAMES), per node
         self.sources: dict[int, str] = {}  # a node's source, where it is not demo data
         # relationships whose provenance differs from what their ends give them
         # (see graph.model.rel_provenance), by (min, max) position pair
@@ -164,6 +174,7 @@ class MatchIndex:
         self.public.append(0)
         self.names.append("")
         self.provenance.append(PROVENANCE_CODE[Provenance.USER])
+        self.role_bits.append(0)
         self.home.append(-1)
         for lists in (self.ties, self.groups, self.skills, self.themes):
             lists.append(None)
@@ -197,6 +208,7 @@ class MatchIndex:
             self.level[i] = node.level
         elif not isinstance(node, Event):
             self.names_en[i] = node.name_en
+        self._set_roles(i)
 
     def is_demo(self, i: int) -> bool:
         return self.provenance[i] == DEMO
@@ -325,8 +337,10 @@ class MatchIndex:
             self.supporters[t][s] = how
             if how in ("funding", "space"):
                 self.helpers.add(s)
+                self._set_roles(s)
         elif rtype is R.WORKS_FOR:
             self.employers[s].add(t)
+            self._set_roles(s)
         elif rtype is R.USES:
             self.uses[s].add(t)
             self.used_by[t].add(s)
@@ -355,6 +369,25 @@ class MatchIndex:
             self.skill_at.setdefault((skill, place), array("i")).append(i)
         for theme in self.themes[i] or ():
             self.theme_at.setdefault((theme, place), array("i")).append(i)
+
+    def _set_roles(self, i: int) -> None:
+        """Work out ``role_bits[i]`` afresh (after its kind, subtype, employers or the
+        support it gives changed)."""
+        code = self.kind[i]
+        bits = 0
+        if code == _RES_CODE:
+            bits = _RESIDENTS
+        elif code in _ENTREPRENEUR_CODES:
+            bits = _ENTREPRENEUR
+        elif code == _PRO_CODE:
+            bits = _PROFESSIONAL
+            if any(self.kind[e] == _MUN_CODE for e in self.employers.get(i, ())):
+                bits |= _MUNICIPAL
+        elif code == _MUN_CODE:
+            bits = _MUNICIPAL
+        if i in self.helpers or self.subtype.get(i) in _FUNDING_SUBTYPES:
+            bits |= _FUNDER_HOST
+        self.role_bits[i] = bits
 
     def at(self, areas: Iterable[int]) -> list[int]:
         """The home places that make up these wijk-level areas: each area and its buurten."""
@@ -415,6 +448,7 @@ class MatchIndex:
             self.supporters[t].pop(s, None)
         elif rtype is R.WORKS_FOR:
             self.employers[s].discard(t)
+            self._set_roles(s)
 
     def remove(self, rels: Iterable[Relationship] = (), nodes: Iterable[str] = ()) -> None:
         """Keep the index current with a delete the store has acknowledged.

@@ -75,7 +75,7 @@ def local_pagerank_arrays(
     deg = g.degree
     start = np.fromiter(seeds, dtype=np.int64, count=len(seeds))
     np.add.at(residual, start, 1.0 / len(start))
-    start = np.unique(start)
+    start = g.unique(start)
     reached = [start]
     frontier = start[residual[start] >= eps * np.maximum(deg[start], 1.0)]
     work = 0
@@ -106,8 +106,8 @@ def local_pagerank_arrays(
         np.add.at(residual, nbrs, np.repeat(keep * ru / d, lens))
         reached.append(nbrs)
         over = nbrs[residual[nbrs] >= eps * np.maximum(deg[nbrs], 1.0)]
-        frontier = np.unique(over) if over.size > 1 else over
-    nodes = np.unique(np.concatenate(reached))
+        frontier = g.unique(over)
+    nodes = g.unique(np.concatenate(reached))
     values = rank[nodes]
     residual[nodes] = 0.0
     rank[nodes] = 0.0

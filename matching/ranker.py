@@ -34,6 +34,7 @@ class Ranker:
     leaf: np.ndarray  # float, trees x 2**depth
     trained_at: str = ""
     training: dict[str, Any] = field(default_factory=dict)
+    plans: dict[tuple[str, ...], _Plan] = field(default_factory=dict, repr=False, compare=False)
 
     def columns(self, names: Sequence[str]) -> np.ndarray:
         """Where each of the model's features sits among ``names``."""
@@ -48,24 +49,40 @@ class Ranker:
         n = x.shape[0]
         if n == 0:
             return np.zeros(0)
-        # flat gathers (``take``) over a column-major copy: ~10x faster than 2-D indexing
-        xt = np.ascontiguousarray(x[:, self.columns(names)].T).ravel()
-        trees = self.feature.shape[0]
-        inner = 2**self.depth - 1
-        at = self.feature.ravel() * n  # where each internal node's feature column starts
-        threshold = self.threshold.ravel()
-        offsets = (np.arange(trees) * inner)[:, None]
-        rows = np.arange(n)
-        node = np.zeros((trees, n), dtype=np.intp)
-        k = np.empty_like(node)
-        for _ in range(self.depth):
-            np.add(node, offsets, out=k)
-            right = xt.take(at.take(k) + rows) > threshold.take(k)
+        plan = self._plan(names)
+        # flat gathers (``take``) over the rows, row by row: ~10x faster than 2-D indexing
+        cols = plan.cols
+        flat = (x if cols is None else x[:, cols]).ravel()  # a view when it can be
+        rows = np.arange(0, n * plan.width, plan.width)  # where each row starts in `flat`
+        # walk every tree at once; ``node`` is the global position of each row's node
+        # (tree t's nodes start at t * inner); the roots' columns come straight off the plan
+        feat = np.add.outer(plan.root_at, rows)
+        node = np.greater(flat.take(feat), plan.root_threshold[:, None]).astype(np.intp)
+        node += plan.first
+        value = np.empty(node.shape)
+        bound = np.empty(node.shape)
+        right = np.empty(node.shape, dtype=bool)
+        # every index is in range; "clip" spares ``take`` buffering its output
+        for _ in range(1, self.depth):
+            np.take(plan.at, node, out=feat, mode="clip")
+            feat += rows
+            np.take(flat, feat, out=value, mode="clip")
+            np.take(plan.threshold, node, out=bound, mode="clip")
+            np.greater(value, bound, out=right)
             node *= 2
-            node += 1
+            node += plan.step
             node += right
-        node += (np.arange(trees) * (inner + 1) - inner)[:, None]
-        return np.asarray(self.leaf.ravel().take(node).sum(axis=0), dtype=float)
+        node += plan.to_leaf  # global node -> position in the flat leaf array
+        np.take(plan.leaf, node, out=value, mode="clip")
+        return np.asarray(value.sum(axis=0), dtype=float)
+
+    def _plan(self, names: Sequence[str]) -> _Plan:
+        """The flat arrays :meth:`score` walks, made once per column order."""
+        key = tuple(names)
+        plan = self.plans.get(key)
+        if plan is None:
+            plan = self.plans[key] = _Plan.of(self, self.columns(names), names)
+        return plan
 
     # --- files ------------------------------------------------------------------------
 
@@ -108,6 +125,45 @@ class Ranker:
     @classmethod
     def load(cls, path: str | Path) -> Ranker:
         return cls.from_json(json.loads(Path(path).read_text()))
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A ranker's trees as flat arrays for one column order of the rows it scores.
+
+    Node ``g`` (tree ``t``'s nodes are ``t * inner`` on) reads column ``at[g]``;
+    its children are ``2 g + step[t]`` and one more; after the last level
+    ``g + to_leaf[t]`` is the position of its leaf in ``leaf``.
+    """
+
+    cols: np.ndarray | None  # the model's columns among the row's (None: the same order)
+    width: int  # columns the model reads
+    at: np.ndarray  # per node: its column
+    threshold: np.ndarray
+    root_at: np.ndarray  # per tree: the root's column
+    root_threshold: np.ndarray
+    first: np.ndarray  # per tree, a column: where its root's left child sits
+    step: np.ndarray  # per tree, a column
+    to_leaf: np.ndarray  # per tree, a column
+    leaf: np.ndarray
+
+    @classmethod
+    def of(cls, ranker: Ranker, cols: np.ndarray, names: Sequence[str]) -> _Plan:
+        trees, inner = ranker.feature.shape
+        tree = np.arange(trees)
+        base = (tree * inner)[:, None]
+        return cls(
+            cols=None if np.array_equal(cols, np.arange(len(names))) else cols,
+            width=len(cols),
+            at=ranker.feature.ravel().astype(np.intp),
+            threshold=ranker.threshold.ravel().astype(float),
+            root_at=ranker.feature[:, 0].astype(np.intp),
+            root_threshold=ranker.threshold[:, 0].astype(float),
+            first=base + 1,
+            step=1 - base,
+            to_leaf=(tree - inner)[:, None],
+            leaf=ranker.leaf.ravel().astype(float),
+        )
 
 
 def _num(v: float) -> float | str:

@@ -43,10 +43,12 @@ class _Scratch(threading.local):
 
     residual: np.ndarray
     rank: np.ndarray
+    mark: np.ndarray  # any values: `unique` writes before it reads
 
     def __init__(self) -> None:
         self.residual = np.zeros(0)
         self.rank = np.zeros(0)
+        self.mark = np.zeros(0, dtype=np.int64)
 
 
 class SocialGraph:
@@ -102,7 +104,23 @@ class SocialGraph:
         if len(s.residual) < n:
             s.residual = np.zeros(n)
             s.rank = np.zeros(n)
+            s.mark = np.zeros(n, dtype=np.int64)
         return s.residual, s.rank
+
+    def unique(self, nodes: np.ndarray) -> np.ndarray:
+        """``np.unique(nodes)`` without hashing the whole array: keep one occurrence of
+        each node (the one whose position sticks in this thread's mark array), sorted."""
+        if nodes.size < 2:
+            return nodes
+        mark = self.scratch.mark
+        if len(mark) < len(self.degree):
+            self.work_arrays()
+            mark = self.scratch.mark
+        at = np.arange(nodes.size)
+        mark[nodes] = at
+        out: np.ndarray = nodes[mark[nodes] == at]
+        out.sort()
+        return out
 
     def neighbours(self, nodes: np.ndarray, lens: np.ndarray) -> np.ndarray:
         """The neighbours of ``nodes`` (each with ``lens`` of them), one after another."""

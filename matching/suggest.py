@@ -24,7 +24,6 @@ Only those candidates are scored.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -36,7 +35,7 @@ from graph.model import ActorKind, NodeKind, PlaceLevel
 from matching import features
 from matching.candidates import Collector, Pool, gather, shortlist
 from matching.features import FEATURES, REASON_OF
-from matching.index import KIND_CODE, MatchIndex
+from matching.index import KIND_CODE, ROLE_NAMES, MatchIndex
 from matching.instruments import instrument_reason
 from matching.ranker import Ranker
 
@@ -54,9 +53,6 @@ WEIGHTS = {
     "role": 0.0,
 }
 
-_RES = KIND_CODE[NodeKind.RESIDENT]
-_ZZP = KIND_CODE[NodeKind.FREELANCER]
-_PRO = KIND_CODE[NodeKind.PROFESSIONAL]
 _ENT = KIND_CODE[NodeKind.ENTERPRISE]
 _ORG = KIND_CODE[NodeKind.ORGANISATION]
 _MUN = KIND_CODE[NodeKind.MUNICIPALITY]
@@ -149,30 +145,19 @@ class Target:
 
 
 def roles_of(index: MatchIndex, i: int) -> frozenset[Role]:
-    """The team roles actor ``i`` can fill (remembered until the next write)."""
-    memo = index.memo("roles")
-    roles = memo.get(i)
-    if roles is None:
-        roles = memo[i] = frozenset(_roles(index, i))
-    return roles
+    """The team roles actor ``i`` can fill (kept by the index as it is written)."""
+    return _ROLE_SETS[index.role_bits[i]]
 
 
-def _roles(index: MatchIndex, i: int) -> set[Role]:
-    code = index.kind[i]
-    out: set[Role] = set()
-    if code == _RES:
-        out.add(Role.RESIDENTS)
-    elif code in (_ZZP, _ENT):
-        out.add(Role.ENTREPRENEUR)
-    elif code == _PRO:
-        out.add(Role.PROFESSIONAL)
-        if any(index.kind[e] == _MUN for e in index.employers.get(i, ())):
-            out.add(Role.MUNICIPAL)
-    elif code == _MUN:
-        out.add(Role.MUNICIPAL)
-    if i in index.helpers or index.subtype.get(i) in ("fund", "housing_corporation"):
-        out.add(Role.FUNDER_HOST)
-    return out
+def role_bits(roles: Iterable[Role]) -> int:
+    """``roles`` as bits of :attr:`MatchIndex.role_bits`."""
+    return sum(1 << ROLE_NAMES.index(r.value) for r in set(roles))
+
+
+_ROLE_SETS = [
+    frozenset(Role(name) for b, name in enumerate(ROLE_NAMES) if bits >> b & 1)
+    for bits in range(1 << len(ROLE_NAMES))
+]
 
 
 def resolve(index: MatchIndex, target: str | Draft | None) -> Target:
@@ -259,6 +244,7 @@ def rank(
     codes = {KIND_CODE[NodeKind(k.value)] for k in kinds} if kinds else None
     collector = Collector(index, t.members, codes, shown)
     missing = _STAFF_ROLES - t.roles
+    bits, lacked = index.role_bits, role_bits(missing)
     pool = gather(
         index,
         initiative=t.initiative,
@@ -267,10 +253,9 @@ def rank(
         themes=t.themes,
         home=t.home,
         eligible=collector,
-        staff=(lambda j: bool(roles_of(index, j) & missing)) if missing else None,
+        staff=(lambda j: bool(bits[j] & lacked)) if missing else None,
     )
     cands = shortlist(pool, collector)
-    team_roles = t.roles
     x = features.matrix(
         index,
         pool,
@@ -279,7 +264,7 @@ def rank(
         themes=t.themes,
         weights=features.skill_weights(index, t.needs, t.covered),
         team_size=len(t.members),
-        lacks_role=lambda j: bool(roles_of(index, j) - team_roles),
+        team_roles=role_bits(t.roles),
     )
     chosen = index.ranker if isinstance(model, _Default) else model
     scores = chosen.score(x, FEATURES) if chosen is not None else _hand(x)
@@ -325,24 +310,35 @@ def score_candidates(
 def _top(
     index: MatchIndex, scored: Scored, limit: int | None
 ) -> list[tuple[float, int, ScoreParts, list[int]]]:
-    ids, cands, scores = index.ids, scored.cands, scored.scores.tolist()
+    ids, cands, scores = index.ids, scored.cands, scored.scores
+    values = scores.tolist()
 
     def key(r: int) -> tuple[float, str]:
-        return (-scores[r], ids[cands[r]])
+        return (-values[r], ids[cands[r]])
 
-    rows = range(len(cands))
-    order = sorted(rows, key=key) if limit is None else heapq.nsmallest(limit, rows, key=key)
+    if limit is None or limit >= len(cands):
+        order = sorted(range(len(cands)), key=key)
+    else:
+        # only rows scoring at least the limit-th best can make it (ties included)
+        bar = np.partition(scores, len(cands) - limit)[len(cands) - limit]
+        order = sorted(np.flatnonzero(scores >= bar).tolist(), key=key)[:limit]
     parts = _parts(scored.x[order]) if order else np.zeros((0, len(WEIGHTS)))
     found = scored.pool.found
     return [
         (
-            float(scored.scores[r]),
-            scored.cands[r],
+            values[r],
+            cands[r],
             ScoreParts(*(float(v) for v in p)),
-            found.get(scored.cands[r], []),
+            found.get(cands[r], []),
         )
-        for r, p in zip(order, parts, strict=True)
+        for r, p in zip(order, parts.tolist(), strict=True)
     ]
+
+
+_REASON_CODES = sorted(set(REASON_OF.values()))
+_REASON_COLUMNS = [
+    [features.COLUMN[f] for f, c in REASON_OF.items() if c == code] for code in _REASON_CODES
+]
 
 
 def lifts(scored: Scored, rows: list[int]) -> list[dict[str, float]]:
@@ -351,18 +347,13 @@ def lifts(scored: Scored, rows: list[int]) -> list[dict[str, float]]:
     model = scored.model
     if model is None or not rows:
         return [{} for _ in rows]
-    codes = sorted(set(REASON_OF.values()))
     base = scored.x[rows]
-    variants = [base]
-    for code in codes:
-        v = base.copy()
-        v[:, [features.COLUMN[f] for f, c in REASON_OF.items() if c == code]] = 0.0
-        variants.append(v)
-    s = model.score(np.vstack(variants), FEATURES).reshape(len(variants), len(rows))
-    return [
-        {code: float(s[0, r] - s[i + 1, r]) for i, code in enumerate(codes)}
-        for r in range(len(rows))
-    ]
+    variants = np.tile(base, (len(_REASON_CODES) + 1, 1))
+    for i, cols in enumerate(_REASON_COLUMNS):
+        variants[(i + 1) * len(rows) : (i + 2) * len(rows), cols] = 0.0
+    s = model.score(variants, FEATURES).reshape(len(_REASON_CODES) + 1, len(rows))
+    lift = (s[0] - s[1:]).T.tolist()
+    return [dict(zip(_REASON_CODES, r, strict=True)) for r in lift]
 
 
 def suggest_partners(

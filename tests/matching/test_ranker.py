@@ -44,6 +44,31 @@ def test_numpy_trees_score_like_lightgbm(city) -> None:  # type: ignore[no-untyp
     feature, threshold, leaf = from_lightgbm(booster.dump_model(), FEATURES, DEPTH)
     ours = Ranker(FEATURES, DEPTH, feature, threshold, leaf)
     np.testing.assert_allclose(ours.score(x, FEATURES), booster.predict(x), atol=1e-9)
+    # the same rows with their columns in another order, and with columns it does not read
+    names = list(reversed(FEATURES))
+    np.testing.assert_array_equal(ours.score(x[:, ::-1], names), ours.score(x, FEATURES))
+    wider = np.hstack([x, np.ones((len(x), 2))])
+    extra = [*FEATURES, "one", "two"]
+    np.testing.assert_array_equal(ours.score(wider, extra), ours.score(x, FEATURES))
+
+
+def test_numpy_trees_walk_like_a_plain_walk(model: Ranker) -> None:
+    """Every tree at once, in flat arrays, gives what walking each tree row by row gives."""
+    rng = np.random.default_rng(4)
+    x = rng.exponential(size=(37, len(FEATURES))) * rng.integers(0, 2, (37, len(FEATURES)))
+    x[::3, :] = model.threshold[0, 0]  # values right on a threshold go left
+    cols = model.columns(FEATURES)
+    expected = np.zeros(len(x))
+    for r, row in enumerate(x[:, cols]):
+        for t in range(model.feature.shape[0]):
+            node = 0
+            for _ in range(model.depth):
+                go_right = row[model.feature[t, node]] > model.threshold[t, node]
+                node = 2 * node + 1 + int(go_right)
+            expected[r] += model.leaf[t, node - (2**model.depth - 1)]
+    np.testing.assert_allclose(model.score(x, FEATURES), expected, rtol=0, atol=1e-12)
+    assert model.score(x[:1], FEATURES)[0] == pytest.approx(expected[0], abs=1e-12)
+    assert len(model.score(x[:0], FEATURES)) == 0
 
 
 def test_model_file_round_trip(model: Ranker, tmp_path: Path) -> None:
