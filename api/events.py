@@ -82,6 +82,13 @@ class EventSuccess:
 EventResult = Annotated[EventSuccess | Error, strawberry.union("EventResult")]
 
 
+@strawberry.type(description="An event the signed-in person is invited to, and their answer.")
+class MyInvitation:
+    event: t.Event
+    rsvp: m.Rsvp
+    reason: str | None = strawberry.field(description="Why they were invited.")
+
+
 @strawberry.type
 class EventQuery:
     @strawberry.field(description="An event by id.")
@@ -100,6 +107,29 @@ class EventQuery:
         flt = NodeFilter(kinds=_EVENT, place=m.NodeId(place) if place else None)
         page = await info.context.store.list_nodes(flt, first=first, after=after)
         return connection(page, [t.Event.of(n) for n in page.items], after=after)
+
+    @strawberry.field(
+        description="The events the signed-in person is invited to, soonest first, with "
+        "their answer (answer with `answerInvitation`). Empty when signed out or without "
+        "a profile."
+    )
+    async def my_invitations(self, info: t.Ctx) -> list[MyInvitation]:
+        actor = info.context.circle.viewer.actor_id
+        if not actor:
+            return []
+        found = await info.context.store.neighbours(
+            [m.NodeId(actor)], types=[R.INVITED_TO], direction=Direction.OUT
+        )
+        mine = [
+            MyInvitation(
+                event=t.Event.of(n.node),
+                rsvp=m.Rsvp(n.rel.props.get("rsvp", "invited")),
+                reason=n.rel.props.get("reason") or None,
+            )
+            for n in found.get(m.NodeId(actor), [])
+            if isinstance(n.node, m.Event)
+        ]
+        return sorted(mine, key=lambda x: (x.event.starts, str(x.event.id)))
 
     @strawberry.field(
         description="Who should be in the room for a meeting on `theme` in `place`: a varied "

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from api.identity.web import authenticate
 from api.web.forms import FORM, Errors, errors_from, read_form, redirect
 from api.web.graphql import fetch, run
+from api.web.i18n import lang_of, translator
 from api.web.routes import page
 from api.web.templating import render
 
@@ -27,7 +28,10 @@ _FIELDS = """id role status message reasons created
   candidate { id name kind source { demo } }
   via { id name source { demo } }
   contact { name email website }"""
+_INVITED = """invited: myInvitations { rsvp reason event { id name kind starts ends icsUrl
+    source { demo } place { displayName } organisers { id name source { demo } } } }"""
 INBOX = f"""query($after: String) {{
+  {_INVITED}
   incoming: myIntroductions(direction: IN, first: 50) {{
     totalCount edges {{ node {{ {_FIELDS} }} }} }}
   outgoing: myIntroductions(direction: OUT, first: 50, after: $after) {{
@@ -44,6 +48,10 @@ REQUEST = """mutation($i: ID, $c: ID, $v: ID, $m: String) {
     __typename ... on Error { code field message } } }"""
 ANSWER = """mutation($id: ID, $a: Boolean) { answerIntroduction(id: $id, accept: $a) {
   __typename ... on Error { code field message } } }"""
+RSVP = """mutation($event: ID!, $actor: ID!, $rsvp: Rsvp!) {
+  answerInvitation(event: $event, actor: $actor, rsvp: $rsvp) {
+    __typename ... on Error { code field message } } }"""
+ME = "query { me { actorId } }"
 FORWARD = """mutation($id: ID, $f: Boolean) { forwardIntroduction(id: $id, forward: $f) {
   __typename ... on Error { code field message } } }"""
 
@@ -68,6 +76,7 @@ async def inbox(request: Request) -> Response:
         "intro/inbox.html",
         incoming=_nodes(data["incoming"]),
         outgoing=_nodes(data["outgoing"]),
+        invited=data["invited"],
         more=data["outgoing"]["pageInfo"],
         focus=request.query_params.get("id", ""),
     )
@@ -174,10 +183,13 @@ async def _act(request: Request, query: str, variables: dict[str, Any], done: st
             errors=errors,
             incoming=_nodes(data["incoming"]),
             outgoing=_nodes(data["outgoing"]),
+            invited=data["invited"],
             more=data["outgoing"]["pageInfo"],
-            focus=str(variables.get("id", "")),
+            focus=str(variables.get("id") or variables.get("event") or ""),
         )
-    return redirect("/introductions", done=done, id=str(variables["id"]))
+    return redirect(
+        "/introductions", done=done, id=str(variables.get("id") or variables.get("event"))
+    )
 
 
 @page
@@ -202,6 +214,53 @@ async def forward(request: Request) -> Response:
     return await _act(request, FORWARD, {"id": request.path_params["id"], "f": yes}, done)
 
 
+RSVPS = {"yes": "YES", "maybe": "MAYBE", "no": "NO"}
+
+
+async def _inbox_saying(request: Request, message: str, focus: str) -> Response:
+    """The inbox again (400) with ``message`` on top."""
+    data = await fetch(request, INBOX, {"after": None})
+    return await render(
+        request,
+        "intro/inbox.html",
+        status=400,
+        errors=Errors({FORM: message}),
+        incoming=_nodes(data["incoming"]),
+        outgoing=_nodes(data["outgoing"]),
+        invited=data["invited"],
+        more=data["outgoing"]["pageInfo"],
+        focus=focus,
+    )
+
+
+@page
+async def rsvp(request: Request) -> Response:
+    """``POST /introductions/events/{event}/answer`` with ``rsvp=yes|maybe|no``: the
+    signed-in person answers an invitation to a meeting."""
+    form = await read_form(request)
+    if form.auth.account is None:
+        return redirect("/auth/signin")
+    t = translator(lang_of(request))
+    event = request.path_params["event"]
+    answer = RSVPS.get(str(form.get("rsvp")))
+    if answer is None:
+        return await _inbox_saying(request, t("intro.events.choose"), event)
+    me = (await fetch(request, ME, {}))["me"] or {}
+    if not me.get("actorId"):
+        return await _inbox_saying(request, t("intro.events.not_invited"), event)
+    result = await run(request, RSVP, {"event": event, "actor": me["actorId"], "rsvp": answer})
+    done = result.data.get("answerInvitation") if result.ok else None
+    if done is not None and done["__typename"] != "Error":
+        return redirect("/introductions", done="intro.done.rsvp", id=event)
+    if done is None:
+        message = "; ".join(result.errors)
+    elif done.get("field") == "actor" and done.get("code") == "INVALID_INPUT":
+        message = t("intro.events.not_invited")
+    else:  # in the reader's language, with the API's words as detail
+        message = errors_from({**done, "field": None}, request, "intro").get(FORM) or ""
+    return await _inbox_saying(request, message, event)
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/introductions", inbox, methods=["GET"]),
@@ -209,4 +268,5 @@ def routes() -> list[BaseRoute]:
         Route("/introductions/request", send_request, methods=["POST"]),
         Route("/introductions/{id}/answer", answer, methods=["POST"]),
         Route("/introductions/{id}/forward", forward, methods=["POST"]),
+        Route("/introductions/events/{event}/answer", rsvp, methods=["POST"]),
     ]

@@ -82,7 +82,19 @@ async def test_plan_invite_answer_and_download_an_event(
 
     invitee = await make_account(server, actor=ids[0])
     async with gql_session(server, invitee.token) as own:
+        mine = "{ myInvitations { event { id name } rsvp reason } }"
+        before = [i for i in (await run(own, mine))["myInvitations"] if i["event"]["id"] == eid]
+        assert before == [
+            {
+                "event": {"id": eid, "name": "Expertmeeting buurtenergie"},
+                "rsvp": "INVITED",
+                "reason": "expertmeeting energie",
+            }
+        ]
         answered = (await run(own, ANSWER, event=eid, actor=ids[0]))["answerInvitation"]
+        after = [i for i in (await run(own, mine))["myInvitations"] if i["event"]["id"] == eid]
+        assert after[0]["rsvp"] == "YES"
+    assert (await run(client, "{ myInvitations { rsvp } }"))["myInvitations"] == []
     rsvps = {i["actor"]["id"]: i["rsvp"] for i in answered["event"]["invitations"]}
     assert rsvps[ids[0]] == "YES" and all(rsvps[i] == "INVITED" for i in ids[1:])
 

@@ -28,6 +28,7 @@ from tests.identity_helpers import Credentials, make_account
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tools" / "web" / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = (1440, 360)
+SITE_ACTOR = "res-0000003"  # the site's person: a generated resident
 LANGS = ("nl", "en")
 
 
@@ -161,6 +162,56 @@ async def _introduction_form(site: Site) -> str:
     return f"/introductions/request?initiative={ini}&candidate={other}"
 
 
+_INVITED: dict[int, str] = {}
+
+
+async def _invited_to_a_meeting(site: Site) -> str:
+    """The introductions page with an invitation to a meeting for the site's person
+    (made once per site: LSA bewoners plans it and invites them)."""
+    if id(site) not in _INVITED:
+        site.graphql(
+            "mutation { setVisibility(visibility: PUBLIC) { __typename } "
+            "setMatchable(matchable: true) { __typename } }"
+        )
+        lsa = await make_account(site.server, staff_of=["org-lsa-bewoners"])
+
+        def as_lsa(query: str, variables: dict[str, Any]) -> dict[str, Any]:
+            r = httpx.post(
+                site.server.url,
+                json={"query": query, "variables": variables},
+                headers=lsa.headers,
+                timeout=60,
+            )
+            body = r.json()
+            assert not body.get("errors"), body
+            return body["data"]  # type: ignore[no-any-return]
+
+        made = as_lsa(
+            """mutation($input: CreateEventInput!) { createEvent(input: $input) {
+              ... on EventSuccess { event { id } } ... on Error { message } } }""",
+            {
+                "input": {
+                    "name": "Expertmeeting buurtenergie",
+                    "kind": "EXPERT_MEETING",
+                    "starts": "2026-03-12T19:30",
+                    "ends": "2026-03-12T21:30",
+                    "organisers": ["org-lsa-bewoners"],
+                    "placeCode": "GM0518",
+                    "themes": ["theme-energy"],
+                }
+            },
+        )
+        eid = made["createEvent"]["event"]["id"]
+        invited = as_lsa(
+            """mutation($e: ID!, $a: [ID!]!) { inviteToEvent(event: $e, actors: $a,
+              reason: "kent de buurt") { __typename ... on Error { message } } }""",
+            {"e": eid, "a": [SITE_ACTOR]},
+        )
+        assert invited["inviteToEvent"]["__typename"] == "EventSuccess", invited
+        _INVITED[id(site)] = eid
+    return "/introductions"
+
+
 PAGES: list[WebPage] = [
     WebPage("signup", "/auth/signup"),
     WebPage("signup-errors", "/auth/signup", prepare=_submit_empty),
@@ -180,6 +231,7 @@ PAGES: list[WebPage] = [
     WebPage("introductions", "/introductions", signed_in=True),
     WebPage("introductions-asked", _introductions_asked, signed_in=True),
     WebPage("introduction-request", _introduction_form, signed_in=True),
+    WebPage("introductions-invited", _invited_to_a_meeting, signed_in=True),
 ]
 
 
@@ -190,7 +242,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("web-pages")
     server = start_server(str(folder / "web.db"), folder, seed_actors=300)
     try:
-        person = asyncio.run(make_account(server, actor="res-0000003"))
+        person = asyncio.run(make_account(server, actor=SITE_ACTOR))
         r = httpx.post(
             f"{server.base}/auth/signin",
             json={"email": person.email, "password": person.password},
