@@ -28,7 +28,7 @@ class InitiativeDraftInput:
 @strawberry.type(description="Why this partner, in words a resident understands.")
 class Reason:
     code: str = strawberry.field(
-        description="SKILL, KNOWS_MEMBER, CO_MEMBER, PLACE, THEME or ROLE."
+        description="SKILL, KNOWS_MEMBER, CO_MEMBER, PLACE, THEME, ROLE or INSTRUMENT."
     )
     text: str
 

@@ -61,3 +61,30 @@ async def test_network_figures_say_what_pays_for_the_enterprises(
         "unknown",
     }
     assert biz["instruments"] and all(i["count"] > 0 for i in biz["instruments"])
+
+
+async def test_initiatives_like_yours_and_the_instrument_reason(
+    client: AsyncClientSession,
+) -> None:
+    q = """{ initiatives(first: 100) { edges { node { id instrumentsLikeYours(lang: EN) } } } }"""
+    nodes = [e["node"] for e in (await run(client, q))["initiatives"]["edges"]]
+    hinted = [n for n in nodes if n["instrumentsLikeYours"]]
+    assert hinted, "initiatives on a shared theme used an instrument these do not"
+    for node in hinted:
+        for hint in node["instrumentsLikeYours"]:
+            assert " like yours " in hint and " used " in hint
+    # a partner who was in such an initiative is told so
+    seen = 0
+    for node in hinted[:30]:
+        found = await run(
+            client,
+            """query($i: ID!) { suggestPartners(initiative: $i, first: 10, lang: EN) {
+                 reasons { code text } } }""",
+            i=node["id"],
+        )
+        for suggestion in found["suggestPartners"]:
+            for reason in suggestion["reasons"]:
+                if reason["code"] == "INSTRUMENT":
+                    assert "an initiative like yours that used" in reason["text"]
+                    seen += 1
+    assert seen, "some suggestion carries the INSTRUMENT reason"
