@@ -30,10 +30,14 @@ from api.response_cache import ResponseCache, changed
 from api.schema import schema
 from api.settings import Settings
 from api.stores import open_store
+from graph import snapshot
+from graph.embedded import EmbeddedStore
 from graph.errors import GraphError
+from graph.model import Relationship
 from graph.store import Change, GraphStore
 from matching import MatchIndex, build_index
 from matching.features import FEATURES
+from matching.index import from_snapshot, snapshot_code, snapshot_state
 from matching.ranker import Ranker, beside
 from network.analytics import note_write
 from seed_data import seed_store
@@ -61,6 +65,62 @@ async def _matching_index(store: GraphStore, ranker: Ranker | None) -> MatchInde
     index = await build_index(store.stream())
     index.ranker = ranker
     return index
+
+
+async def _index_from_snapshot(store: EmbeddedStore) -> tuple[MatchIndex, bool] | None:
+    """The matching index from its snapshot beside the store, brought up to date with the
+    store's changes after it, and whether it needed any; None if it cannot be used."""
+    found = await asyncio.to_thread(snapshot.read, store.snapshot_path("index"), snapshot_code())
+    if found is None:
+        return None
+    stamp, state = found
+    index = from_snapshot(state)
+    changes = await store.changes_since(stamp) if index is not None else None
+    if index is None or changes is None:
+        return None
+    for change in changes:
+        apply_change(index, change)
+    return index, bool(changes)
+
+
+async def _save_snapshots(app: Starlette, store: EmbeddedStore) -> None:
+    """Write the graph's and the index's snapshots where they are behind the store, then
+    forget the changelog both hold. Call it while nothing writes (start, shutdown)."""
+    await store.write_snapshot()
+    stamp = store.stamp()
+    if app.state.index_stamp != stamp:
+        state = snapshot_state(app.state.index)
+        path, code = store.snapshot_path("index"), snapshot_code()
+        try:
+            await asyncio.to_thread(snapshot.write, path, stamp, code, state)
+        except OSError as exc:
+            log.warning("could not write the index snapshot %s: %s", path, exc)
+            return
+        app.state.index_stamp = stamp
+    await store.prune_changes(stamp["seq"])
+
+
+async def _start_index(app: Starlette, st: GraphStore, ranker: Ranker | None) -> None:
+    """``app.state.index``: from its snapshot where the embedded store keeps snapshots,
+    else (and when the snapshot cannot be used) streamed from the store."""
+    app.state.index_stamp = None
+    app.state.index_from = "store"
+    if isinstance(st, EmbeddedStore) and st.keeps_snapshots:
+        await st.load()
+        stamp = st.stamp()
+        found = await _index_from_snapshot(st)
+        if found is not None:
+            index, replayed = found
+            index.ranker = ranker
+            index.social()
+            app.state.index = index
+            app.state.index_stamp = None if replayed else stamp
+            app.state.index_from = "snapshot"
+        else:
+            app.state.index = await _matching_index(st, ranker)
+        await _save_snapshots(app, st)
+        return
+    app.state.index = await _matching_index(st, ranker)
 
 
 @dataclass(slots=True)
@@ -95,10 +155,10 @@ class _LoadingGate:
 
 def apply_change(index: MatchIndex, change: Change) -> None:
     """Bring ``index`` up to date with one change of the store's log (idempotent)."""
+    for rtype, source, target in change.gone_rels:
+        index.remove_rel(Relationship(type=rtype, source=source, target=target))
     for gone in change.gone_nodes:
         index.remove_actor(gone)
-    # A relationship deleted from the store stays in the index until the next start;
-    # the API deletes none of the types the matcher reads.
     index.apply(change.nodes, change.rels)
     note_write(index, change.nodes, change.rels)
     changed()
@@ -144,7 +204,7 @@ async def _load(
             await seed_store(st, actors=settings.seed_actors, seed=settings.seed)
         status.phase = "loading"
         head = (await st.changes(0)).head  # changes after this are replayed onto the index
-        app.state.index = await _matching_index(st, load_ranker(settings))
+        await _start_index(app, st, load_ranker(settings))
     finally:
         gc.enable()
     # The graph and the index are millions of long-lived objects: move them out of the
@@ -192,7 +252,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        st = store if store is not None else await open_store(settings, for_import=True)
+        st = (
+            store
+            if store is not None
+            else await open_store(settings, for_import=True, snapshot=settings.snapshots)
+        )
         where = settings
         if store is not None and not settings.identity_db and hasattr(store, "path"):
             where = settings.with_overrides(store=str(store.path))  # identity beside it
@@ -224,6 +288,11 @@ def create_app(
             app.state.loading.cancel()
             with contextlib.suppress(BaseException):
                 await app.state.loading
+            if status.ready and isinstance(st, EmbeddedStore) and st.keeps_snapshots:
+                try:
+                    await _save_snapshots(app, st)
+                except GraphError as exc:
+                    log.warning("could not write the snapshots on shutdown: %s", exc)
             if identity.introductions is not None:
                 await identity.introductions.close()
             await identity.store.close()

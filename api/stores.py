@@ -11,13 +11,14 @@ from graph.store import GraphStore
 
 
 async def open_store(
-    settings: Settings, *, readonly: bool = False, for_import: bool = False
+    settings: Settings, *, readonly: bool = False, for_import: bool = False, snapshot: bool = False
 ) -> GraphStore:
     """Open the configured store; StoreUnavailable says why it could not be opened.
 
     ``for_import`` lets the embedded store skip building its in-memory graph until
     something reads it (a process that only imports never does; ``serve`` builds it in
-    the background, answering /healthz meanwhile).
+    the background, answering /healthz meanwhile). ``snapshot`` lets the embedded store
+    start from (and keep) a snapshot of its graph beside the file.
     """
     if settings.uses_neo4j:
         try:
@@ -36,5 +37,5 @@ async def open_store(
             f"unknown store scheme {scheme!r}: use a file path or neo4j:// / neo4j+s:// / bolt://"
         )
     return await asyncio.to_thread(
-        EmbeddedStore.open, settings.store, readonly=readonly, lazy=for_import
+        EmbeddedStore.open, settings.store, readonly=readonly, lazy=for_import, snapshot=snapshot
     )

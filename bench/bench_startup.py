@@ -1,11 +1,18 @@
-"""``wijknet serve`` start-up: seconds until /readyz answers 200, and peak memory.
+"""``wijknet serve`` start-up: seconds until /readyz answers 200, and peak memory,
+from the snapshots beside the store and without them (the baseline, same run).
 
     python bench/bench_startup.py --db /tmp/100k.db [--repeats 3]
 
 Seed the store first (``wijknet seed --actors 100000 --db /tmp/100k.db``). Each run
 starts ``serve`` on the store (no seeding), polls /healthz (which must answer while
 the store loads) and /readyz, reads the process's peak RSS (VmHWM) once it is ready,
-and stops it. Prints the median and the spread over the repeats.
+and stops it (SIGTERM, a clean shutdown). First one start without snapshot files (it
+loads the file and writes them: the "first start"), then, per repeat, one start with
+``WIJKNET_SNAPSHOTS=false`` (loads everything from SQLite, as before snapshots) and
+one from the snapshots, alternating so that both see the same load on the machine.
+Prints the median and the spread over the repeats. The snapshots stay beside the
+store afterwards (``<db>.graph.snapshot``, ``<db>.index.snapshot``); delete them with
+the store.
 """
 
 from __future__ import annotations
@@ -39,13 +46,16 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def one_start(db: str, timeout: float) -> tuple[float, float, float]:
+def one_start(db: str, timeout: float, *, snapshots: bool) -> tuple[float, float, float]:
     """Seconds to the first /healthz answer, seconds to ready, peak RSS in MiB."""
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, "-m", "api.cli", "serve", "--db", db, "--port", str(port)]
         cmd += ["--seed-actors", "0", "--log-level", "warning"]
-        env_identity = {"WIJKNET_IDENTITY_DB": str(Path(tmp) / "identity.db")}
+        env_identity = {
+            "WIJKNET_IDENTITY_DB": str(Path(tmp) / "identity.db"),
+            "WIJKNET_SNAPSHOTS": "true" if snapshots else "false",
+        }
         proc = subprocess.Popen(
             cmd,
             cwd=ROOT,
@@ -85,16 +95,31 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=1800)
     args = parser.parse_args()
-    runs = [one_start(args.db, args.timeout) for _ in range(args.repeats)]
-    for label, values, unit in (
-        ("first /healthz answer", [r[0] for r in runs], "s"),
-        ("ready (/readyz 200)", [r[1] for r in runs], "s"),
-        ("peak RSS", [r[2] for r in runs], "MiB"),
-    ):
-        print(
-            f"{label:24} median {statistics.median(values):8.1f} {unit}"
-            f"   (min {min(values):.1f}, max {max(values):.1f}, {len(values)} runs)"
-        )
+    for old in Path(args.db).parent.glob(Path(args.db).name + ".*.snapshot"):
+        old.unlink()
+    first = one_start(args.db, args.timeout, snapshots=True)
+    print(f"first start (no snapshot yet; writes them): ready {first[1]:.1f} s, ", end="")
+    print(f"peak RSS {first[2]:.0f} MiB", flush=True)
+    runs: dict[str, list[tuple[float, float, float]]] = {"without": [], "snapshot": []}
+    for _ in range(args.repeats):
+        runs["without"].append(one_start(args.db, args.timeout, snapshots=False))
+        runs["snapshot"].append(one_start(args.db, args.timeout, snapshots=True))
+    for mode, label in (("without", "without snapshots"), ("snapshot", "from snapshots")):
+        print(f"{label}:")
+        for name, values, unit in (
+            ("first /healthz answer", [r[0] for r in runs[mode]], "s"),
+            ("ready (/readyz 200)", [r[1] for r in runs[mode]], "s"),
+            ("peak RSS", [r[2] for r in runs[mode]], "MiB"),
+        ):
+            print(
+                f"  {name:24} median {statistics.median(values):8.1f} {unit}"
+                f"   (min {min(values):.1f}, max {max(values):.1f}, {len(values)} runs)"
+            )
+    base = statistics.median(r[1] for r in runs["without"])
+    snap = statistics.median(r[1] for r in runs["snapshot"])
+    print(
+        f"ready: {base / snap:.1f}x faster from snapshots (load average {os.getloadavg()[0]:.1f})"
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,14 @@ the in-memory graph and before the caller hears back, so an acknowledged write
 survives ``kill -9``. At start the graph is rebuilt from the file. One process
 at a time may open a file for writing (an ``flock`` on ``<file>.lock``).
 
+Opened with ``snapshot=True`` (``wijknet serve``), the in-memory graph is also kept as
+a snapshot beside the file (``<file>.graph.snapshot``, see :mod:`graph.snapshot`),
+stamped with the file's epoch and change sequence: every ``upsert`` and ``delete``
+appends the keys it touched to the ``changelog`` table in its own transaction, so a
+start loads the snapshot and re-reads only what changed after it. ``bulk_import`` and
+``delete_actor`` start a new epoch instead (and ``delete_actor`` deletes the snapshots
+first, so that no copy of an erased person stays behind).
+
 In memory each node keeps its relationships by direction and type
 (``_out[node][type][other] = props``, and ``_in`` the same way round), so a
 question about one type of tie reads only those ties: a buurt's parent place is
@@ -17,10 +25,12 @@ import asyncio
 import bisect
 import contextlib
 import fcntl
+import glob
 import heapq
 import itertools
 import json
 import os
+import secrets
 import sqlite3
 from collections import ChainMap, Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
@@ -30,7 +40,8 @@ from typing import Any, TypeVar
 
 from sortedcontainers import SortedList
 
-from graph import place_index, text_index
+from graph import model as _model
+from graph import place_index, snapshot, text_index
 from graph.errors import InvalidInput, NotFound, StoreUnavailable
 from graph.model import (
     ACTOR_KINDS,
@@ -49,6 +60,7 @@ from graph.model import (
 )
 from graph.store import (
     LOCATION_TYPES,
+    Change,
     Changes,
     Direction,
     GraphStats,
@@ -93,7 +105,18 @@ CREATE TABLE IF NOT EXISTS rels (
     src TEXT NOT NULL, type TEXT NOT NULL, dst TEXT NOT NULL, props TEXT NOT NULL,
     PRIMARY KEY (src, type, dst)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS changelog (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, keys TEXT NOT NULL
+);
 """
+_LOG_CHANGE = "INSERT INTO changelog (keys) VALUES (?)"
+_NEW_EPOCH = "INSERT OR REPLACE INTO meta (key, value) VALUES ('epoch', ?)"
+_NOT_IN_SNAPSHOT = frozenset(
+    {"path", "readonly", "_conn", "_lock_fd", "_write_lock", "_text", "_loaded", "_closed"}
+    | {"_snapshots", "_snapshot_stamp", "loaded_from", "_places"}
+)
+"""Attributes of a store that are not its in-memory graph (everything else is)."""
+_CODE: list[str] = []  # the fingerprint of this module's code, computed once
 _UPSERT_NODE = (
     "INSERT INTO nodes (id, kind, props) VALUES (?, ?, ?) "
     "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, props = excluded.props"
@@ -151,18 +174,28 @@ class EmbeddedStore:
         self._places: place_index.PlaceIndex | None = None  # built on the first place query
         self._loaded = False
         self._closed = False
+        self._snapshots = False
+        self.loaded_from = ""  # "snapshot" or "file", once the graph is in memory
+        self._snapshot_stamp: dict[str, Any] | None = None  # of the last snapshot read or written
 
     # --- opening and closing ----------------------------------------------------
 
     @classmethod
     def open(
-        cls, path: str = DEFAULT_PATH, *, readonly: bool = False, lazy: bool = False
+        cls,
+        path: str = DEFAULT_PATH,
+        *,
+        readonly: bool = False,
+        lazy: bool = False,
+        snapshot: bool = False,
     ) -> EmbeddedStore:
         """Open (creating if needed) the store at ``path`` and load it into memory.
 
         With ``lazy`` only the id -> kind index is read now and the graph is built on
         the first read; until then ``bulk_import`` writes straight to SQLite. That
-        suits a process that only imports (``wijknet seed``).
+        suits a process that only imports (``wijknet seed``). With ``snapshot`` (and
+        not ``readonly``) the graph is loaded from its snapshot where that is current
+        and a new snapshot is written after a full load (see :meth:`save_snapshot`).
 
         Raises StoreUnavailable when another process holds the file for writing
         or the file is not a wijknet database.
@@ -184,11 +217,16 @@ class EmbeddedStore:
                     "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)",
                     (SCHEMA_VERSION,),
                 )
+                conn.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?)",
+                    (secrets.token_hex(8),),
+                )
                 conn.commit()
             except BaseException:
                 _release_lock(lock_fd)
                 raise
         store = cls(path, conn, lock_fd)
+        store._snapshots = snapshot and not readonly
         try:
             store._check_schema()
             if lazy:
@@ -226,7 +264,18 @@ class EmbeddedStore:
             self._load()
 
     def _load(self) -> None:
+        if self._snapshots:
+            if self._load_snapshot():
+                return
+            self._drop_memory()
+            self._load_rows()
+            self.save_snapshot()
+        else:
+            self._load_rows()
+
+    def _load_rows(self) -> None:
         self._loaded = True
+        self.loaded_from = "file"
         try:
             for node_id, kind, props in self._conn.execute("SELECT id, kind, props FROM nodes"):
                 self._add_node_mem(node_from_record(kind, node_id, json.loads(props)))
@@ -254,6 +303,195 @@ class EmbeddedStore:
     async def close(self) -> None:
         async with self._write_lock:
             self._close_now()
+
+    # --- snapshots --------------------------------------------------------------------
+
+    @property
+    def keeps_snapshots(self) -> bool:
+        """Opened with ``snapshot=True`` for writing: the graph is kept as a snapshot."""
+        return self._snapshots
+
+    async def load(self) -> None:
+        """Build the in-memory graph now (a lazily opened store does it on first read)."""
+        if not self._loaded:
+            await asyncio.to_thread(self._ensure_loaded)
+
+    def stamp(self) -> dict[str, Any]:
+        """The file's epoch and the last change sequence number handed out: what a
+        snapshot of the graph as it is now is stamped with."""
+        try:
+            epoch = self._conn.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()
+            seq = self._conn.execute(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'changelog'"
+            ).fetchone()
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot read {self.path}: {exc}") from exc
+        finally:
+            self._conn.rollback()
+        return {"epoch": epoch[0] if epoch else "", "seq": int(seq[0]) if seq else 0}
+
+    def snapshot_path(self, name: str = "graph") -> FsPath:
+        """Where the snapshot ``name`` of this store lives (``graph`` is the store's own)."""
+        return snapshot.path_beside(self.path, name)
+
+    def _snapshot_files(self) -> list[FsPath]:
+        pattern = glob.escape(FsPath(self.path).name) + ".*.snapshot"
+        return sorted(FsPath(self.path).parent.glob(pattern))
+
+    def _changelog_after(
+        self, stamp: dict[str, Any]
+    ) -> list[tuple[int, dict[str, list[Any]]]] | None:
+        """The changelog entries after ``stamp``, or None when ``stamp`` is not of this
+        file's current epoch, is ahead of it, or entries after it are gone."""
+        now = self.stamp()
+        seq = stamp.get("seq")
+        if stamp.get("epoch") != now["epoch"] or not isinstance(seq, int):
+            return None
+        if not 0 <= seq <= now["seq"]:
+            return None
+        try:
+            rows = self._conn.execute(
+                "SELECT seq, keys FROM changelog WHERE seq > ? ORDER BY seq", (seq,)
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot read {self.path}: {exc}") from exc
+        finally:
+            self._conn.rollback()
+        if [r[0] for r in rows] != list(range(seq + 1, now["seq"] + 1)):
+            return None
+        return [(r[0], json.loads(r[1])) for r in rows]
+
+    def _load_snapshot(self) -> bool:
+        """Load the graph from its snapshot and replay the changes after it; False
+        (nothing loaded) when the snapshot is missing, unusable or not of this file."""
+        found = snapshot.read(self.snapshot_path(), _code())
+        if found is None:
+            return False
+        stamp, state = found
+        entries = self._changelog_after(stamp)
+        if entries is None or not isinstance(state, dict) or set(state) != _memory_names(self):
+            return False
+        vars(self).update(state)
+        self._loaded = True
+        try:
+            self._replay(entries)
+        except (KeyError, TypeError, ValueError):
+            self._loaded = False
+            return False
+        self.loaded_from = "snapshot"
+        self._snapshot_stamp = stamp if not entries else None
+        return True
+
+    def _replay(self, entries: list[tuple[int, dict[str, list[Any]]]]) -> None:
+        """Bring the graph up to date with what the changelog ``entries`` touched, by
+        reading those nodes and relationships as the file holds them now."""
+        node_ids: dict[str, None] = {}
+        rel_keys: dict[tuple[str, str, str], None] = {}
+        for _, keys in entries:
+            node_ids.update(dict.fromkeys(keys.get("n", ())))
+            rel_keys.update(dict.fromkeys((s, t, d) for s, t, d in keys.get("r", ())))
+        if not node_ids and not rel_keys:
+            return
+        conn = self._conn
+        try:
+            node_rows = {
+                i: conn.execute("SELECT kind, props FROM nodes WHERE id = ?", (i,)).fetchone()
+                for i in node_ids
+            }
+            rel_rows = {
+                k: conn.execute(
+                    "SELECT props FROM rels WHERE src = ? AND type = ? AND dst = ?", k
+                ).fetchone()
+                for k in rel_keys
+            }
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot read {self.path}: {exc}") from exc
+        finally:
+            conn.rollback()
+        out, into = self._out, self._in
+        gone_nodes = [i for i, row in node_rows.items() if row is None and i in self._nodes]
+        gone_keys = {
+            (s, t, d)
+            for (s, t, d), row in rel_rows.items()
+            if row is None and d in out.get(s, _EMPTY).get(t, _EMPTY)
+        }
+        for nid in gone_nodes:
+            gone_keys.update((nid, t, d) for t, targets in out[nid].items() for d in targets)
+            gone_keys.update((s, t, nid) for t, sources in into[nid].items() for s in sources)
+        # (the place index is not in a snapshot: it is built on first use, after this)
+        self._delete_mem(gone_keys, gone_nodes)
+        for nid, row in node_rows.items():
+            if row is not None:
+                self._add_node_mem(node_from_record(row[0], nid, json.loads(row[1])))
+        for (src, rtype, dst), row in rel_rows.items():
+            if row is not None:
+                if src not in self._nodes or dst not in self._nodes:
+                    raise KeyError(f"relationship {src} {rtype} {dst} without its ends")
+                self._link_mem(_rel(rtype, src, dst, json.loads(row[0])))
+
+    def save_snapshot(self) -> bool:
+        """Write the in-memory graph as a snapshot beside the file, stamped with the
+        file's change sequence. The graph must not change meanwhile (hold the write lock,
+        or see :meth:`write_snapshot`). False where snapshots are off or nothing changed
+        since the last one."""
+        if not self._snapshots or not self._loaded or self._closed:
+            return False
+        stamp = self.stamp()
+        if stamp == self._snapshot_stamp and self.snapshot_path().exists():
+            return False
+        state = {k: v for k, v in vars(self).items() if k not in _NOT_IN_SNAPSHOT}
+        try:
+            snapshot.write(self.snapshot_path(), stamp, _code(), state)
+        except OSError:
+            return False  # only a cache: the next start reads the file instead
+        self._snapshot_stamp = stamp
+        return True
+
+    async def write_snapshot(self) -> bool:
+        """:meth:`save_snapshot` off the event loop, with writes held back meanwhile."""
+        async with self._write_lock:
+            return await asyncio.to_thread(self.save_snapshot)
+
+    async def changes_since(self, stamp: dict[str, Any]) -> list[Change] | None:
+        """What changed after ``stamp`` (a :meth:`stamp` of this file), each change as the
+        graph holds it now; None when that cannot be told (another epoch, entries gone).
+        """
+        self._ensure_loaded()
+        entries = self._changelog_after(stamp)
+        if entries is None:
+            return None
+        nodes, out = self._nodes, self._out
+        found: list[Change] = []
+        for seq, keys in entries:
+            change = Change(seq=seq)
+            for nid in keys.get("n", ()):
+                node = nodes.get(nid)
+                if node is None:
+                    change.gone_nodes.append(NodeId(nid))
+                else:
+                    change.nodes.append(node)
+            for src, rtype, dst in keys.get("r", ()):
+                props = out.get(src, _EMPTY).get(rtype, _EMPTY).get(dst)
+                if props is None:
+                    change.gone_rels.append((_RT[rtype], NodeId(src), NodeId(dst)))
+                else:
+                    change.rels.append(_rel(rtype, src, dst, props))
+            found.append(change)
+        return found
+
+    async def prune_changes(self, upto: int) -> None:
+        """Forget changelog entries up to ``upto`` (every snapshot has them by then)."""
+        async with self._write_lock:
+            self._check_writable()
+            await asyncio.to_thread(
+                self._commit, [("DELETE FROM changelog WHERE seq <= ?", [(upto,)])]
+            )
+
+    def _drop_memory(self) -> None:
+        """Start the in-memory graph afresh (after a snapshot that could not be used)."""
+        fresh = EmbeddedStore(self.path, self._conn, None)
+        for name in _memory_names(self):
+            setattr(self, name, getattr(fresh, name))
 
     def _close_now(self) -> None:
         if self._closed:
@@ -892,6 +1130,7 @@ class EmbeddedStore:
             statements: list[tuple[str, list[tuple[str, ...]]]] = [
                 (_UPSERT_NODE, [_node_row(n) for n in nodes]),
                 (_UPSERT_REL, [_rel_row(r) for r in rels]),
+                (_LOG_CHANGE, [_log_row(nodes, rels)]),
             ]
             await asyncio.to_thread(self._commit, statements)
             before = self._placed_before(
@@ -929,11 +1168,15 @@ class EmbeddedStore:
             keys = [(actor_id, t, dst) for t, targets in out.items() for dst in targets] + [
                 (src, t, actor_id) for t, sources in into.items() for src in sources
             ]
+            # no copy of the person may stay in a snapshot; a new epoch tells every
+            # reader of the old ones that they are no longer of this file
+            await asyncio.to_thread(snapshot.remove, self._snapshot_files())
             await asyncio.to_thread(
                 self._commit,
                 [
                     ("DELETE FROM rels WHERE src = ? AND type = ? AND dst = ?", keys),
                     ("DELETE FROM nodes WHERE id = ?", [(actor_id,)]),
+                    (_NEW_EPOCH, [(secrets.token_hex(8),)]),
                 ],
             )
             # the WAL still holds the old pages: copy them home and cut the WAL to 0 bytes
@@ -964,24 +1207,32 @@ class EmbeddedStore:
             for nid in gone:
                 keys.update((nid, t, dst) for t, targets in out[nid].items() for dst in targets)
                 keys.update((src, t, nid) for t, sources in into[nid].items() for src in sources)
+            log_keys = json.dumps({"n": gone, "r": sorted(keys)}, separators=(",", ":"))
             await asyncio.to_thread(
                 self._commit,
                 [
                     ("DELETE FROM rels WHERE src = ? AND type = ? AND dst = ?", sorted(keys)),
                     ("DELETE FROM nodes WHERE id = ?", [(n,) for n in gone]),
+                    (_LOG_CHANGE, [(log_keys,)]),
                 ],
             )
             before = self._placed_before(gone, keys)
-            for src, t, dst in keys:
-                del out[src][t][dst]
-                del into[dst][t][src]
-                self._rel_counts[t] -= 1
-            for nid in gone:
-                self._forget(nid)
-                kind = self._kinds.pop(nid)
-                del out[nid], into[nid], self._nodes[nid]
-                self._by_kind[kind].remove(nid)
+            self._delete_mem(keys, gone)
             self._refile(before)
+
+    def _delete_mem(self, keys: Iterable[tuple[str, str, str]], gone: Iterable[str]) -> None:
+        """Take deleted relationships, then deleted nodes, out of the in-memory graph (the
+        caller keeps the place index current around it: ``_placed_before``, ``_refile``)."""
+        out, into = self._out, self._in
+        for src, t, dst in keys:
+            del out[src][t][dst]
+            del into[dst][t][src]
+            self._rel_counts[t] -= 1
+        for nid in gone:
+            self._forget(nid)
+            kind = self._kinds.pop(nid)
+            del out[nid], into[nid], self._nodes[nid]
+            self._by_kind[kind].remove(nid)
 
     async def bulk_import(
         self,
@@ -999,7 +1250,7 @@ class EmbeddedStore:
                 self._check_writable()
                 self._check_nodes(batch, create_only=False)
                 rows = [_node_row(n) for n in batch]
-                self._commit([(_UPSERT_NODE, rows)])
+                self._commit([(_UPSERT_NODE, rows), (_NEW_EPOCH, [(secrets.token_hex(8),)])])
                 before = self._placed_before((n.id for n in batch), ())
                 for node in batch:
                     if self._loaded:
@@ -1016,7 +1267,7 @@ class EmbeddedStore:
                 self._check_writable()
                 self._check_rels(rbatch, create_only=False)
                 rrows = [_rel_row(r) for r in rbatch]
-                self._commit([(_UPSERT_REL, rrows)])
+                self._commit([(_UPSERT_REL, rrows), (_NEW_EPOCH, [(secrets.token_hex(8),)])])
                 before = self._placed_before(
                     (), ((r.source, r.type._value_, r.target) for r in rbatch)
                 )
@@ -1029,6 +1280,23 @@ class EmbeddedStore:
                 progress(done_nodes, done_rels)
             await asyncio.sleep(0)
         return done_nodes, done_rels
+
+
+def _log_row(nodes: Sequence[Node], rels: Sequence[Relationship]) -> tuple[str]:
+    """The changelog entry of an upsert: the keys it touched."""
+    keys = {"n": [n.id for n in nodes], "r": [(r.source, r.type._value_, r.target) for r in rels]}
+    return (_dumps(keys),)
+
+
+def _memory_names(store: EmbeddedStore) -> set[str]:
+    return {k for k in vars(store) if k not in _NOT_IN_SNAPSHOT}
+
+
+def _code() -> str:
+    """The fingerprint a graph snapshot must carry to be read by this code."""
+    if not _CODE:
+        _CODE.append(snapshot.fingerprint(__file__, _model.__file__, text_index.__file__))
+    return _CODE[0]
 
 
 class _StoredKeys:

@@ -7,7 +7,9 @@ w", "who cares about theme t in wijk w" and "who is in wijk w" without
 scanning the graph, so candidate generation does not grow with it.
 
 The index is built by streaming any ``GraphStore`` (:func:`build_index`) and
-kept current with :meth:`MatchIndex.apply` as the API writes.
+kept current with :meth:`MatchIndex.apply` as the API writes. :func:`snapshot_state`
+and :func:`from_snapshot` turn it into plain picklable data and back, so a server
+can start from a snapshot instead of streaming the whole store.
 """
 
 from __future__ import annotations
@@ -182,7 +184,8 @@ class MatchIndex:
 
     def add_node(self, node: Node) -> None:
         code = KIND_CODE[node.node_kind]
-        fresh = node.id not in self.pos
+        before = self.pos.get(node.id)
+        fresh = before is None or not self.names[before]  # new, or removed before
         i = self._slot(node.id, code)
         self.names[i] = node.label
         self.provenance[i] = PROVENANCE_CODE[node.provenance]
@@ -403,6 +406,13 @@ class MatchIndex:
         if i is None:
             return
         self.matchable[i] = 0
+        if self.is_actor(i) and self.names[i]:  # counted until now
+            self.actor_count -= 1
+            self._rarity.clear()
+        # nothing of the person stays (the index may be written to a snapshot file); an
+        # empty name also marks the slot as removed
+        self.names[i] = ""
+        self.sources.pop(i, None)
         for j in self.ties[i] or ():
             _remove(self.ties, j, i)
             self.touch(j)
@@ -434,14 +444,16 @@ class MatchIndex:
             if lst is not None and t in lst:
                 _remove(self.skills, s, t)
                 self.skill_count[t] -= 1
-                at = self.skill_at.get((t, self.home[s]))
-                if at is not None and s in at:
-                    at.remove(s)
+                self._rarity.pop(t, None)
+                for at in (self.skill_at.get((t, self.home[s])), self.skill_holders.get(t)):
+                    if at is not None and s in at:
+                        at.remove(s)
         elif rtype is R.INTERESTED_IN or rtype is R.ABOUT:
             _remove(self.themes, s, t)
-            at = self.theme_at.get((t, self.home[s]))
-            if at is not None and s in at:
-                at.remove(s)
+            holders = self.theme_holders if rtype is R.INTERESTED_IN else self.about
+            for at in (self.theme_at.get((t, self.home[s])), holders.get(t)):
+                if at is not None and s in at:
+                    at.remove(s)
         elif rtype is R.NEEDS:
             self.needs[s].pop(t, None)
         elif rtype is R.SUPPORTS:
@@ -512,3 +524,31 @@ def build_index_sync(nodes: Iterable[Node], rels: Iterable[Relationship]) -> Mat
     index = MatchIndex()
     index.apply(nodes, rels)
     return index
+
+
+_NOT_IN_SNAPSHOT = frozenset({"ranker", "_memo", "_memo_version"})
+
+
+def snapshot_state(index: MatchIndex) -> dict[str, Any]:
+    """Everything of ``index`` but its ranker and caches, as picklable data."""
+    return {k: v for k, v in vars(index).items() if k not in _NOT_IN_SNAPSHOT}
+
+
+def from_snapshot(state: object) -> MatchIndex | None:
+    """The index that :func:`snapshot_state` gave ``state`` of (without a ranker), or
+    None when ``state`` is not the state of an index of this code."""
+    fresh = MatchIndex()
+    if not isinstance(state, dict) or set(state) != set(snapshot_state(fresh)):
+        return None
+    vars(fresh).update(state)
+    if fresh._social is not None:
+        fresh._social.index = fresh
+    return fresh
+
+
+def snapshot_code() -> str:
+    """The fingerprint an index snapshot must carry to be read by this code."""
+    from graph import model, snapshot
+    from matching import social
+
+    return snapshot.fingerprint(__file__, social.__file__, model.__file__)

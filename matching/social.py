@@ -78,6 +78,15 @@ class SocialGraph:
         self.dirty_count = 0
         self.scratch = _Scratch()
 
+    def __getstate__(self) -> dict[str, object]:
+        """For a snapshot of the index: without the index (it is restored beside it) and
+        without the per-thread work arrays."""
+        return {k: v for k, v in vars(self).items() if k not in ("index", "scratch")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        vars(self).update(state)
+        self.scratch = _Scratch()
+
     def stale(self) -> bool:
         return self.dirty_count > max(REBUILD, self.built // 20)
 

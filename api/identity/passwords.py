@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -10,7 +11,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()  # Argon2id, t=3, m=64 MiB, p=4
 MIN_LENGTH = 10
 # verified against when the e-mail is unknown, so both cases take as long
-_DUMMY = _hasher.hash("not a password of anyone's")
+
+
+@functools.cache
+def _dummy() -> str:
+    """A hash to verify against when there is none (same time either way); made on first
+    use, not at import: an Argon2 hash takes 64 MiB and a good part of a second."""
+    return _hasher.hash("not a password of anyone's")
 
 
 def check_strength(password: str) -> str | None:
@@ -31,7 +38,7 @@ async def verify_password(stored: str, password: str) -> bool:
 
     def check() -> bool:
         try:
-            return _hasher.verify(stored or _DUMMY, password) and bool(stored)
+            return _hasher.verify(stored or _dummy(), password) and bool(stored)
         except (VerificationError, InvalidHashError):
             return False
 

@@ -6,15 +6,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import httpx
 
-from api.app import apply_change, create_app
+from api.app import _start_index, apply_change, create_app
 from api.settings import Settings
 from graph.embedded import EmbeddedStore
-from graph.model import Actor, ActorKind, Node, NodeId, Relationship, RelType
+from graph.model import Actor, ActorKind, Node, NodeId, NodeKind, Relationship, RelType
 from graph.store import Change
-from matching import build_index_sync
+from matching import MatchIndex, build_index, build_index_sync
+from seed_data import seed_store
 from tests.contract import tiny
 
 
@@ -72,3 +75,134 @@ def test_a_change_from_the_log_reaches_the_index() -> None:
     apply_change(index, Change(3, gone_nodes=[late.id]))
     assert late_at not in index.members[index.pos["ini1"]]
     assert not index.matchable[late_at]
+
+
+def _canonical(index: MatchIndex, keep: set[str]) -> dict[str, Any]:
+    """What the matcher reads about the nodes in ``keep``, by id and order-free."""
+    ids = index.ids
+
+    def named(values: Any) -> list[str]:
+        return sorted(ids[v] for v in values or () if ids[v] in keep)
+
+    def by_pair(table: dict[tuple[int, int], Any]) -> dict[tuple[str, str], list[str]]:
+        out = {(ids[a], ids[b]): named(v) for (a, b), v in table.items()}
+        return {k: v for k, v in out.items() if v}
+
+    def by_one(table: dict[int, Any]) -> dict[str, Any]:
+        out = {ids[a]: named(v) for a, v in table.items() if ids[a] in keep}
+        return {k: v for k, v in out.items() if v}
+
+    nodes = {}
+    for i, nid in enumerate(ids):
+        if nid not in keep:
+            continue
+        nodes[nid] = (
+            index.kind[i],
+            index.matchable[i],
+            index.public[i],
+            index.names[i],
+            index.source_of(i),
+            ids[index.home[i]] if index.home[i] >= 0 else None,
+            named(index.ties[i]),
+            named(index.groups[i]),
+            named(index.skills[i]),
+            named(index.themes[i]),
+            {ids[m]: r for m, r in index.members.get(i, {}).items() if ids[m] in keep},
+            {ids[s]: w for s, w in index.needs.get(i, {}).items()},
+            {ids[s]: h for s, h in index.supporters.get(i, {}).items() if ids[s] in keep},
+            named(index.employers.get(i)),
+            ids[index.parent[i]] if i in index.parent else None,
+            index.level.get(i),
+            named(index.children.get(i)),
+            named(index.adjacent.get(i)),
+        )
+    return {
+        "nodes": nodes,
+        "skill_at": by_pair(index.skill_at),
+        "theme_at": by_pair(index.theme_at),
+        "actors_at": by_one(index.actors_at),
+        "staff_at": by_one(index.staff_at),
+        "skill_holders": by_one(index.skill_holders),
+        "theme_holders": by_one(index.theme_holders),
+        "about": by_one(index.about),
+        "helpers": named(index.helpers),
+        "rarity": {ids[s]: index.rarity(s) for s in index.skill_count if ids[s] in keep},
+    }
+
+
+async def _start(path: str) -> tuple[EmbeddedStore, Any]:
+    store = EmbeddedStore.open(path, lazy=True, snapshot=True)
+    app = SimpleNamespace(state=SimpleNamespace())
+    await _start_index(app, store, None)  # type: ignore[arg-type]
+    return store, app
+
+
+async def _fresh(store: EmbeddedStore) -> dict[str, Any]:
+    return _canonical(await build_index(store.stream()), set(store._nodes))
+
+
+async def test_the_index_starts_from_its_snapshot_and_replays_later_writes(
+    tmp_path: Path,
+) -> None:
+    path = str(tmp_path / "w.db")
+    first = EmbeddedStore.open(path)
+    await seed_store(first, actors=60)
+    await first.close()
+    store, app = await _start(path)  # the first start builds and writes both snapshots
+    assert app.state.index_from == "store"
+    assert {p.name for p in tmp_path.glob("*.snapshot")} == {
+        "w.db.graph.snapshot",
+        "w.db.index.snapshot",
+    }
+    await store.close()
+
+    store, app = await _start(path)
+    assert (store.loaded_from, app.state.index_from) == ("snapshot", "snapshot")
+    assert _canonical(app.state.index, set(store._nodes)) == await _fresh(store)
+    await store.close()
+
+    # writes after the snapshots, by a run that leaves none behind (as after kill -9)
+    other = EmbeddedStore.open(path)
+    actors = sorted(n.id for n in other._nodes.values() if isinstance(n, Actor))
+    ini = next(n.id for n in other._nodes.values() if n.node_kind is NodeKind.INITIATIVE)
+    skill = next(n.id for n in other._nodes.values() if n.node_kind is NodeKind.SKILL)
+    late = Actor(id=NodeId("late"), kind=ActorKind.FREELANCER, name="Laat", matchable=True)
+    await other.upsert(
+        [late],
+        [
+            Relationship(RelType.MEMBER_OF, late.id, ini, {"role": "member"}),
+            Relationship(RelType.HAS_SKILL, late.id, skill),
+            Relationship(RelType.KNOWS, late.id, actors[0]),
+        ],
+    )
+    held = await other.neighbours(
+        [actors[1]], types=[RelType.KNOWS, RelType.HAS_SKILL, RelType.INTERESTED_IN]
+    )
+    by_type = {n.rel.type: n.rel for n in held[actors[1]]}
+    await other.delete(rels=list(by_type.values()), nodes=[actors[2]])
+    await other.close()
+
+    store, app = await _start(path)
+    assert (store.loaded_from, app.state.index_from) == ("snapshot", "snapshot")
+    assert _canonical(app.state.index, set(store._nodes)) == await _fresh(store)
+    assert "late" in store._nodes and actors[2] not in store._nodes
+    await store.close()
+    store, app = await _start(path)  # the replayed state was written as the new snapshot
+    assert app.state.index_stamp == store.stamp()
+    assert _canonical(app.state.index, set(store._nodes)) == await _fresh(store)
+    await store.close()
+
+
+async def test_a_corrupt_index_snapshot_means_a_rebuild(tmp_path: Path) -> None:
+    path = str(tmp_path / "w.db")
+    first = EmbeddedStore.open(path)
+    await first.upsert(tiny.nodes(), tiny.rels())
+    await first.close()
+    store, app = await _start(path)
+    await store.close()
+    snap = tmp_path / "w.db.index.snapshot"
+    snap.write_bytes(snap.read_bytes()[:-100])
+    store, app = await _start(path)
+    assert (store.loaded_from, app.state.index_from) == ("snapshot", "store")
+    assert _canonical(app.state.index, set(store._nodes)) == await _fresh(store)
+    await store.close()

@@ -12,7 +12,8 @@ from tests.mailbox import Mailbox, link_in
 
 
 def _db_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.name.endswith((".db", ".db-wal", ".db-shm")))
+    suffixes = (".db", ".db-wal", ".db-shm", ".snapshot", ".tmp")
+    return sorted(p for p in folder.iterdir() if p.name.endswith(suffixes))
 
 
 def _holding(folder: Path, needles: list[bytes]) -> dict[str, list[str]]:
