@@ -205,12 +205,13 @@ async def _load(
         status.phase = "loading"
         head = (await st.changes(0)).head  # changes after this are replayed onto the index
         await _start_index(app, st, load_ranker(settings))
+        # The graph and the index are millions of long-lived objects: move them out of
+        # the cyclic collector's sight, or its full passes stall every request. Frozen
+        # before the collector is back on and without a full pass first (0.7 s of CPU
+        # at 100k actors): loading leaves next to no cyclic garbage.
+        gc.freeze()
     finally:
         gc.enable()
-    # The graph and the index are millions of long-lived objects: move them out of the
-    # cyclic collector's sight, or its full passes stall every request.
-    gc.collect()
-    gc.freeze()
     status.phase, status.ready = "ready", True
     if on_ready is not None:
         on_ready()

@@ -113,7 +113,7 @@ _LOG_CHANGE = "INSERT INTO changelog (keys) VALUES (?)"
 _NEW_EPOCH = "INSERT OR REPLACE INTO meta (key, value) VALUES ('epoch', ?)"
 _NOT_IN_SNAPSHOT = frozenset(
     {"path", "readonly", "_conn", "_lock_fd", "_write_lock", "_text", "_loaded", "_closed"}
-    | {"_snapshots", "_snapshot_stamp", "loaded_from", "_places"}
+    | {"_snapshots", "_snapshot_stamp", "loaded_from", "_places", "_kinds_read"}
 )
 """Attributes of a store that are not its in-memory graph (everything else is)."""
 _CODE: list[str] = []  # the fingerprint of this module's code, computed once
@@ -175,6 +175,7 @@ class EmbeddedStore:
         self._loaded = False
         self._closed = False
         self._snapshots = False
+        self._kinds_read = False  # the id -> kind index of a lazily opened store
         self.loaded_from = ""  # "snapshot" or "file", once the graph is in memory
         self._snapshot_stamp: dict[str, Any] | None = None  # of the last snapshot read or written
 
@@ -230,7 +231,8 @@ class EmbeddedStore:
         try:
             store._check_schema()
             if lazy:
-                store._load_kinds()
+                if not store._snapshots:  # with a snapshot, loading the graph reads them
+                    store._load_kinds()
             else:
                 store._load()
         except BaseException:
@@ -250,6 +252,7 @@ class EmbeddedStore:
             )
 
     def _load_kinds(self) -> None:
+        self._kinds_read = True
         try:
             for node_id, kind in self._conn.execute("SELECT id, kind FROM nodes"):
                 self._kinds[node_id] = _NK[kind]
@@ -257,6 +260,11 @@ class EmbeddedStore:
             raise StoreUnavailable(f"cannot read {self.path}: {exc}") from exc
         finally:
             self._conn.rollback()
+
+    def _ensure_kinds(self) -> None:
+        """The id -> kind index, before an import into a store whose graph is not loaded."""
+        if not self._loaded and not self._kinds_read:
+            self._load_kinds()
 
     def _ensure_loaded(self) -> None:
         if not self._loaded:
@@ -1056,10 +1064,18 @@ class EmbeddedStore:
         return dist
 
     async def is_empty(self) -> bool:
-        return not self._kinds
+        if self._loaded or self._kinds_read:
+            return not self._kinds
+        try:
+            return self._conn.execute("SELECT 1 FROM nodes LIMIT 1").fetchone() is None
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot read {self.path}: {exc}") from exc
+        finally:
+            self._conn.rollback()
 
     async def stats(self) -> GraphStats:
         if not self._loaded:
+            self._ensure_kinds()
             try:
                 rows = self._conn.execute(
                     "SELECT type, count(*) FROM rels GROUP BY type"
@@ -1244,6 +1260,7 @@ class EmbeddedStore:
     ) -> tuple[int, int]:
         if batch_size < 1:
             raise InvalidInput("must be at least 1", field="batchSize")
+        self._ensure_kinds()
         done_nodes = done_rels = 0
         for batch in _batched(nodes, batch_size):
             async with self._writing():

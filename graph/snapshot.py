@@ -7,9 +7,11 @@ that is fsynced and renamed over the old one, so a crash while writing leaves th
 snapshot or none, never half a one.
 
 Layout: a magic line, one JSON header line (format, code fingerprint, the store's
-stamp, payload length and CRC-32), then the payload: a pickle (protocol 5) of the
-structures. Anyone who can write beside the store can also write the store itself, so
-unpickling a file found there trusts no one new.
+stamp), the payload (a pickle, protocol 5, of the structures), then a trailer with
+the payload's length and CRC-32. Both ways the payload streams (it is never held in
+memory as one string of bytes beside the structures). Anyone who can write beside
+the store can also write the store itself, so unpickling a file found there trusts
+no one new.
 """
 
 from __future__ import annotations
@@ -20,14 +22,33 @@ import hashlib
 import json
 import os
 import pickle
+import struct
 import sys
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 MAGIC = b"WIJKNET-SNAPSHOT\n"
-FORMAT = 1
+FORMAT = 2
+_TRAILER = struct.Struct("<QI8s")  # payload length, CRC-32, end mark
+_END = b"SNAPEND\n"
+_CHUNK = 1 << 22
+
+
+class _Summing:
+    """A file to write to that counts the bytes and their CRC-32 on the way."""
+
+    def __init__(self, f: IO[bytes]) -> None:
+        self.f = f
+        self.crc = 0
+        self.length = 0
+
+    def write(self, data: bytes | pickle.PickleBuffer) -> int:
+        with memoryview(data) as view:  # the pickler hands big buffers over as they are
+            self.crc = zlib.crc32(view, self.crc)
+            self.length += view.nbytes
+            return self.f.write(view)
 
 
 def fingerprint(*sources: str | None) -> str:
@@ -46,21 +67,16 @@ def path_beside(store_path: str, name: str) -> Path:
 
 
 def write(path: Path, stamp: dict[str, Any], code: str, payload: Any) -> int:
-    """Write ``payload`` atomically to ``path``; returns the bytes written."""
-    data = pickle.dumps(payload, protocol=5)
-    header = {
-        "format": FORMAT,
-        "code": code,
-        "stamp": stamp,
-        "length": len(data),
-        "crc": zlib.crc32(data),
-    }
+    """Write ``payload`` atomically to ``path``; returns the payload's bytes."""
+    header = {"format": FORMAT, "code": code, "stamp": stamp}
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:
             f.write(MAGIC)
             f.write(json.dumps(header, sort_keys=True).encode() + b"\n")
-            f.write(data)
+            out = _Summing(f)
+            pickle.dump(payload, out, protocol=5)
+            f.write(_TRAILER.pack(out.length, out.crc, _END))
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -69,7 +85,7 @@ def write(path: Path, stamp: dict[str, Any], code: str, payload: Any) -> int:
             tmp.unlink()
         raise
     _fsync_dir(path.parent)
-    return len(data)
+    return out.length
 
 
 def read(path: Path, code: str) -> tuple[dict[str, Any], Any] | None:
@@ -77,28 +93,50 @@ def read(path: Path, code: str) -> tuple[dict[str, Any], Any] | None:
     cannot be trusted (another format or code, truncated, CRC mismatch, unpicklable)."""
     try:
         with open(path, "rb") as f:
-            if f.readline() != MAGIC:
-                return None
-            header = json.loads(f.readline())
-            data = f.read()
-    except (OSError, ValueError):
+            return _read(f, code)
+    except OSError:
+        return None
+
+
+def _read(f: IO[bytes], code: str) -> tuple[dict[str, Any], Any] | None:
+    if f.readline() != MAGIC:
+        return None
+    try:
+        header = json.loads(f.readline())
+    except ValueError:
         return None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         return None
     if header.get("code") != code or not isinstance(header.get("stamp"), dict):
         return None
-    if header.get("length") != len(data) or header.get("crc") != zlib.crc32(data):
+    start = f.tell()
+    size = os.fstat(f.fileno()).st_size
+    if size - start < _TRAILER.size:
         return None
+    f.seek(size - _TRAILER.size)
+    length, crc, end = _TRAILER.unpack(f.read(_TRAILER.size))
+    if end != _END or start + length + _TRAILER.size != size:
+        return None
+    f.seek(start)
+    found, left = 0, length
+    while left:
+        chunk = f.read(min(_CHUNK, left))
+        if not chunk:
+            return None
+        found = zlib.crc32(chunk, found)
+        left -= len(chunk)
+    if found != crc:
+        return None
+    f.seek(start)
     # Unpickling makes millions of objects and no garbage: the cyclic collector would
     # only walk them again and again.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        payload = pickle.loads(data)
+        payload = pickle.load(f)
     except Exception:
         return None
     finally:
-        del data
         if enabled:
             gc.enable()
     return header["stamp"], payload

@@ -100,7 +100,8 @@ async def test_a_damaged_snapshot_means_a_full_rebuild(tmp_path: Path, damage: s
     if damage == "truncated":
         snap.write_bytes(data[: len(data) // 2])
     elif damage == "flipped":
-        snap.write_bytes(data[:-10] + bytes([data[-10] ^ 0xFF]) + data[-9:])
+        mid = len(data) // 2
+        snap.write_bytes(data[:mid] + bytes([data[mid] ^ 0xFF]) + data[mid + 1 :])
     elif damage == "garbage":
         snap.write_bytes(b"no snapshot at all" * 50)
     elif damage == "empty":
@@ -188,3 +189,28 @@ async def test_pruned_changes_force_a_rebuild(tmp_path: Path) -> None:
     assert again.loaded_from == "file"
     assert "p1" in again._nodes
     await again.close()
+
+
+def test_big_buffers_stream_through(tmp_path: Path) -> None:
+    """numpy arrays (the index's CSR copy) go out as pickle 5 buffers, CRC and all."""
+    np = pytest.importorskip("numpy")
+    path = tmp_path / "a.snapshot"
+    big = np.arange(1_000_000, dtype=np.int64)
+    snapshot.write(path, {"seq": 1}, "c", {"big": big})
+    found = snapshot.read(path, "c")
+    assert found is not None
+    assert found[0] == {"seq": 1}
+    assert (found[1]["big"] == big).all()
+
+
+async def test_an_empty_store_opened_for_serve_is_seeded_and_loaded(tmp_path: Path) -> None:
+    path = str(tmp_path / "w.db")
+    store = EmbeddedStore.open(path, lazy=True, snapshot=True)
+    assert await store.is_empty()
+    await store.bulk_import(tiny.nodes(), tiny.rels())
+    assert not await store.is_empty()
+    assert (await store.stats()).node_count == len(tiny.nodes())
+    await store.load()
+    assert store.loaded_from == "file"
+    assert memory(store) == rebuilt(path)
+    await store.close()
