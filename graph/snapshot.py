@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import glob
 import hashlib
 import json
 import os
@@ -69,6 +70,9 @@ def path_beside(store_path: str, name: str) -> Path:
 def write(path: Path, stamp: dict[str, Any], code: str, payload: Any) -> int:
     """Write ``payload`` atomically to ``path``; returns the payload's bytes."""
     header = {"format": FORMAT, "code": code, "stamp": stamp}
+    for stale in path.parent.glob(f"{glob.escape(path.name)}.*.tmp"):  # a crash mid-write
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:
@@ -147,7 +151,7 @@ def remove(paths: Iterable[Path]) -> None:
     for path in paths:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
-        for tmp in path.parent.glob(f"{path.name}.*.tmp"):
+        for tmp in path.parent.glob(f"{glob.escape(path.name)}.*.tmp"):
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
 

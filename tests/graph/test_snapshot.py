@@ -173,6 +173,10 @@ def test_a_failed_write_leaves_the_old_snapshot(tmp_path: Path) -> None:
         snapshot.write(path, {"epoch": "e", "seq": 4}, "c", {"a": lambda: 1})
     assert snapshot.read(path, "c") == ({"epoch": "e", "seq": 3}, {"a": 1})
     assert [p.name for p in tmp_path.iterdir()] == ["x.graph.snapshot"]
+    # a temporary file left by a kill -9 mid-write goes with the next write
+    (tmp_path / "x.graph.snapshot.999.tmp").write_bytes(b"half")
+    snapshot.write(path, {"epoch": "e", "seq": 5}, "c", {"a": 2})
+    assert [p.name for p in tmp_path.iterdir()] == ["x.graph.snapshot"]
     # half a file left by a crash mid-write is never read as a snapshot
     (tmp_path / "y.snapshot").write_bytes(path.read_bytes()[:-3])
     assert snapshot.read(tmp_path / "y.snapshot", "c") is None
