@@ -12,8 +12,8 @@ from __future__ import annotations
 import io
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import strawberry
 from starlette.middleware.gzip import GZipMiddleware
@@ -34,6 +34,9 @@ from graph.store import GraphStore
 from matching import MatchIndex, build_index
 from network import analytics as a
 from network import exports as x
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 MAP_DIR = STATIC_DIR / "map"
 DEFAULT_NODES, MAX_NODES = 2_000, 20_000

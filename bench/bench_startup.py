@@ -78,7 +78,7 @@ def one_start(db: str, timeout: float, *, snapshots: bool) -> tuple[float, float
                         return first_health, ready, peak_rss_mib(proc.pid)
                 except httpx.HTTPError:
                     pass
-                time.sleep(0.05)
+                time.sleep(0.2)  # gently: the poller shares the cores with the server
             raise SystemExit(f"not ready within {timeout} s")
         finally:
             proc.send_signal(signal.SIGTERM)

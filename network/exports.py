@@ -20,14 +20,16 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from graph.text import escape_cell
 from matching.index import MatchIndex
 from network.analytics import EDGE_TYPES, Network
+
+if TYPE_CHECKING:  # networkx is imported where it is used: serve starts without it
+    import networkx as nx
 
 FORMATS = ("gexf", "graphml", "csv", "json")
 MEDIA_TYPES = {
@@ -135,6 +137,8 @@ def _place_discs(net: Network, radius: np.ndarray, big: int = 400) -> np.ndarray
     centres = np.zeros((count, 2))
     if not count:
         return centres
+    import networkx as nx
+
     head = min(count, big)  # communities are numbered largest first
     g = nx.Graph()
     g.add_nodes_from(range(head))
@@ -190,6 +194,8 @@ def to_networkx(
     ``labels`` per local node (default: the index's names); ``redacted`` marks
     nodes shown as kind and wijk only (no themes, a buurt widened to its wijk).
     """
+    import networkx as nx
+
     sel = selection or select(net)
     pos = layout(net)
     deg = net.degree
@@ -264,6 +270,8 @@ def _with_viz(g: nx.Graph) -> nx.Graph:
 
 def write(g: nx.Graph, fmt: str, out: IO[bytes]) -> None:
     """Write ``g`` as ``fmt`` (one of FORMATS); csv is a zip of nodes.csv and edges.csv."""
+    import networkx as nx
+
     if fmt == "gexf":
         nx.write_gexf(_with_viz(g), out)
     elif fmt == "graphml":

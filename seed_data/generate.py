@@ -25,8 +25,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from faker import Faker
-
 from graph.model import (
     Actor,
     ActorKind,
@@ -212,6 +210,8 @@ class _Builder:
         self.ref = ref
         self.n = actors
         self.rng = random.Random(seed)
+        from faker import Faker  # here, not at import: serve loads seed_data without seeding
+
         fake = Faker("nl_NL")
         fake.seed_instance(seed)
         self.names = [fake.name() for _ in range(min(40_000, max(500, actors // 5)))]
