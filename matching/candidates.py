@@ -73,16 +73,21 @@ def gather(
     pool.seeds = max(1, len(seeds))
     nodes, ranks = local_pagerank_arrays(index, seeds, max_work=PAGERANK_WORK)
     taken = 0
-    found, pagerank, is_actor = pool.found, pool.pagerank, index.is_actor
+    pagerank, kind = pool.pagerank, index.kind
     order = np.lexsort((nodes, -ranks))  # strongest first, ties by position
-    for j, r in zip(nodes[order].tolist(), ranks[order].tolist(), strict=True):
-        if j in members or not is_actor(j):
-            continue
-        found.setdefault(j, [])
-        pagerank[j] = r
-        taken += 1
+    # the strongest PER_PAGERANK actors that are not members, looked at a slice at a time
+    for at in range(0, len(order), 2 * PER_PAGERANK):
+        chunk = order[at : at + 2 * PER_PAGERANK]
+        for j, r in zip(nodes[chunk].tolist(), ranks[chunk].tolist(), strict=True):
+            if kind[j] in ACTOR_CODES and j not in members:
+                pagerank[j] = r
+                taken += 1
+                if taken == PER_PAGERANK:
+                    break
         if taken == PER_PAGERANK:
             break
+    found: dict[int, list[int]] = {j: [] for j in pagerank}
+    pool.found = found
     _co_members(index, pool, initiative, members)
     _member_ties(index, pool, members)
     # Every candidate so far has a network signal; the rest join eligible and without

@@ -72,25 +72,24 @@ def local_pagerank_arrays(
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     g = index.social()
     residual, rank = g.work_arrays()
-    deg = g.degree
+    deg, floor = g.degree, g.floor  # floor: the degree, at least 1
     start = np.fromiter(seeds, dtype=np.int64, count=len(seeds))
     np.add.at(residual, start, 1.0 / len(start))
     start = g.unique(start)
     reached = [start]
-    frontier = start[residual[start] >= eps * np.maximum(deg[start], 1.0)]
+    frontier = start[residual[start] >= eps * floor[start]]
     work = 0
     keep = 1.0 - alpha
     while frontier.size and work < max_work:
-        d = deg[frontier]
-        lens = d.astype(np.int64)
+        lens = deg[frontier]
         total = int(lens.sum())
         last = work + total > max_work
         if last:  # largest residual per degree first, within the budget (at least one)
-            order = np.argsort(-residual[frontier] / np.maximum(d, 1.0), kind="stable")
-            frontier, d, lens = frontier[order], d[order], lens[order]
+            order = np.argsort(-residual[frontier] / floor[frontier], kind="stable")
+            frontier, lens = frontier[order], lens[order]
             fits = int(np.searchsorted(np.cumsum(lens), max_work - work, side="right"))
             cut = max(1, fits)
-            frontier, d, lens = frontier[:cut], d[:cut], lens[:cut]
+            frontier, lens = frontier[:cut], lens[:cut]
             total = int(lens.sum())
         ru = residual[frontier]
         residual[frontier] = 0.0
@@ -99,13 +98,13 @@ def local_pagerank_arrays(
         if not total or last:
             if total:
                 nbrs = g.neighbours(frontier, lens)
-                np.add.at(residual, nbrs, np.repeat(keep * ru / np.maximum(d, 1.0), lens))
+                np.add.at(residual, nbrs, np.repeat(keep * ru / floor[frontier], lens))
                 reached.append(nbrs)
             break
         nbrs = g.neighbours(frontier, lens)
-        np.add.at(residual, nbrs, np.repeat(keep * ru / d, lens))
+        np.add.at(residual, nbrs, np.repeat(keep * ru / lens, lens))
         reached.append(nbrs)
-        over = nbrs[residual[nbrs] >= eps * np.maximum(deg[nbrs], 1.0)]
+        over = nbrs[residual[nbrs] >= eps * floor[nbrs]]
         frontier = g.unique(over)
     nodes = g.unique(np.concatenate(reached))
     values = rank[nodes]

@@ -10,6 +10,7 @@ what it was trained on, and the trees.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,15 +55,15 @@ class Ranker:
         cols = plan.cols
         flat = (x if cols is None else x[:, cols]).ravel()  # a view when it can be
         rows = np.arange(0, n * plan.width, plan.width)  # where each row starts in `flat`
+        feat, node, value, bound, right = _work(self.feature.shape[0], n)
         # walk every tree at once; ``node`` is the global position of each row's node
-        # (tree t's nodes start at t * inner); the roots' columns come straight off the plan
-        feat = np.add.outer(plan.root_at, rows)
-        node = np.greater(flat.take(feat), plan.root_threshold[:, None]).astype(np.intp)
+        # (tree t's nodes start at t * inner); the roots' columns come straight off the plan.
+        # Every index is in range; "clip" spares ``take`` buffering its output.
+        np.add(plan.root_at[:, None], rows, out=feat)
+        np.take(flat, feat, out=value, mode="clip")
+        np.greater(value, plan.root_threshold[:, None], out=right)
+        np.copyto(node, right)
         node += plan.first
-        value = np.empty(node.shape)
-        bound = np.empty(node.shape)
-        right = np.empty(node.shape, dtype=bool)
-        # every index is in range; "clip" spares ``take`` buffering its output
         for _ in range(1, self.depth):
             np.take(plan.at, node, out=feat, mode="clip")
             feat += rows
@@ -164,6 +165,46 @@ class _Plan:
             to_leaf=(tree - inner)[:, None],
             leaf=ranker.leaf.ravel().astype(float),
         )
+
+
+REUSE = 1 << 18  # tree x row cells up to which a thread keeps its work arrays
+
+
+class _Work(threading.local):
+    """A thread's work arrays for :meth:`Ranker.score`: fresh arrays of this size cost
+    more to map and fault in than the walk itself."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.arrays: tuple[np.ndarray, ...] = ()
+
+
+_WORK = _Work()
+
+
+def _work(trees: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Five (trees x n) arrays: two of positions, two of floats, one of flags."""
+    cells = trees * n
+    w = _WORK
+    if cells > REUSE:
+        arrays: tuple[np.ndarray, ...] = _fresh(cells)
+    else:
+        if w.size < cells:
+            w.size = max(cells, min(REUSE, 2 * w.size))
+            w.arrays = _fresh(w.size)
+        arrays = w.arrays
+    feat, node, value, bound, right = (a[:cells].reshape(trees, n) for a in arrays)
+    return feat, node, value, bound, right
+
+
+def _fresh(size: int) -> tuple[np.ndarray, ...]:
+    return (
+        np.empty(size, dtype=np.intp),
+        np.empty(size, dtype=np.intp),
+        np.empty(size),
+        np.empty(size),
+        np.empty(size, dtype=bool),
+    )
 
 
 def _num(v: float) -> float | str:

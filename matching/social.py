@@ -73,7 +73,8 @@ class SocialGraph:
         self.indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lens, out=self.indptr[1:])
         self.indices = np.frombuffer(flat, dtype=np.int32)  # `flat` is never resized
-        self.degree = lens.astype(np.float64)  # current degree of every node
+        self.degree = lens  # current degree of every node
+        self.floor = np.maximum(lens, 1).astype(np.float64)  # the same, at least 1
         self.dirty = np.zeros(n, dtype=bool)
         self.dirty_count = 0
         self.scratch = _Scratch()
@@ -95,7 +96,8 @@ class SocialGraph:
         have = len(self.degree)
         if n > have:
             size = max(n, have + have // 4 + 16)
-            self.degree = np.concatenate([self.degree, np.zeros(size - have)])
+            self.degree = np.concatenate([self.degree, np.zeros(size - have, dtype=np.int64)])
+            self.floor = np.concatenate([self.floor, np.ones(size - have)])
             self.dirty = np.concatenate([self.dirty, np.zeros(size - have, dtype=bool)])
 
     def touch(self, u: int) -> None:
@@ -104,7 +106,8 @@ class SocialGraph:
         if not self.dirty[u]:
             self.dirty[u] = True
             self.dirty_count += 1
-        self.degree[u] = degree(self.index, u)
+        d = self.degree[u] = degree(self.index, u)
+        self.floor[u] = max(d, 1)
 
     def work_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """This thread's residual and rank arrays, zero, as long as the degree array."""
@@ -147,10 +150,12 @@ class SocialGraph:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
     def _clean(self, nodes: np.ndarray, lens: np.ndarray) -> np.ndarray:
-        total = int(lens.sum())
+        ends = np.cumsum(lens)
+        total = int(ends[-1]) if len(ends) else 0
         if not total:
             return np.zeros(0, dtype=np.int64)
-        starts = self.indptr[nodes]
-        ends = np.cumsum(lens)
-        offsets = np.repeat(starts - ends + lens, lens) + np.arange(total)
-        return self.indices[offsets]
+        ends -= lens  # where each node's neighbours start in the answer
+        offsets = np.repeat(self.indptr[nodes] - ends, lens)
+        offsets += np.arange(total)
+        out: np.ndarray = self.indices[offsets]
+        return out

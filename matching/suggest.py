@@ -421,7 +421,6 @@ def explain(
     shared = sorted(
         {-(g + 1) for g in links if g < 0 and see(-(g + 1))}, key=lambda g: index.ids[g]
     )
-    mates = [m for m in t.members if see(m) and shared and m in index.members.get(shared[0], {})]
     if direct:
         m = direct[0]
         who = index.names[m]
@@ -433,8 +432,8 @@ def explain(
             en += f" (and {more} more)"
         reasons.append(Reason("KNOWS_MEMBER", nl, en))
         path = (index.ids[j], index.ids[m], *ini)
-    elif mates:
-        g, m = shared[0], mates[0]
+    elif shared and (m := _mate(index, t, shared[0], see)) >= 0:
+        g = shared[0]
         who, group = index.names[m], index.names[g]
         reasons.append(
             Reason("CO_MEMBER", f"zit met {who} in {group}", f"works with {who} in {group}")
@@ -471,6 +470,13 @@ def explain(
         covers=tuple(index.ids[s] for s in covers),
         roles=tuple(lacking),
     )
+
+
+def _mate(index: MatchIndex, t: Target, group: int, see: Shown) -> int:
+    """The first member of the team, in its order, who is in ``group`` and may be
+    named; -1 if none."""
+    in_group = index.members.get(group, {})
+    return next((m for m in t.members if m in in_group and see(m)), -1)
 
 
 def _place_reason(index: MatchIndex, t: Target, j: int, ring: str) -> Reason:

@@ -156,3 +156,20 @@ def test_reasons_come_from_what_lifted_the_candidate() -> None:
         {"PLACE": 0.5, "SKILL": 0.1, "KNOWS_MEMBER": -0.2},
     )
     assert [r.code for r in lifted.reasons] == ["PLACE", "SKILL"]
+
+
+def test_scores_do_not_depend_on_what_was_scored_before(model: Ranker) -> None:
+    """Each thread reuses its work arrays up to a size, and allocates past it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from matching.ranker import REUSE
+
+    rng = np.random.default_rng(5)
+    big = REUSE // model.feature.shape[0] + 7
+    x = rng.exponential(size=(big, len(FEATURES)))
+    one_by_one = np.concatenate([model.score(x[i : i + 50], FEATURES) for i in range(0, big, 50)])
+    np.testing.assert_array_equal(model.score(x, FEATURES), one_by_one)
+    np.testing.assert_array_equal(model.score(x[:300], FEATURES), one_by_one[:300])
+    with ThreadPoolExecutor(4) as pool:
+        parts = list(pool.map(lambda i: model.score(x[i : i + 120], FEATURES), range(0, 1200, 120)))
+    np.testing.assert_array_equal(np.concatenate(parts), one_by_one[:1200])
