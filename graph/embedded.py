@@ -113,7 +113,7 @@ _LOG_CHANGE = "INSERT INTO changelog (keys) VALUES (?)"
 _NEW_EPOCH = "INSERT OR REPLACE INTO meta (key, value) VALUES ('epoch', ?)"
 _NOT_IN_SNAPSHOT = frozenset(
     {"path", "readonly", "_conn", "_lock_fd", "_write_lock", "_text", "_loaded", "_closed"}
-    | {"_snapshots", "_snapshot_stamp", "loaded_from", "_places", "_kinds_read"}
+    | {"_snapshots", "_snapshot_stamp", "loaded_from", "_places", "_kinds_read", "version"}
 )
 """Attributes of a store that are not its in-memory graph (everything else is)."""
 _CODE: list[str] = []  # the fingerprint of this module's code, computed once
