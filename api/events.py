@@ -306,9 +306,7 @@ async def _require_organiser(
     hosts = await store.neighbours(
         [m.NodeId(event_id)], types=[R.ORGANISES], direction=Direction.IN
     )
-    if circle.viewer.is_admin or any(
-        circle.acts_for(n.node.id, n.node) for n in hosts.get(m.NodeId(event_id), [])
-    ):
+    if policy.organises(circle, [n.node for n in hosts.get(m.NodeId(event_id), [])]):
         return
     raise policy.Forbidden(f"only an organiser of this event may {what}", field="event")
 

@@ -292,3 +292,34 @@ def reveals_skills(circle: Circle, actor: Node) -> bool:
     """Whether the viewer may learn an actor's skills (as covering an initiative's need):
     only of actors it sees in full."""
     return circle.sees(actor)
+
+
+def organises(circle: Circle, organisers: Iterable[Node]) -> bool:
+    """True when the viewer acts for one of an event's organisers (or is an admin)."""
+    return circle.viewer.is_admin or any(circle.acts_for(o.id, o) for o in organisers)
+
+
+def shown_invitations(
+    circle: Circle, organisers: Iterable[Node], invitations: Sequence[Neighbour]
+) -> list[Neighbour]:
+    """The invitations to an event (``INVITED_TO``, with answers) the viewer may read.
+
+    Who is invited and what they answered is the invitee's to share: the whole list goes
+    to the event's organisers (whoever acts for an organising actor) and admins, and each
+    invitee sees only their own invitation (or those of a body they act for). Anyone else
+    reads none: at most :func:`counted_invitations`.
+    """
+    if organises(circle, organisers):
+        return list(invitations)
+    return [n for n in invitations if n.node.id in circle.acts_as]
+
+
+def counted_invitations(
+    circle: Circle, organisers: Iterable[Node], invitations: Sequence[Neighbour]
+) -> list[Neighbour]:
+    """The invitations that count in the answers a viewer may tally: all of them for the
+    organisers and admins, else those of invitees the viewer sees in full, so a count
+    never tells anything about someone hidden from the viewer."""
+    if organises(circle, organisers):
+        return list(invitations)
+    return [n for n in invitations if circle.sees(n.node)]

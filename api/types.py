@@ -616,6 +616,18 @@ class Invitation:
 
 
 @strawberry.type(
+    description="Invitations to an event counted by answer, over the invitees the viewer "
+    "may count (see `Event.answerCounts`)."
+)
+class AnswerCounts:
+    invited: int = strawberry.field(description="Invitations counted.")
+    yes: int
+    maybe: int
+    no: int
+    waiting: int = strawberry.field(description="Not answered yet.")
+
+
+@strawberry.type(
     description="An expert meeting, workshop, presentation or network meeting. "
     "Download it as iCalendar at `/events/{id}.ics`."
 )
@@ -666,9 +678,20 @@ class Event(Node):
     async def themes(self, info: Ctx) -> list[Theme]:
         return await _targets(info, self._node.id, R.ABOUT, Theme)
 
-    @strawberry.field(description="Invitations and their answers (INVITED_TO).")
+    async def _invitations(self, info: Ctx) -> tuple[list[m.Node], list[Neighbour]]:
+        ctx = info.context
+        hosts = await ctx.neighbours(self._node.id, [R.ORGANISES], Direction.IN)
+        found = await ctx.neighbours(self._node.id, [R.INVITED_TO], Direction.IN)
+        return [n.node for n in hosts], found
+
+    @strawberry.field(
+        description="Invitations and their answers (INVITED_TO): all of them for the "
+        "event's organisers (whoever acts for an organising actor) and admins, an invitee's "
+        "own invitation for the invitee, none for anyone else (see `answerCounts`)."
+    )
     async def invitations(self, info: Ctx) -> list[Invitation]:
-        found = await info.context.neighbours(self._node.id, [R.INVITED_TO], Direction.IN)
+        hosts, found = await self._invitations(info)
+        found = policy.shown_invitations(info.context.circle, hosts, found)
         actors = await wrap_all([n.node for n in found], info, ("actor",))
         return [
             Invitation(
@@ -679,6 +702,23 @@ class Event(Node):
             )
             for n, actor in zip(found, actors, strict=True)
         ]
+
+    @strawberry.field(
+        description="How many are invited and what they answered, counted over the "
+        "invitees you may see in full (organisers and admins: everyone), so a count tells "
+        "nothing about anyone hidden from you."
+    )
+    async def answer_counts(self, info: Ctx) -> AnswerCounts:
+        hosts, found = await self._invitations(info)
+        counted = policy.counted_invitations(info.context.circle, hosts, found)
+        rsvps = [m.Rsvp(n.rel.props.get("rsvp", "invited")) for n in counted]
+        return AnswerCounts(
+            invited=len(rsvps),
+            yes=rsvps.count(m.Rsvp.YES),
+            maybe=rsvps.count(m.Rsvp.MAYBE),
+            no=rsvps.count(m.Rsvp.NO),
+            waiting=rsvps.count(m.Rsvp.INVITED),
+        )
 
 
 MemberGroup = Annotated[Initiative | Enterprise, strawberry.union("MemberGroup")]

@@ -95,7 +95,12 @@ async def test_plan_invite_answer_and_download_an_event(
         after = [i for i in (await run(own, mine))["myInvitations"] if i["event"]["id"] == eid]
         assert after[0]["rsvp"] == "YES"
     assert (await run(client, "{ myInvitations { rsvp } }"))["myInvitations"] == []
-    rsvps = {i["actor"]["id"]: i["rsvp"] for i in answered["event"]["invitations"]}
+    # the invitee reads their own invitation only; the organiser reads every answer
+    assert [i["actor"]["id"] for i in answered["event"]["invitations"]] == [ids[0]]
+    async with gql_session(server, staff.token) as lsa:
+        q = "query($e: ID!) { event(id: $e) { invitations { actor { id } rsvp } } }"
+        listed = (await run(lsa, q, e=eid))["event"]["invitations"]
+    rsvps = {i["actor"]["id"]: i["rsvp"] for i in listed}
     assert rsvps[ids[0]] == "YES" and all(rsvps[i] == "INVITED" for i in ids[1:])
 
     response = httpx.get(server.base + event["icsUrl"], timeout=10)
@@ -124,3 +129,104 @@ async def test_only_matchable_actors_can_be_invited(server: Server) -> None:
         await run(client, CREATE, input={**plan, "organisers": ["org-lsa-bewoners"]})
         refused = (await run(client, INVITE, event=eid, actors=[hidden]))["inviteToEvent"]
         assert refused["__typename"] == "Error" and refused["field"] == "actors"
+
+
+REGISTER = """mutation($input: RegisterActorInput!) { registerActor(input: $input) {
+  __typename ... on RegisterActorSuccess { actor { id } } ... on Error { message } } }"""
+READ = """query($e: ID!) { event(id: $e) { invitations { actor { id } rsvp reason }
+  answerCounts { invited yes maybe no waiting } } }"""
+
+
+async def test_who_reads_an_events_invitations(server: Server) -> None:
+    """Who is invited and what they answered: the organisers and admins read every
+    invitation, the invitee their own, anyone else none; counts cover only invitees the
+    viewer may see, so they say nothing about a hidden invitee. The same through
+    ``node(id)`` and ``events``."""
+    tag = uuid.uuid4().hex[:8]
+    admin = await make_account(server, admin=True)
+    hidden, public = await make_account(server), await make_account(server)
+    people = {
+        "vera": (hidden, "RESIDENT", f"Verborgen Vera {tag}", "PRIVATE"),
+        "olga": (public, "FREELANCER", f"Open Olga {tag}", "PUBLIC"),
+    }
+    ids = {}
+    for who, (creds, kind, name, visibility) in people.items():
+        async with gql_session(server, creds.token) as own:
+            got = (
+                await run(
+                    own,
+                    REGISTER,
+                    input={
+                        "id": f"{who}-{tag}",
+                        "kind": kind,
+                        "name": name,
+                        "visibility": visibility,
+                        "matchable": True,
+                        "placeCode": "GM0518",
+                    },
+                )
+            )["registerActor"]
+        assert got["__typename"] == "RegisterActorSuccess", got
+        ids[who] = f"{who}-{tag}"
+    staff = await make_account(server, staff_of=["org-lsa-bewoners"])
+    other = await make_account(server)
+    eid = f"evt-{tag}"
+    plan = {
+        "id": eid,
+        "name": f"Workshop {tag}",
+        "starts": "2026-04-01T10:00",
+        "organisers": ["org-lsa-bewoners"],
+        "placeCode": "GM0518",
+    }
+    async with gql_session(server, admin.token) as session:
+        assert (await run(session, CREATE, input=plan))["createEvent"]["__typename"] == (
+            "EventSuccess"
+        )
+        invite = """mutation($e: ID!, $a: [ID!]!, $r: String) {
+          inviteToEvent(event: $e, actors: $a, reason: $r) { __typename } }"""
+        await run(session, invite, e=eid, a=[ids["vera"]], r=f"waarom vera {tag}")
+        await run(session, invite, e=eid, a=[ids["olga"]], r=f"waarom olga {tag}")
+    answer = """mutation($e: ID!, $a: ID!, $r: Rsvp!) {
+      answerInvitation(event: $e, actor: $a, rsvp: $r) { __typename } }"""
+    for creds, who, rsvp in ((hidden, "vera", "YES"), (public, "olga", "NO")):
+        async with gql_session(server, creds.token) as own:
+            got = (await run(own, answer, e=eid, a=ids[who], r=rsvp))["answerInvitation"]
+            assert got["__typename"] == "EventSuccess"
+
+    both = {ids["vera"]: "YES", ids["olga"]: "NO"}
+    only_olga = {"invited": 1, "yes": 0, "maybe": 0, "no": 1, "waiting": 0}
+    all_counts = {"invited": 2, "yes": 1, "maybe": 0, "no": 1, "waiting": 0}
+    expect = {  # viewer: (invitations it reads, counts it gets)
+        "anonymous": (None, {}, only_olga),
+        "other": (other.token, {}, only_olga),
+        "invitee": (hidden.token, {ids["vera"]: "YES"}, all_counts),
+        "organiser": (staff.token, both, all_counts),
+        "admin": (admin.token, both, all_counts),
+    }
+    node_q = READ.replace("event(id: $e) {", "node(id: $e) { ... on Event {") + " }"
+    list_q = (
+        '{ events(place: "GM0518", first: 500) { edges { node { id invitations { actor '
+        "{ id } rsvp } answerCounts { invited yes maybe no waiting } } } } }"
+    )
+    for viewer, (token, invitations, counts) in expect.items():
+        async with gql_session(server, token) as session:
+            read = await run(session, READ, e=eid)
+            by_node = await run(session, node_q, e=eid)
+            listed = await run(session, list_q)
+        event = read["event"]
+        assert by_node["node"] == event, viewer
+        (in_list,) = [e["node"] for e in listed["events"]["edges"] if e["node"]["id"] == eid]
+        assert in_list["invitations"] == [
+            {"actor": i["actor"], "rsvp": i["rsvp"]} for i in event["invitations"]
+        ], viewer
+        assert in_list["answerCounts"] == counts, viewer
+        got = {i["actor"]["id"]: i["rsvp"] for i in event["invitations"]}
+        assert got == invitations, viewer
+        assert event["answerCounts"] == counts, viewer
+        text = str(read)
+        if viewer in ("anonymous", "other"):
+            # nothing about vera, nor about why anyone was invited
+            assert ids["vera"] not in text and "waarom" not in text, viewer
+        if viewer == "invitee":
+            assert event["invitations"][0]["reason"] == f"waarom vera {tag}"
+            assert ids["olga"] not in text and f"waarom olga {tag}" not in text

@@ -15,8 +15,11 @@ One world per server, built through the API itself by accounts with tokens:
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import uuid
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,6 +164,38 @@ async def world(server: Server) -> World:
             a=w.ids[a],
         )
         assert agreed["status"] == "LINKED"
+    # a meeting ENT organises (staff acts for it); the admin invites gerda, nico, coord
+    evt = f"evt-{tag}"
+    made = await w.payload(
+        "admin",
+        "mutation($input: CreateEventInput!) { createEvent(input: $input) { __typename } }",
+        input={
+            "id": evt,
+            "name": f"Bijeenkomst {tag}",
+            "starts": "2026-05-01T19:30",
+            "organisers": [ent],
+            "placeCode": WIJK,
+        },
+    )
+    assert made["__typename"] == "EventSuccess", made
+    invite = """mutation($e: ID!, $a: [ID!]!, $r: String) {
+      inviteToEvent(event: $e, actors: $a, reason: $r) { __typename } }"""
+    for who, reason in (
+        ("gerda", f"uitnodiging gerda {tag}"),
+        ("nico", None),
+        ("coordinator", None),
+    ):
+        got = await w.payload("admin", invite, e=evt, a=[w.ids[who]], r=reason)
+        assert got["__typename"] == "EventSuccess", got
+    answered = await w.payload(
+        "gerda",
+        "mutation($e: ID!, $a: ID!) { answerInvitation(event: $e, actor: $a, rsvp: YES) "
+        "{ __typename } }",
+        e=evt,
+        a=w.ids["gerda"],
+    )
+    assert answered["__typename"] == "EventSuccess", answered
+    w.ids["EVT"] = evt
     return w
 
 
@@ -197,6 +232,10 @@ def _reads(w: World) -> dict[str, tuple[str, dict[str, Any]]]:
         "id name email redacted place { code } skills { id } interests { id } "
         "knows { id name } memberships { group { ... on Initiative { id name } } } "
         "... on Enterprise { subtype legalForm revenueModels members { actor { id } } } "
+    )
+    event = (
+        "id invitations { actor { id name } rsvp reason } "
+        "answerCounts { invited yes maybe no waiting }"
     )
     return {
         "actor(gerda)": (f'{{ actor(id: "{ids["gerda"]}") {{ {person} }} }}', {}),
@@ -274,6 +313,15 @@ def _reads(w: World) -> dict[str, tuple[str, dict[str, Any]]]:
         ),
         "node(nico)": (f'{{ node(id: "{ids["nico"]}") {{ id ... on Actor {{ {person} }} }} }}', {}),
         "node(ENT)": (f'{{ node(id: "{ids["ENT"]}") {{ id ... on Actor {{ {person} }} }} }}', {}),
+        "event": (
+            f'{{ event(id: "{ids["EVT"]}") {{ {event} }} }}',
+            {},
+        ),
+        "node(event)": (f'{{ node(id: "{ids["EVT"]}") {{ id ... on Event {{ {event} }} }} }}', {}),
+        "events": (
+            f'{{ events(place: "{WIJK}", first: 500) {{ edges {{ node {{ {event} }} }} }} }}',
+            {},
+        ),
         "suggestInvitees": (
             "query($t: ID!, $p: String!) { suggestInvitees(theme: $t, place: $p, size: 20) "
             "{ invitees { actor { id name } reasons } } }",
@@ -285,6 +333,9 @@ def _reads(w: World) -> dict[str, tuple[str, dict[str, Any]]]:
 def _leaks(w: World, viewer: str, text: str, where: str) -> list[str]:
     """The secrets of subjects ``viewer`` may not see that ``text`` gives away."""
     found = []
+    # who is invited and why: to the invitee and the organisers (staff acts for ENT)
+    if viewer not in ("admin", "gerda", "staff") and f"uitnodiging gerda {w.tag}" in text:
+        found.append(f"{viewer} reads gerda's invitation through {where}")
     for subject, allowed in MAY_SEE.items():
         if viewer == "admin" or viewer == subject or viewer in allowed:
             continue
@@ -298,7 +349,8 @@ def _leaks(w: World, viewer: str, text: str, where: str) -> list[str]:
         by_id = where in (f"actor({subject})", f"node({subject})")
         on_map = where == "network" and viewer == "officer"
         own_group = where == "initiative members" and viewer == "coordinator"
-        if not (by_id or on_map or own_group) and f'"{w.ids[subject]}"' in text:
+        organiser = where in ("event", "node(event)", "events") and viewer == "staff"
+        if not (by_id or on_map or own_group or organiser) and f'"{w.ids[subject]}"' in text:
             found.append(f"{viewer} finds {subject} through {where}")
         if subject == "gerda" and by_id and BUURT in text:
             found.append(f"{viewer} learns gerda's buurt through {where}")
@@ -317,6 +369,7 @@ async def test_no_viewer_reads_what_it_may_not_see(world: World) -> None:
             f"/network/GM0518.json?theme={THEME}",
             "/network/GM0518.gexf",
             "/network/GM0518.graphml",
+            "/network/GM0518.csv",
         ):
             token = world.tokens[viewer]
             res = httpx.get(
@@ -326,6 +379,13 @@ async def test_no_viewer_reads_what_it_may_not_see(world: World) -> None:
             )
             assert res.status_code == 200
             where = "network" if viewer == "officer" else path
+            if path.endswith(".csv"):  # a zip of nodes.csv and edges.csv
+                with zipfile.ZipFile(io.BytesIO(res.content)) as z:
+                    text = "".join(z.read(n).decode() for n in z.namelist())
+                leaks += _leaks(world, viewer, re.sub(r"[,\n]", '"', text), where)
+                assert f"evt-{world.tag}" not in text and "INVITED_TO" not in text
+                continue
+            assert f"evt-{world.tag}" not in res.text and "INVITED_TO" not in res.text
             if not path.startswith("/network/GM0518.json"):  # GEXF, GraphML: XML text
                 leaks += _leaks(world, viewer, res.text.replace("'", '"'), where)
                 continue
