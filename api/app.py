@@ -85,8 +85,14 @@ async def _index_from_snapshot(store: EmbeddedStore) -> tuple[MatchIndex, bool] 
 
 async def _save_snapshots(app: Starlette, store: EmbeddedStore) -> None:
     """Write the graph's and the index's snapshots where they are behind the store, then
-    forget the changelog both hold. Call it while nothing writes (start, shutdown)."""
+    forget the changelog both hold. Call it while nothing writes (shutdown)."""
     await store.write_snapshot()
+    if await _save_index_snapshot(app, store):
+        await store.prune_changes(app.state.index_stamp["seq"])
+
+
+async def _save_index_snapshot(app: Starlette, store: EmbeddedStore) -> bool:
+    """Write the index's snapshot if it is behind the store; False if that failed."""
     stamp = store.stamp()
     if app.state.index_stamp != stamp:
         state = snapshot_state(app.state.index)
@@ -95,14 +101,19 @@ async def _save_snapshots(app: Starlette, store: EmbeddedStore) -> None:
             await asyncio.to_thread(snapshot.write, path, stamp, code, state)
         except OSError as exc:
             log.warning("could not write the index snapshot %s: %s", path, exc)
-            return
+            return False
         app.state.index_stamp = stamp
-    await store.prune_changes(stamp["seq"])
+    return True
 
 
 async def _start_index(app: Starlette, st: GraphStore, ranker: Ranker | None) -> None:
     """``app.state.index``: from its snapshot where the embedded store keeps snapshots,
-    else (and when the snapshot cannot be used) streamed from the store."""
+    else (and when the snapshot cannot be used) streamed from the store.
+
+    A snapshot is written at start only after a full build (the store writes its own
+    after a full load); one that needed changes replayed is left as it is, so a start
+    after ``kill -9`` is not slowed by writing: the changelog keeps those changes until
+    a clean shutdown writes both snapshots anew."""
     app.state.index_stamp = None
     app.state.index_from = "store"
     if isinstance(st, EmbeddedStore) and st.keeps_snapshots:
@@ -118,7 +129,8 @@ async def _start_index(app: Starlette, st: GraphStore, ranker: Ranker | None) ->
             app.state.index_from = "snapshot"
         else:
             app.state.index = await _matching_index(st, ranker)
-        await _save_snapshots(app, st)
+            await _save_index_snapshot(app, st)
+        log.info("graph from %s, matching index from %s", st.loaded_from, app.state.index_from)
         return
     app.state.index = await _matching_index(st, ranker)
 
