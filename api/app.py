@@ -99,7 +99,7 @@ async def _save_index_snapshot(app: Starlette, store: EmbeddedStore) -> bool:
         path, code = store.snapshot_path("index"), snapshot_code()
         try:
             await asyncio.to_thread(snapshot.write, path, stamp, code, state)
-        except OSError as exc:
+        except Exception as exc:  # only a cache: never a reason to stop
             log.warning("could not write the index snapshot %s: %s", path, exc)
             return False
         app.state.index_stamp = stamp

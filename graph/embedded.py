@@ -29,6 +29,7 @@ import glob
 import heapq
 import itertools
 import json
+import logging
 import os
 import secrets
 import sqlite3
@@ -80,6 +81,7 @@ from graph.store import (
     theme_types_for,
 )
 
+_log = logging.getLogger("wijknet")
 DEFAULT_PATH = "wijknet.db"
 SCHEMA_VERSION = "1"
 # In memory, relationship types and node kinds are kept as plain strings: hashing an
@@ -450,8 +452,9 @@ class EmbeddedStore:
         state = {k: v for k, v in vars(self).items() if k not in _NOT_IN_SNAPSHOT}
         try:
             snapshot.write(self.snapshot_path(), stamp, _code(), state)
-        except OSError:
-            return False  # only a cache: the next start reads the file instead
+        except Exception as exc:  # only a cache: never a reason to stop
+            _log.warning("could not write the snapshot of %s: %s", self.path, exc)
+            return False  # the next start reads the file instead
         self._snapshot_stamp = stamp
         return True
 

@@ -218,3 +218,19 @@ async def test_an_empty_store_opened_for_serve_is_seeded_and_loaded(tmp_path: Pa
     assert store.loaded_from == "file"
     assert memory(store) == rebuilt(path)
     await store.close()
+
+
+async def test_a_snapshot_that_cannot_be_written_is_only_logged(tmp_path: Path) -> None:
+    path = str(tmp_path / "w.db")
+    store = open_snap(path)
+    await store.upsert(tiny.nodes(), tiny.rels())
+    store._unpicklable = lambda: None  # type: ignore[attr-defined]
+    assert not store.save_snapshot()
+    # the one written at open (of the empty file) stays, whole; no temporary file left
+    assert [p.name for p in tmp_path.glob("*.snapshot*")] == ["w.db.graph.snapshot"]
+    del store._unpicklable  # type: ignore[attr-defined]
+    await store.close()
+    again = open_snap(path)
+    assert again.loaded_from == "snapshot"  # the old one, with the changes replayed
+    assert memory(again) == rebuilt(path)
+    await again.close()
