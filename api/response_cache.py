@@ -196,8 +196,10 @@ class CachedResponses(SchemaExtension):
     """Serve a read from :class:`ResponseCache` (``info.context.response_cache``), or keep
     its answer; count mutations in flight (while one runs, nothing is served or kept).
 
-    Runs after the limits (a cached answer is still priced and charged) and after the
-    viewer's circle is derived; a result already set (a refusal) is left alone."""
+    Runs after the limits (a cached answer is still priced and charged) and before the
+    viewer's circle is derived (a cached answer needs none; an answer computed with a
+    circle that could not be read is not kept); a result already set (a refusal) is left
+    alone."""
 
     def on_execute(self) -> Iterator[None]:
         global _generation, _writing
@@ -218,7 +220,7 @@ class CachedResponses(SchemaExtension):
             yield
             return
         before = cache.version() if not _writing else None
-        if before is None or not getattr(context, "circle_exact", True):
+        if before is None:
             cache.stats.bypassed += 1
             yield
             return

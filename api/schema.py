@@ -294,7 +294,8 @@ class ViewerCircle(SchemaExtension):
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
-        if isinstance(context, Context):
+        # an answer already there (a refusal, or from the response cache) needs no circle
+        if isinstance(context, Context) and self.execution_context.result is None:
             try:
                 await context.see_as_viewer()
             except GraphError:  # the store is down: what needs it will say so itself
@@ -393,8 +394,8 @@ def build_schema() -> strawberry.Schema:
             lambda **_: ParserCache(maxsize=1024),
             Limits,
             RequestLimits,
+            CachedResponses,  # after the limits, before the circle: see api.response_cache
             ViewerCircle,
-            CachedResponses,  # after the limits and the circle: see api.response_cache
             GraphErrorCodes,
             lambda **_: MaskErrors(
                 should_mask_error=_mask,
