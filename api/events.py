@@ -134,8 +134,10 @@ class EventQuery:
     @strawberry.field(
         description="Who should be in the room for a meeting on `theme` in `place`: a varied "
         "set (residents at the helm of initiatives on the theme, a wijkprofessional, a "
-        "gemeente officer, local entrepreneurs and ZZP'ers, a funder, a wijkonderneming that "
-        "has done it before), local and experienced people first. Only matchable actors."
+        "gemeente officer (a person working for the gemeente, the gemeente itself only when "
+        "no officer may be suggested), local entrepreneurs and ZZP'ers, a funder (a funding "
+        "body first), a wijkonderneming that has done it before), local and experienced "
+        "people first. Only matchable actors."
     )
     async def suggest_invitees(
         self,

@@ -198,6 +198,8 @@ class MatchIndex:
             self.public[i] = 1 if node.visibility is Visibility.PUBLIC else 0
             if node.subtype:
                 self.subtype[i] = node.subtype
+            else:
+                self.subtype.pop(i, None)
             if node.legal_form is not None:
                 self.legal_form[i] = node.legal_form.value
             if node.revenue_models:

@@ -9,6 +9,15 @@ already taken counting less each time. Candidates are matchable actors who live 
 are based in the place, or elsewhere in its gemeente; those in the place itself
 and with more experience on the theme come first. Nobody else is ever suggested.
 
+The gemeente seat is a person: a professional who works for the gemeente or a
+department of it (a gemeente body in its gemeente), one who cares about or has
+worked on the theme first. Only when no such person agreed to be suggested does a
+gemeente body itself take the seat, and its reason says so. The funder seat is a
+funding body: a fund, foundation or charity lottery (also from outside the gemeente,
+as funds often work nationally; local ones first), then another body that funds
+initiatives on the theme (``SUPPORTS {how: funding}``) or a housing corporation, and
+a gemeente body only when it funds initiatives on the theme and no one else can.
+
 >>> from matching.index import build_index_sync
 >>> from graph.model import *
 >>> nodes = [Place(id="GM", name="Zaanstad", level="municipality"),
@@ -29,7 +38,7 @@ and with more experience on the theme come first. Nobody else is ever suggested.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from graph.errors import InvalidInput, NotFound
@@ -47,7 +56,14 @@ _ENT, _ORG, _MUN = (
 _INI, _THEME, _PLACE = (KIND_CODE[k] for k in (NodeKind.INITIATIVE, NodeKind.THEME, NodeKind.PLACE))
 _HELM = frozenset({"initiator", "board", "coordinator"})
 _WIJKONDERNEMING = frozenset({"bewonersbedrijf", "wijkonderneming", "neighbourhood_enterprise"})
-_FUNDER_SUBTYPES = frozenset({"fund", "housing_corporation"})
+#: Bodies whose work is funding: they take the funder seat first, from anywhere.
+FUNDING_BODIES = frozenset({"fund", "foundation", "charity_lottery"})
+#: Bodies that often fund a wijk's initiatives (leefbaarheid budgets): funders after those.
+_ALSO_FUNDERS = frozenset({"housing_corporation"})
+#: The tier of a seat a gemeente body takes only when nobody else can.
+_LAST_RESORT = 2
+#: Subtypes of an organisation that is (part of) a gemeente.
+_GEMEENTE_SUBTYPES = frozenset({"municipality", "municipal_department"})
 
 
 class Seat(StrEnum):
@@ -90,11 +106,13 @@ class Room:
 class _Candidate:
     i: int
     seats: set[Seat]
-    local: float  # 1 in the place, 0.5 elsewhere in its gemeente
+    local: float  # 1 in the place, 0.5 elsewhere in its gemeente, 0.25 further away
     experience: int  # initiatives on the theme they are in, lead, or support
     led: int  # of those, ones they lead
     interested: bool
     reasons: list[tuple[str, str]]
+    rank: dict[Seat, int] = field(default_factory=dict)  # a seat's tier: 0 first
+    employer: int = -1  # the gemeente body a gemeente officer works for
 
     def score(self) -> float:
         return self.local + 0.6 * math.log1p(self.experience) + 0.3 * self.interested
@@ -126,64 +144,137 @@ def suggest_invitees(index: MatchIndex, theme: str, place: str, *, size: int = 8
     around = set(subtree(index, gemeente)) if gemeente >= 0 else inside
     theme_nl, theme_en = index.names[t].lower(), index.english(t).lower()
     where = index.names[p]
-    # who supports what, for funders' experience
+    # who supports what on the theme: experience, and for funders whether they fund
     supported: dict[int, list[int]] = {}
+    funding: set[int] = set()
     for g, by in index.supporters.items():
         if _on_theme(index, g, t):
             for s, how in by.items():
                 if how in ("funding", "space"):
                     supported.setdefault(s, []).append(g)
+                if how == "funding":
+                    funding.add(s)
     candidates: list[_Candidate] = []
     for home in sorted(around):
         for i in index.actors_at.get(home, ()):
             if not index.matchable[i]:
                 continue
-            c = _candidate(index, i, t, home in inside, supported.get(i, []))
+            local = 1.0 if home in inside else 0.5
+            c = _candidate(index, i, t, local, supported.get(i, []), i in funding, around)
             if c.seats:
-                _explain(index, c, theme_nl, theme_en, where)
                 candidates.append(c)
-    return _cover(index, candidates, size)
+    # funds often work nationally: funding bodies from outside the gemeente too
+    for i, subtype in index.subtype.items():
+        if subtype in FUNDING_BODIES and index.matchable[i] and index.home[i] not in around:
+            candidates.append(_candidate(index, i, t, 0.25, supported.get(i, []), True, around))
+    _gemeente_seat(index, candidates)
+    for c in candidates:
+        _explain(index, c, theme_nl, theme_en, where)
+    return _cover(index, [c for c in candidates if c.seats], size)
 
 
-def _candidate(index: MatchIndex, i: int, t: int, local: bool, funded: list[int]) -> _Candidate:
+def _is_gemeente(index: MatchIndex, i: int) -> bool:
+    """A gemeente or a department of it (a municipality body, or one by its subtype)."""
+    return index.kind[i] == _MUN or index.subtype.get(i) in _GEMEENTE_SUBTYPES
+
+
+def _candidate(
+    index: MatchIndex,
+    i: int,
+    t: int,
+    local: float,
+    supported: list[int],
+    funds: bool,
+    gemeente: set[int],
+) -> _Candidate:
     code = index.kind[i]
     groups = [g for g in index.groups[i] or () if _on_theme(index, g, t)]
     led = [g for g in groups if index.members[g].get(i) in _HELM and index.kind[g] == _INI]
-    seats: set[Seat] = set()
-    employers = index.employers.get(i, set())
+    interested = index.themes[i] is not None and t in (index.themes[i] or ())
+    c = _Candidate(
+        i=i,
+        seats=set(),
+        local=local,
+        experience=len(groups) + len(supported),
+        led=len(led),
+        interested=interested,
+        reasons=[],
+    )
+    seats, rank = c.seats, c.rank
     if code == _RES and led:
         seats.add(Seat.RESIDENT_LEAD)
     if code == _PRO:
-        if any(index.kind[e] == _MUN for e in employers):
+        # an officer of this gemeente: works for it or a department of it
+        employer = min(
+            (e for e in index.employers.get(i, ()) if _is_gemeente(index, e)),
+            key=lambda e: (index.home[e] not in gemeente, index.ids[e]),
+            default=-1,
+        )
+        if employer >= 0 and index.home[employer] in gemeente:
             seats.add(Seat.MUNICIPAL)
+            c.employer = employer
+            rank[Seat.MUNICIPAL] = 0 if interested or groups or supported else 1
         else:
             seats.add(Seat.PROFESSIONAL)
     if code in (_ZZP, _ENT):
         seats.add(Seat.ENTREPRENEUR)
     if code == _ENT and index.subtype.get(i) in _WIJKONDERNEMING and groups:  # done it before
         seats.add(Seat.WIJKONDERNEMING)
-    if code in (_ORG, _MUN) and (funded or index.subtype.get(i) in _FUNDER_SUBTYPES):
-        seats.add(Seat.FUNDER)
-    if code == _MUN:
-        seats.add(Seat.MUNICIPAL)
-    interested = index.themes[i] is not None and t in (index.themes[i] or ())
-    return _Candidate(
-        i=i,
-        seats=seats,
-        local=1.0 if local else 0.5,
-        experience=len(groups) + len(funded),
-        led=len(led),
-        interested=interested,
-        reasons=[],
-    )
+    subtype = index.subtype.get(i)
+    if code in (_ORG, _ENT, _MUN):
+        if subtype in FUNDING_BODIES:
+            seats.add(Seat.FUNDER)
+            rank[Seat.FUNDER] = 0
+        elif _is_gemeente(index, i):
+            seats.add(Seat.MUNICIPAL)  # a body: only when no officer is there (_gemeente_seat)
+            rank[Seat.MUNICIPAL] = _LAST_RESORT
+            if funds:  # a gemeente funds, but its seat is the gemeente's: funder last
+                seats.add(Seat.FUNDER)
+                rank[Seat.FUNDER] = _LAST_RESORT
+        elif code == _ORG and (funds or subtype in _ALSO_FUNDERS):
+            seats.add(Seat.FUNDER)
+            rank[Seat.FUNDER] = 1
+    return c
+
+
+def _gemeente_seat(index: MatchIndex, candidates: list[_Candidate]) -> None:
+    """The gemeente seat goes to a person; a gemeente body keeps it only when no officer
+    of the gemeente may be suggested, and then says so."""
+    officers = any(c.employer >= 0 for c in candidates)
+    for c in candidates:
+        if Seat.MUNICIPAL in c.seats and c.employer < 0:
+            if officers:
+                c.seats.discard(Seat.MUNICIPAL)
+            else:
+                c.reasons.append(
+                    (
+                        "geen ambtenaar van de gemeente die voorgesteld wil worden: de "
+                        "gemeente zelf als aanspreekpunt",
+                        "no gemeente officer who agreed to be suggested: the gemeente itself "
+                        "as the contact",
+                    )
+                )
 
 
 def _explain(index: MatchIndex, c: _Candidate, theme_nl: str, theme_en: str, where: str) -> None:
-    c.reasons.append(
-        (f"woont of werkt in {where}", f"lives or works in {where}")
-        if c.local == 1.0
-        else ("woont of werkt in dezelfde gemeente", "lives or works in the same gemeente")
-    )
+    if c.local == 1.0:
+        c.reasons.insert(0, (f"woont of werkt in {where}", f"lives or works in {where}"))
+    elif c.local == 0.5:
+        c.reasons.insert(
+            0, ("woont of werkt in dezelfde gemeente", "lives or works in the same gemeente")
+        )
+    else:
+        home = index.home[c.i]
+        base = index.names[home] if home >= 0 else ""
+        c.reasons.insert(
+            0,
+            (f"werkt vanuit {base}", f"based in {base}")
+            if base
+            else ("werkt landelijk", "works nationally"),
+        )
+    if c.employer >= 0:
+        name = index.names[c.employer]
+        c.reasons.append((f"werkt bij {name}", f"works for {name}"))
     if c.led:
         c.reasons.append(
             (
@@ -224,7 +315,9 @@ def _cover(index: MatchIndex, candidates: list[_Candidate], size: int) -> Room:
 
     def best(seat: Seat) -> _Candidate | None:
         pool = [c for c in candidates if c.i not in taken and seat in c.seats]
-        return min(pool, key=lambda c: (-c.score(), index.ids[c.i])) if pool else None
+        if not pool:
+            return None
+        return min(pool, key=lambda c: (c.rank.get(seat, 0), -c.score(), index.ids[c.i]))
 
     # every seat once, the scarcest seats first so a versatile candidate is not used up
     order = sorted(Seat, key=lambda s: sum(s in c.seats for c in candidates))
@@ -243,6 +336,12 @@ def _cover(index: MatchIndex, candidates: list[_Candidate], size: int) -> Room:
         def seat_for(c: _Candidate) -> Seat:
             return min(c.seats, key=lambda s: (filled.get(s, 0), list(Seat).index(s)))
 
-        c = min(pool, key=lambda c: (-c.score() / (1 + filled.get(seat_for(c), 0)), index.ids[c.i]))
+        def key(c: _Candidate) -> tuple[bool, float, str]:
+            seat = seat_for(c)
+            # a gemeente body as funder or contact only when nobody else is left
+            last = c.rank.get(seat, 0) >= _LAST_RESORT
+            return last, -c.score() / (1 + filled.get(seat, 0)), index.ids[c.i]
+
+        c = min(pool, key=key)
         pick(c, seat_for(c))
     return Room(tuple(picked), tuple(s for s in Seat if not filled.get(s)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from graph.errors import InvalidInput, NotFound
@@ -25,7 +27,7 @@ R = RelType
 K = ActorKind
 
 
-def graph() -> MatchIndex:
+def graph(extra: Callable[[], tuple[list[Node], list[Relationship]]] | None = None) -> MatchIndex:
     """Gemeente GM with wijken W1 (the meeting's place) and W2; ELSE is another gemeente.
 
     Two residents lead green initiatives: lead-w1 in W1 (two of them), lead-w2 in W2;
@@ -104,6 +106,10 @@ def graph() -> MatchIndex:
         rel(R.LOCATED_IN, "bb-zorg", "W1"),
         rel(R.MEMBER_OF, "bb-zorg", "c1", role="member"),
     ]
+    if extra is not None:
+        more_nodes, more_rels = extra()
+        nodes += more_nodes
+        rels += more_rels
     return build_index_sync(nodes, rels)
 
 
@@ -160,3 +166,130 @@ def test_bad_input_names_the_field() -> None:
         suggest_invitees(graph(), "green", "W9")
     with pytest.raises(InvalidInput):
         suggest_invitees(graph(), "green", "W1", size=0)
+
+
+def _actor(i: str, kind: ActorKind, subtype: str = "", matchable: bool = True) -> Actor:
+    return Actor(id=NodeId(i), kind=kind, name=i, subtype=subtype, matchable=matchable)
+
+
+def _rel(t: RelType, a: str, b: str, **props: object) -> Relationship:
+    return Relationship(t, NodeId(a), NodeId(b), props)
+
+
+def _officers() -> tuple[list[Node], list[Relationship]]:
+    """A department of the gemeente with a local officer who has nothing to do with green
+    and one in W2 who cares about green; a matchable gemeente body of its own; an
+    officer of another gemeente who lives in W1."""
+    nodes: list[Node] = [
+        _actor("afdeling", K.MUNICIPALITY, "municipal_department"),
+        _actor("gm-open", K.MUNICIPALITY, "municipality"),
+        _actor("ambtenaar-w1", K.PROFESSIONAL),
+        _actor("ambtenaar-groen", K.PROFESSIONAL),
+        _actor("ambtenaar-zwolle", K.PROFESSIONAL),
+        _actor("gemeente-zwolle", K.MUNICIPALITY, "municipality"),
+    ]
+    rels = [
+        _rel(R.LOCATED_IN, "afdeling", "GM"),
+        _rel(R.LOCATED_IN, "gm-open", "GM"),
+        _rel(R.LIVES_IN, "ambtenaar-w1", "W1"),
+        _rel(R.WORKS_FOR, "ambtenaar-w1", "afdeling"),
+        _rel(R.LIVES_IN, "ambtenaar-groen", "W2"),
+        _rel(R.WORKS_FOR, "ambtenaar-groen", "afdeling"),
+        _rel(R.INTERESTED_IN, "ambtenaar-groen", "green"),
+        _rel(R.LIVES_IN, "ambtenaar-zwolle", "W1"),
+        _rel(R.WORKS_FOR, "ambtenaar-zwolle", "gemeente-zwolle"),
+        _rel(R.LOCATED_IN, "gemeente-zwolle", "ELSE"),
+    ]
+    return nodes, rels
+
+
+def test_the_gemeente_seat_is_an_officer_who_knows_the_theme() -> None:
+    room = suggest_invitees(graph(_officers), "green", "W1", size=20)
+    by_actor = {x.actor: x for x in room.invitees}
+    officer = next(x for x in room.invitees if x.seat is Seat.MUNICIPAL)  # the first
+    # cares about green (though in W2) beats the local officer and the old one (no theme)
+    assert officer.actor == "ambtenaar-groen"
+    assert ("werkt bij afdeling", "works for afdeling") in officer.reasons
+    assert Seat.MUNICIPAL in by_actor["ambtenaar-w1"].seats  # works for the department
+    # a gemeente body never takes the seat of a person, and is no funder without funding
+    assert "gm-open" not in by_actor and "afdeling" not in by_actor
+    # an officer of another gemeente is a professional here, not the gemeente contact
+    assert by_actor["ambtenaar-zwolle"].seats == (Seat.PROFESSIONAL,)
+
+
+def test_without_a_matchable_officer_the_gemeente_itself_takes_the_seat_and_says_so() -> None:
+    def body_only() -> tuple[list[Node], list[Relationship]]:
+        nodes: list[Node] = [
+            _actor("gm-open", K.MUNICIPALITY, "municipality"),
+            _actor("ambtenaar-stil", K.PROFESSIONAL, matchable=False),
+        ]
+        rels = [
+            _rel(R.LOCATED_IN, "gm-open", "GM"),
+            _rel(R.LIVES_IN, "ambtenaar-stil", "W1"),
+            _rel(R.WORKS_FOR, "ambtenaar-stil", "gm-open"),
+        ]
+        return nodes, rels
+
+    index = graph(body_only)
+    # the matchable professional of the (unmatchable) gemeente of graph() is an officer
+    room = suggest_invitees(index, "green", "W1", size=6)
+    assert {x.actor for x in room.invitees if x.seat is Seat.MUNICIPAL} == {"ambtenaar"}
+    # without them, nobody matchable works for the gemeente: the body, with the reason
+    index.remove_actor("ambtenaar")
+    room = suggest_invitees(index, "green", "W1", size=6)
+    (seat,) = [x for x in room.invitees if x.seat is Seat.MUNICIPAL]
+    assert seat.actor == "gm-open"
+    assert any("no gemeente officer" in en for _, en in seat.reasons)
+    assert "ambtenaar-stil" not in {x.actor for x in room.invitees}
+
+
+def _funders() -> tuple[list[Node], list[Relationship]]:
+    """A demo department of the gemeente that funds two green initiatives, a national
+    fund based in another gemeente, and one there that did not agree to be suggested."""
+    nodes: list[Node] = [
+        _actor("afdeling", K.MUNICIPALITY, "municipal_department"),
+        _actor("landelijk-fonds", K.ORGANISATION, "fund"),
+        _actor("stil-fonds", K.ORGANISATION, "foundation", matchable=False),
+        _actor("loterij", K.ORGANISATION, "charity_lottery"),
+    ]
+    rels = [
+        _rel(R.LOCATED_IN, "afdeling", "GM"),
+        _rel(R.SUPPORTS, "afdeling", "g1", how="funding"),
+        _rel(R.SUPPORTS, "afdeling", "g2", how="funding"),
+        _rel(R.LOCATED_IN, "landelijk-fonds", "ELSE"),
+        _rel(R.INTERESTED_IN, "landelijk-fonds", "green"),
+        _rel(R.LOCATED_IN, "stil-fonds", "W1"),
+    ]
+    return nodes, rels
+
+
+def test_the_funder_seat_is_a_funding_body_not_a_gemeente_department() -> None:
+    index = graph(_funders)
+    room = suggest_invitees(index, "green", "W1", size=20)
+    by_actor = {x.actor: x for x in room.invitees}
+    funders = [x.actor for x in room.invitees if x.seat is Seat.FUNDER]
+    assert funders[0] == "fonds"  # local and funded green initiatives
+    # funds work nationally: the one elsewhere is in the room, and says where it is
+    assert Seat.FUNDER in by_actor["landelijk-fonds"].seats
+    assert ("werkt vanuit Zwolle", "based in Zwolle") in by_actor["landelijk-fonds"].reasons
+    assert Seat.FUNDER in by_actor["loterij"].seats
+    assert by_actor["loterij"].reasons[1] == ("werkt landelijk", "works nationally")
+    assert "stil-fonds" not in by_actor  # not matchable
+    # the department that funds comes only when everyone else is in the room
+    assert [x.actor for x in room.invitees][-1] == "afdeling"
+    assert set(funders[:4]) == {"fonds", "landelijk-fonds", "loterij", "corporatie"}
+    # without any funding body, the department that really funds green is the funder
+    for body in ("fonds", "landelijk-fonds", "loterij", "corporatie"):
+        index.remove_actor(body)
+    room = suggest_invitees(index, "green", "W1", size=6)
+    (funder,) = [x for x in room.invitees if x.seat is Seat.FUNDER]
+    assert funder.actor == "afdeling"  # it funds two green initiatives
+
+
+def test_a_gemeente_department_that_funds_nothing_on_the_theme_is_no_funder() -> None:
+    index = graph(_funders)
+    for body in ("fonds", "landelijk-fonds", "loterij", "corporatie"):
+        index.remove_actor(body)
+    room = suggest_invitees(index, "care", "W2", size=20)
+    assert Seat.FUNDER in room.missing
+    assert all(Seat.FUNDER not in x.seats for x in room.invitees)
