@@ -100,8 +100,6 @@ CHUNK = 10_000
 _PAGE = 10_000  # nodes per ``stream`` read
 _INDEX_WAIT_SECONDS = 300
 _TRIGRAM = 3
-_RULE_SOURCES = {t.value: sorted(k.value for k in rule.sources) for t, rule in REL_RULES.items()}
-_RULE_TARGETS = {t.value: sorted(k.value for k in rule.targets) for t, rule in REL_RULES.items()}
 _SYMMETRIC = sorted(t.value for t, rule in REL_RULES.items() if rule.symmetric)
 _DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
 _DRIVER_MAJOR = int(neo4j.__version__.split(".")[0])
@@ -505,9 +503,10 @@ async def _write_rels(tx: Tx, rels: Sequence[Relationship], create_only: bool) -
                 source_kinds=sorted(rule.sources),
                 target_kinds=sorted(rule.targets),
             )
-            if rows[0]["existed"]:
+            # (no row at all when no end matched: `0 AS existed` is a grouping key)
+            if rows and rows[0]["existed"]:
                 raise Conflict(f"a {rtype} relationship was created meanwhile", field="target")
-            if rows[0]["written"] < len(chunk):
+            if not rows or rows[0]["written"] < len(chunk):
                 return False
     return True
 
@@ -525,18 +524,12 @@ async def _import_nodes(tx: Tx, batch: list[Node]) -> None:
 
 
 async def _import_rels(tx: Tx, batch: list[Relationship]) -> None:
-    for chunk in _batched(batch, CHUNK):
-        rows = await _records(
-            tx,
-            cypher.IMPORT_RELS,
-            rows=[[r.type.value, r.source, r.target, dict(r.props)] for r in chunk],
-            sources=_RULE_SOURCES,
-            targets=_RULE_TARGETS,
-        )
-        if rows[0]["written"] < len(chunk):
-            ends = {r.source for r in chunk} | {r.target for r in chunk}
-            check_rel_writes(chunk, False, await _kinds(tx, ends), set())
-            raise NotFound("a node was deleted meanwhile", field="source")
+    """Upsert ``batch`` with one UNWIND statement per relationship type (a statement that
+    picks the type per row with FOREACH cost the server ~10x the CPU per row)."""
+    if not await _write_rels(tx, batch, False):
+        ends = {r.source for r in batch} | {r.target for r in batch}
+        check_rel_writes(batch, False, await _kinds(tx, ends), set())
+        raise NotFound("a node was deleted meanwhile", field="source")
     await _log(tx, (), batch)
 
 
