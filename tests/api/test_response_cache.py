@@ -33,7 +33,9 @@ REGISTER = """mutation($input: RegisterActorInput!) { registerActor(input: $inpu
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("response-cache")
-    srv = start_server(str(folder / "cache.db"), folder, seed_actors=60)
+    # the cache on, whatever the environment of the test run says
+    env = {"WIJKNET_RESPONSE_CACHE": "1024"}
+    srv = start_server(str(folder / "cache.db"), folder, seed_actors=60, env=env)
     yield srv
     srv.stop()
 
