@@ -144,6 +144,8 @@ async def _mix(store: EmbeddedStore, index: Any) -> dict[str, tuple[str, list[An
             [{"t": themes[k % len(themes)], "p": wijken[k % len(wijken)]} for k in rounds],
         ),
         "actors by text": (ACTORS, [{"q": words[k % 4]} for k in rounds]),
+        # words in a third of all names and descriptions
+        "actors by common word": (ACTORS, [{"q": ["de", "an", "en de"][k % 3]} for k in rounds]),
         "initiatives by theme": (INITIATIVES, [{"t": themes[k % len(themes)]} for k in rounds]),
         "initiatives by city": (INITIATIVES, [{"p": wijken[k % len(wijken)]} for k in rounds]),
         "place page (city)": (PLACE, [{"c": wijken[k % len(wijken)]} for k in rounds]),
