@@ -130,7 +130,9 @@ class MatchIndex:
         self.about: dict[int, array[int]] = {}  # theme -> initiatives ABOUT it
         self.skill_count: dict[int, int] = defaultdict(int)
         self._rarity: dict[int, float] = {}
-        self.helpers: set[int] = set()  # bodies that fund or host (SUPPORTS funding/space)
+        # bodies that fund or host (SUPPORTS funding/space) -> the groups they help, so a
+        # body stops being a funder or host when its last such tie goes
+        self.helpers: dict[int, set[int]] = {}
         self.actor_count = 0
         self.version = 0  # bumped on every write applied; caches compare against it
         self.ranker: Ranker | None = None  # a trained ranker; hand weights without one
@@ -340,9 +342,7 @@ class MatchIndex:
         elif rtype is R.SUPPORTS:
             how = str(rel.props.get("how", ""))
             self.supporters[t][s] = how
-            if how in ("funding", "space"):
-                self.helpers.add(s)
-                self._set_roles(s)
+            self._helps(s, t, how in ("funding", "space"))
         elif rtype is R.WORKS_FOR:
             self.employers[s].add(t)
             self._set_roles(s)
@@ -374,6 +374,20 @@ class MatchIndex:
             self.skill_at.setdefault((skill, place), array("i")).append(i)
         for theme in self.themes[i] or ():
             self.theme_at.setdefault((theme, place), array("i")).append(i)
+
+    def _helps(self, body: int, group: int, funds_or_hosts: bool) -> None:
+        """Note whether ``body`` funds or hosts ``group`` (a SUPPORTS tie added, changed or
+        removed) and work out its roles again when that made it a helper or no longer one."""
+        groups = self.helpers.get(body)
+        was = bool(groups)
+        if funds_or_hosts:
+            self.helpers.setdefault(body, set()).add(group)
+        elif groups is not None:
+            groups.discard(group)
+            if not groups:
+                del self.helpers[body]
+        if was != (body in self.helpers):
+            self._set_roles(body)
 
     def _set_roles(self, i: int) -> None:
         """Work out ``role_bits[i]`` afresh (after its kind, subtype, employers or the
@@ -423,6 +437,9 @@ class MatchIndex:
             self.touch(g)
         for g in list(self.supporters):
             self.supporters[g].pop(i, None)
+        self.helpers.pop(i, None)
+        for body in self.supporters.pop(i, {}):  # a deleted group is helped no more
+            self._helps(body, i, False)
         self.ties[i] = self.groups[i] = None
         self.touch(i)
         self.version += 1
@@ -460,6 +477,7 @@ class MatchIndex:
             self.needs[s].pop(t, None)
         elif rtype is R.SUPPORTS:
             self.supporters[t].pop(s, None)
+            self._helps(s, t, False)
         elif rtype is R.WORKS_FOR:
             self.employers[s].discard(t)
             self._set_roles(s)
@@ -483,7 +501,8 @@ class MatchIndex:
                     self.touch(j)
                 self.touch(i)
                 self.needs.pop(i, None)
-                self.supporters.pop(i, None)
+                for body in self.supporters.pop(i, {}):
+                    self._helps(body, i, False)
         self.version += 1
 
     def apply(self, nodes: Iterable[Node] = (), rels: Iterable[Relationship] = ()) -> None:

@@ -125,6 +125,34 @@ def test_roles_follow_a_deleted_employment() -> None:
     assert roles_of(index, pro) == {Role.PROFESSIONAL}
 
 
+def test_a_body_stops_funding_or_hosting_with_its_last_such_tie() -> None:
+    """Funding or hosting makes a body a funder or host while it lasts: a tie removed, a
+    tie changed to advice, or the group deleted takes the role away once no such tie is
+    left, and the roles then equal a fresh build of the same graph."""
+    nodes, rels = start()
+    nodes.append(Initiative(id=NodeId("ini2"), name="Repair cafe"))
+    funds = [
+        rel(R.SUPPORTS, "org", "ini", how="funding"),
+        rel(R.SUPPORTS, "org", "ini2", how="space"),
+    ]
+    index = build_index_sync(nodes, [*rels, *funds])
+    org = index.pos["org"]
+    assert Role.FUNDER_HOST in roles_of(index, org)
+    index.remove([funds[0]])  # still hosts the second initiative
+    assert Role.FUNDER_HOST in roles_of(index, org)
+    apply_change(index, Change(1, rels=[rel(R.SUPPORTS, "org", "ini2", how="advice")]))
+    assert Role.FUNDER_HOST not in roles_of(index, org)
+    fresh = build_index_sync(nodes, [*rels, rel(R.SUPPORTS, "org", "ini2", how="advice")])
+    assert fresh.role_bits[fresh.pos["org"]] == index.role_bits[org]
+    # hosting again, then the group goes: nothing is left to host
+    apply_change(index, Change(2, rels=[rel(R.SUPPORTS, "org", "ini2", how="space")]))
+    assert Role.FUNDER_HOST in roles_of(index, org)
+    apply_change(index, Change(3, gone_nodes=[NodeId("ini2")]))
+    assert Role.FUNDER_HOST not in roles_of(index, org)
+    for i in range(len(index.ids)):
+        assert roles_of(index, i) == expected_roles(index, i), index.ids[i]
+
+
 def test_the_lacking_role_follows_writes() -> None:
     """A team that gains a professional no longer lacks one: the candidate's role
     feature and reason follow at once."""
