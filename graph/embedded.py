@@ -883,19 +883,7 @@ class EmbeddedStore:
         extra: list[str] = []
         if sight is not None and sight.ids:
             inside = frozenset(self._sub_places(place))
-            nodes = self._nodes
-            for i in sight.ids:
-                node = nodes.get(i)
-                if node is None or node.node_kind not in flt.kinds:
-                    continue
-                vis = getattr(node, "visibility", None)
-                if vis is None or vis in sight.visibility:
-                    continue  # in the lists already, if it may be
-                if flt.visibility is not None and vis not in flt.visibility:
-                    continue
-                if self._located_in(i, inside):
-                    extra.append(i)
-            extra.sort()
+            extra = self._sighted(flt, lambda i, _: self._located_in(i, inside))
         return lists, extra
 
     def _with_words(
@@ -921,20 +909,31 @@ class EmbeddedStore:
                 sets.append(found)
         extra: list[str] = []
         if sight is not None and sight.ids:
-            nodes = self._nodes
-            for i in sight.ids:
-                node = nodes.get(i)
-                if node is None or node.node_kind not in flt.kinds:
-                    continue
-                vis = getattr(node, "visibility", None)
-                if vis is None or vis in sight.visibility:
-                    continue  # in the sets already, if it may be
-                if flt.visibility is not None and vis not in flt.visibility:
-                    continue
-                if text_matches(search_text(node), flt.text or ""):
-                    extra.append(i)
-            extra.sort()
+            text = flt.text or ""
+            extra = self._sighted(flt, lambda _, node: text_matches(search_text(node), text))
         return sets, extra
+
+    def _sighted(self, flt: NodeFilter, keep: Callable[[str, Node], bool]) -> list[str]:
+        """The sorted ids that ``flt``'s sight names beyond the visibilities it sees in full
+        (hidden people in the viewer's circle), of ``flt``'s kinds and visibility, that
+        ``keep`` admits; the rest of what the viewer may see is in the kept lists."""
+        sight = flt.sight
+        assert sight is not None
+        nodes = self._nodes
+        out: list[str] = []
+        for i in sight.ids:
+            node = nodes.get(i)
+            if node is None or node.node_kind not in flt.kinds:
+                continue
+            vis = getattr(node, "visibility", None)
+            if vis is None or vis in sight.visibility:
+                continue  # in the kept lists already, if it may be
+            if flt.visibility is not None and vis not in flt.visibility:
+                continue
+            if keep(i, node):
+                out.append(i)
+        out.sort()
+        return out
 
     def _unordered_page(
         self,
