@@ -253,15 +253,22 @@ class EmbeddedStore:
                 f"{self.path} has schema version {found}; this wijknet reads {SCHEMA_VERSION}"
             )
 
-    def _load_kinds(self) -> None:
-        self._kinds_read = True
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """One read of the file: a SQLite error is said as the store being unavailable,
+        and the read transaction ends (so the WAL can be checkpointed past it)."""
         try:
-            for node_id, kind in self._conn.execute("SELECT id, kind FROM nodes"):
-                self._kinds[node_id] = _NK[kind]
-        except sqlite3.DatabaseError as exc:
+            yield self._conn
+        except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot read {self.path}: {exc}") from exc
         finally:
             self._conn.rollback()
+
+    def _load_kinds(self) -> None:
+        self._kinds_read = True
+        with self._reading():
+            for node_id, kind in self._conn.execute("SELECT id, kind FROM nodes"):
+                self._kinds[node_id] = _NK[kind]
 
     def _ensure_kinds(self) -> None:
         """The id -> kind index, before an import into a store whose graph is not loaded."""
@@ -286,7 +293,7 @@ class EmbeddedStore:
     def _load_rows(self) -> None:
         self._loaded = True
         self.loaded_from = "file"
-        try:
+        with self._reading():
             for node_id, kind, props in self._conn.execute("SELECT id, kind, props FROM nodes"):
                 self._add_node_mem(node_from_record(kind, node_id, json.loads(props)))
             out, into = self._out, self._in
@@ -305,10 +312,6 @@ class EmbeddedStore:
                 else:
                     by_type[rtype] = {src: data}
                 self._rel_counts[rtype] += 1
-        except sqlite3.DatabaseError as exc:
-            raise StoreUnavailable(f"cannot read {self.path}: {exc}") from exc
-        finally:
-            self._conn.rollback()
 
     async def close(self) -> None:
         async with self._write_lock:
@@ -329,15 +332,11 @@ class EmbeddedStore:
     def stamp(self) -> dict[str, Any]:
         """The file's epoch and the last change sequence number handed out: what a
         snapshot of the graph as it is now is stamped with."""
-        try:
+        with self._reading():
             epoch = self._conn.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()
             seq = self._conn.execute(
                 "SELECT seq FROM sqlite_sequence WHERE name = 'changelog'"
             ).fetchone()
-        except sqlite3.Error as exc:
-            raise StoreUnavailable(f"cannot read {self.path}: {exc}") from exc
-        finally:
-            self._conn.rollback()
         return {"epoch": epoch[0] if epoch else "", "seq": int(seq[0]) if seq else 0}
 
     def snapshot_path(self, name: str = "graph") -> FsPath:
@@ -359,14 +358,10 @@ class EmbeddedStore:
             return None
         if not 0 <= seq <= now["seq"]:
             return None
-        try:
+        with self._reading():
             rows = self._conn.execute(
                 "SELECT seq, keys FROM changelog WHERE seq > ? ORDER BY seq", (seq,)
             ).fetchall()
-        except sqlite3.Error as exc:
-            raise StoreUnavailable(f"cannot read {self.path}: {exc}") from exc
-        finally:
-            self._conn.rollback()
         if [r[0] for r in rows] != list(range(seq + 1, now["seq"] + 1)):
             return None
         return [(r[0], json.loads(r[1])) for r in rows]
@@ -402,8 +397,7 @@ class EmbeddedStore:
             rel_keys.update(dict.fromkeys((s, t, d) for s, t, d in keys.get("r", ())))
         if not node_ids and not rel_keys:
             return
-        conn = self._conn
-        try:
+        with self._reading() as conn:
             node_rows = {
                 i: conn.execute("SELECT kind, props FROM nodes WHERE id = ?", (i,)).fetchone()
                 for i in node_ids
@@ -414,10 +408,6 @@ class EmbeddedStore:
                 ).fetchone()
                 for k in rel_keys
             }
-        except sqlite3.Error as exc:
-            raise StoreUnavailable(f"cannot read {self.path}: {exc}") from exc
-        finally:
-            conn.rollback()
         out, into = self._out, self._in
         gone_nodes = [i for i, row in node_rows.items() if row is None and i in self._nodes]
         gone_keys = {
@@ -1068,24 +1058,16 @@ class EmbeddedStore:
     async def is_empty(self) -> bool:
         if self._loaded or self._kinds_read:
             return not self._kinds
-        try:
+        with self._reading():
             return self._conn.execute("SELECT 1 FROM nodes LIMIT 1").fetchone() is None
-        except sqlite3.Error as exc:
-            raise StoreUnavailable(f"cannot read {self.path}: {exc}") from exc
-        finally:
-            self._conn.rollback()
 
     async def stats(self) -> GraphStats:
         if not self._loaded:
             self._ensure_kinds()
-            try:
+            with self._reading():
                 rows = self._conn.execute(
                     "SELECT type, count(*) FROM rels GROUP BY type"
                 ).fetchall()
-            except sqlite3.Error as exc:
-                raise StoreUnavailable(f"cannot read {self.path}: {exc}") from exc
-            finally:
-                self._conn.rollback()
             return GraphStats(
                 nodes={k.value: c for k, c in Counter(self._kinds.values()).items()},
                 relationships=dict(rows),
