@@ -3,7 +3,13 @@
 A write is committed to SQLite (WAL, ``synchronous=FULL``) before it touches
 the in-memory graph and before the caller hears back, so an acknowledged write
 survives ``kill -9``. At start the graph is rebuilt from the file. One process
-at a time may open a file for writing (an ``flock`` on ``<file>.lock``).
+at a time may open a file for writing (an ``flock`` on ``<file>.lock``), or one group
+of processes (``wijknet serve --workers N``): the members share the lock and each keeps
+the graph in its own memory. Opened ``shared``, a member begins every write with
+``BEGIN IMMEDIATE`` (SQLite lets one writer in at a time) and first applies what the
+others committed since (the ``changelog``), and :meth:`EmbeddedStore.catch_up` (called
+before each request) does the same when SQLite's ``data_version`` says another
+connection committed: every member sees every write acknowledged before it asks.
 
 Opened with ``snapshot=True`` (``wijknet serve``), the in-memory graph is also kept as
 a snapshot beside the file (``<file>.graph.snapshot``, see :mod:`graph.snapshot`),
@@ -112,10 +118,13 @@ CREATE TABLE IF NOT EXISTS changelog (
 );
 """
 _LOG_CHANGE = "INSERT INTO changelog (keys) VALUES (?)"
+_HEAD = "SELECT seq FROM sqlite_sequence WHERE name = 'changelog'"
 _NEW_EPOCH = "INSERT OR REPLACE INTO meta (key, value) VALUES ('epoch', ?)"
 _NOT_IN_SNAPSHOT = frozenset(
     {"path", "readonly", "_conn", "_lock_fd", "_write_lock", "_text", "_loaded", "_closed"}
     | {"_snapshots", "_snapshot_stamp", "loaded_from", "_places", "_kinds_read", "version"}
+    | {"_shared", "_seq", "_poll", "_poll_version", "_listeners", "_committed", "_members"}
+    | {"_snap_fd"}
 )
 """Attributes of a store that are not its in-memory graph (everything else is)."""
 _CODE: list[str] = []  # the fingerprint of this module's code, computed once
@@ -154,9 +163,16 @@ class EmbeddedStore:
     in_memory = True
     """Reads answer from memory without waiting: batching them (DataLoaders) saves nothing."""
 
-    def __init__(self, path: str, conn: sqlite3.Connection, lock_fd: int | None) -> None:
+    def __init__(
+        self,
+        path: str,
+        conn: sqlite3.Connection,
+        lock_fd: int | None,
+        *,
+        readonly: bool | None = None,
+    ) -> None:
         self.path = path
-        self.readonly = lock_fd is None
+        self.readonly = lock_fd is None if readonly is None else readonly
         self._conn = conn
         self._lock_fd = lock_fd
         self._write_lock = asyncio.Lock()
@@ -180,6 +196,14 @@ class EmbeddedStore:
         self._kinds_read = False  # the id -> kind index of a lazily opened store
         self.loaded_from = ""  # "snapshot" or "file", once the graph is in memory
         self._snapshot_stamp: dict[str, Any] | None = None  # of the last snapshot read or written
+        self._shared = False  # a member of a serve group: other processes write the file too
+        self._seq = 0  # the changelog entries up to here are in memory (kept when shared)
+        self._poll: sqlite3.Connection | None = None  # asks SQLite's data_version (shared)
+        self._poll_version = -1
+        self._listeners: list[Callable[[list[Change]], None]] = []
+        self._committed: int | None = None  # the changelog head after this process's write
+        self._members: int | None = None  # a shared flock on <file>.members (in a group)
+        self._snap_fd: int | None = None  # the flock on <file>.snapshot.lock while held
 
     # --- opening and closing ----------------------------------------------------
 
@@ -191,6 +215,7 @@ class EmbeddedStore:
         readonly: bool = False,
         lazy: bool = False,
         snapshot: bool = False,
+        group_lock: int | None = None,
     ) -> EmbeddedStore:
         """Open (creating if needed) the store at ``path`` and load it into memory.
 
@@ -199,6 +224,9 @@ class EmbeddedStore:
         suits a process that only imports (``wijknet seed``). With ``snapshot`` (and
         not ``readonly``) the graph is loaded from its snapshot where that is current
         and a new snapshot is written after a full load (see :meth:`save_snapshot`).
+        With ``group_lock`` (a descriptor of ``<path>.lock`` from :func:`take_lock`, held
+        by this process or inherited from the one that took it) the store opens as one
+        member of a group that writes the file together (see :meth:`catch_up`).
 
         Raises StoreUnavailable when another process holds the file for writing
         or the file is not a wijknet database.
@@ -212,7 +240,7 @@ class EmbeddedStore:
         else:
             if fs.parent and not fs.parent.exists():
                 raise StoreUnavailable(f"folder {fs.parent} does not exist")
-            lock_fd = _take_lock(path)
+            lock_fd = take_lock(path) if group_lock is None else _member_of(path, group_lock)
             try:
                 conn = _connect(path)
                 conn.executescript(_SCHEMA)
@@ -226,9 +254,17 @@ class EmbeddedStore:
                 )
                 conn.commit()
             except BaseException:
-                _release_lock(lock_fd)
+                if group_lock is None:
+                    _release_lock(lock_fd)
                 raise
-        store = cls(path, conn, lock_fd)
+        if group_lock is None:
+            store = cls(path, conn, lock_fd)
+        else:  # the group's lock is not this store's to release
+            store = cls(path, conn, None, readonly=False)
+            store._shared = True
+            store._poll = _connect(path)
+            store._poll.isolation_level = None  # autocommit: data_version is read afresh
+            store._members = _lock_file(f"{path}.members", shared=True)
         store._snapshots = snapshot and not readonly
         try:
             store._check_schema()
@@ -294,6 +330,10 @@ class EmbeddedStore:
         self._loaded = True
         self.loaded_from = "file"
         with self._reading():
+            # one read transaction: the rows and the changelog head as of one moment (other
+            # members of a group may be writing meanwhile)
+            self._conn.execute("BEGIN")
+            self._seq = self._head()
             for node_id, kind, props in self._conn.execute("SELECT id, kind, props FROM nodes"):
                 self._add_node_mem(node_from_record(kind, node_id, json.loads(props)))
             out, into = self._out, self._in
@@ -331,13 +371,24 @@ class EmbeddedStore:
 
     def stamp(self) -> dict[str, Any]:
         """The file's epoch and the last change sequence number handed out: what a
-        snapshot of the graph as it is now is stamped with."""
+        snapshot of the graph as it is now is stamped with. (A member of a group whose
+        memory is behind the file says how far its memory goes: replaying the entries
+        after that brings a snapshot of it up to date.)"""
+        now = self._file_stamp()
+        if self._shared and self._loaded:
+            now["seq"] = min(now["seq"], self._seq)
+        return now
+
+    def _file_stamp(self) -> dict[str, Any]:
         with self._reading():
             epoch = self._conn.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()
-            seq = self._conn.execute(
-                "SELECT seq FROM sqlite_sequence WHERE name = 'changelog'"
-            ).fetchone()
-        return {"epoch": epoch[0] if epoch else "", "seq": int(seq[0]) if seq else 0}
+            seq = self._head()
+        return {"epoch": epoch[0] if epoch else "", "seq": seq}
+
+    def _head(self) -> int:
+        """The last changelog sequence number handed out (read in the caller's transaction)."""
+        row = self._conn.execute(_HEAD).fetchone()
+        return int(row[0]) if row else 0
 
     def snapshot_path(self, name: str = "graph") -> FsPath:
         """Where the snapshot ``name`` of this store lives (``graph`` is the store's own)."""
@@ -352,7 +403,7 @@ class EmbeddedStore:
     ) -> list[tuple[int, dict[str, list[Any]]]] | None:
         """The changelog entries after ``stamp``, or None when ``stamp`` is not of this
         file's current epoch, is ahead of it, or entries after it are gone."""
-        now = self.stamp()
+        now = self._file_stamp()
         seq = stamp.get("seq")
         if stamp.get("epoch") != now["epoch"] or not isinstance(seq, int):
             return None
@@ -379,35 +430,53 @@ class EmbeddedStore:
         vars(self).update(state)
         self._loaded = True
         try:
-            self._replay(entries)
+            with self._reading():
+                self._replay(entries)
         except (KeyError, TypeError, ValueError):
             self._loaded = False
             return False
         self.loaded_from = "snapshot"
         self._snapshot_stamp = stamp if not entries else None
+        self._seq = entries[-1][0] if entries else int(stamp["seq"])
         return True
 
-    def _replay(self, entries: list[tuple[int, dict[str, list[Any]]]]) -> None:
+    def _replay(self, entries: list[tuple[int, dict[str, list[Any]]]]) -> list[Change]:
         """Bring the graph up to date with what the changelog ``entries`` touched, by
-        reading those nodes and relationships as the file holds them now."""
+        reading those nodes and relationships as the file holds them now (in the
+        caller's read transaction, if any). Returns the entries as changes."""
+        rows = self._rows_of(entries)
+        return self._apply_rows(entries, *rows) if rows is not None else []
+
+    def _rows_of(
+        self, entries: list[tuple[int, dict[str, list[Any]]]]
+    ) -> tuple[dict[str, Any], dict[tuple[str, str, str], Any]] | None:
+        """The rows the ``entries`` name, as the file holds them now (None: a missing row)."""
         node_ids: dict[str, None] = {}
         rel_keys: dict[tuple[str, str, str], None] = {}
         for _, keys in entries:
             node_ids.update(dict.fromkeys(keys.get("n", ())))
             rel_keys.update(dict.fromkeys((s, t, d) for s, t, d in keys.get("r", ())))
         if not node_ids and not rel_keys:
-            return
-        with self._reading() as conn:
-            node_rows = {
-                i: conn.execute("SELECT kind, props FROM nodes WHERE id = ?", (i,)).fetchone()
-                for i in node_ids
-            }
-            rel_rows = {
-                k: conn.execute(
-                    "SELECT props FROM rels WHERE src = ? AND type = ? AND dst = ?", k
-                ).fetchone()
-                for k in rel_keys
-            }
+            return None
+        conn = self._conn
+        node_rows = {
+            i: conn.execute("SELECT kind, props FROM nodes WHERE id = ?", (i,)).fetchone()
+            for i in node_ids
+        }
+        rel_rows = {
+            k: conn.execute(
+                "SELECT props FROM rels WHERE src = ? AND type = ? AND dst = ?", k
+            ).fetchone()
+            for k in rel_keys
+        }
+        return node_rows, rel_rows
+
+    def _apply_rows(
+        self,
+        entries: list[tuple[int, dict[str, list[Any]]]],
+        node_rows: dict[str, Any],
+        rel_rows: dict[tuple[str, str, str], Any],
+    ) -> list[Change]:
         out, into = self._out, self._in
         gone_nodes = [i for i, row in node_rows.items() if row is None and i in self._nodes]
         gone_keys = {
@@ -418,7 +487,7 @@ class EmbeddedStore:
         for nid in gone_nodes:
             gone_keys.update((nid, t, d) for t, targets in out[nid].items() for d in targets)
             gone_keys.update((s, t, nid) for t, sources in into[nid].items() for s in sources)
-        # (the place index is not in a snapshot: it is built on first use, after this)
+        before = self._placed_before(node_rows, [*rel_rows, *gone_keys])
         self._delete_mem(gone_keys, gone_nodes)
         for nid, row in node_rows.items():
             if row is not None:
@@ -428,6 +497,87 @@ class EmbeddedStore:
                 if src not in self._nodes or dst not in self._nodes:
                     raise KeyError(f"relationship {src} {rtype} {dst} without its ends")
                 self._link_mem(_rel(rtype, src, dst, json.loads(row[0])))
+        self._refile(before)
+        return [self._change_of(seq, keys) for seq, keys in entries]
+
+    def _change_of(self, seq: int, keys: dict[str, list[Any]]) -> Change:
+        """The changelog entry ``seq`` (the ``keys`` it touched) as the graph holds them now."""
+        nodes, out = self._nodes, self._out
+        change = Change(seq=seq)
+        for nid in keys.get("n", ()):
+            node = nodes.get(nid)
+            if node is None:
+                change.gone_nodes.append(NodeId(nid))
+            else:
+                change.nodes.append(node)
+        for src, rtype, dst in keys.get("r", ()):
+            props = out.get(src, _EMPTY).get(rtype, _EMPTY).get(dst)
+            if props is None:
+                change.gone_rels.append((_RT[rtype], NodeId(src), NodeId(dst)))
+            else:
+                change.rels.append(_rel(rtype, src, dst, props))
+        return change
+
+    # --- a group of processes writing one file ------------------------------------------
+
+    def on_changes(self, listener: Callable[[list[Change]], None]) -> None:
+        """Call ``listener`` with the changes of other members of the group each time some
+        are applied to this store's memory (on the event loop, before anything reads them):
+        how the matching index follows the graph."""
+        self._listeners.append(listener)
+
+    def _behind(self) -> bool:
+        """Cheap: whether another connection committed a change this memory lacks."""
+        poll = self._poll
+        if poll is None or not self._loaded or self._closed:
+            return False
+        try:
+            version = poll.execute("PRAGMA data_version").fetchone()[0]
+            if version == self._poll_version:
+                return False
+            row = poll.execute(_HEAD).fetchone()
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot read {self.path}: {exc}") from exc
+        if (int(row[0]) if row else 0) > self._seq:
+            return True
+        self._poll_version = version  # nothing new (our own commits move it as well)
+        return False
+
+    async def catch_up(self) -> None:
+        """Apply what other members of the group committed since this memory last looked,
+        so a read sees every write acknowledged before it began. Costs one ``PRAGMA
+        data_version`` when nothing changed; a no-op for a store that is not shared."""
+        if not self._behind():
+            return
+        async with self._write_lock:  # not in the middle of this process's own write
+            if self._closed:
+                return
+            with self._reading():
+                self._follow_log()
+
+    def _follow_log(self) -> None:
+        """Read the changelog after :attr:`_seq` and apply it (in the caller's transaction)."""
+        assert self._poll is not None
+        version = self._poll.execute("PRAGMA data_version").fetchone()[0]
+        rows = self._conn.execute(
+            "SELECT seq, keys FROM changelog WHERE seq > ? ORDER BY seq", (self._seq,)
+        ).fetchall()
+        if rows and rows[0][0] != self._seq + 1:
+            # pruned past this memory (cannot happen while this member runs: only the last
+            # member out prunes); say so rather than answer from a graph with a hole in it
+            raise StoreUnavailable(
+                f"the change log of {self.path} no longer reaches back to entry {self._seq + 1}"
+            )
+        entries = [(int(seq), json.loads(keys)) for seq, keys in rows]
+        if entries:
+            found = self._rows_of(entries)
+            changes = self._apply_rows(entries, *found) if found is not None else []
+            self._seq = entries[-1][0]
+            self.version += 1
+            if changes:
+                for listener in self._listeners:
+                    listener(changes)
+        self._poll_version = version
 
     def save_snapshot(self) -> bool:
         """Write the in-memory graph as a snapshot beside the file, stamped with the
@@ -435,6 +585,17 @@ class EmbeddedStore:
         or see :meth:`write_snapshot`). False where snapshots are off or nothing changed
         since the last one."""
         if not self._snapshots or not self._loaded or self._closed:
+            return False
+        if self._shared and self._snap_fd is None:
+            fd = _lock_file(f"{self.path}.snapshot.lock")
+            self._snap_fd = fd
+            try:
+                return self.save_snapshot()
+            finally:
+                self._snap_fd = None
+                _release_lock(fd)
+        if self._shared and self._file_stamp()["seq"] != self._seq:
+            # behind the file: a person erased meanwhile may still be in this memory
             return False
         stamp = self.stamp()
         if stamp == self._snapshot_stamp and self.snapshot_path().exists():
@@ -450,8 +611,46 @@ class EmbeddedStore:
 
     async def write_snapshot(self) -> bool:
         """:meth:`save_snapshot` off the event loop, with writes held back meanwhile."""
-        async with self._write_lock:
+        async with self.holding_still():
             return await asyncio.to_thread(self.save_snapshot)
+
+    @contextlib.asynccontextmanager
+    async def holding_still(self) -> AsyncIterator[None]:
+        """While this runs, this process writes nothing, its memory is caught up with the
+        file, and (in a group) no other member writes a snapshot or erases a person:
+        the moment to write snapshots of the graph and of what is derived from it."""
+        async with self._snapshot_files_held(), self._write_lock:
+            if self._shared and self._loaded and not self._closed:
+                with self._reading():
+                    self._follow_log()
+            yield
+
+    @contextlib.asynccontextmanager
+    async def _snapshot_files_held(self) -> AsyncIterator[None]:
+        """In a group: the snapshot files to this process alone (an ``flock`` on
+        ``<file>.snapshot.lock``, waited for off the event loop)."""
+        if not self._shared or self._snap_fd is not None:
+            yield
+            return
+        fd = await _off_loop(_lock_file, f"{self.path}.snapshot.lock")
+        self._snap_fd = fd
+        try:
+            yield
+        finally:
+            self._snap_fd = None
+            _release_lock(fd)
+
+    def last_member(self) -> bool:
+        """Whether no other member of this store's group has it open (always, outside a
+        group). The last member out writes the snapshots and prunes the changelog; from a
+        True answer on, a member that starts waits until this one has closed."""
+        if self._members is None:
+            return True
+        try:
+            fcntl.flock(self._members, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
 
     async def changes_since(self, stamp: dict[str, Any]) -> list[Change] | None:
         """What changed after ``stamp`` (a :meth:`stamp` of this file), each change as the
@@ -461,24 +660,7 @@ class EmbeddedStore:
         entries = self._changelog_after(stamp)
         if entries is None:
             return None
-        nodes, out = self._nodes, self._out
-        found: list[Change] = []
-        for seq, keys in entries:
-            change = Change(seq=seq)
-            for nid in keys.get("n", ()):
-                node = nodes.get(nid)
-                if node is None:
-                    change.gone_nodes.append(NodeId(nid))
-                else:
-                    change.nodes.append(node)
-            for src, rtype, dst in keys.get("r", ()):
-                props = out.get(src, _EMPTY).get(rtype, _EMPTY).get(dst)
-                if props is None:
-                    change.gone_rels.append((_RT[rtype], NodeId(src), NodeId(dst)))
-                else:
-                    change.rels.append(_rel(rtype, src, dst, props))
-            found.append(change)
-        return found
+        return [self._change_of(seq, keys) for seq, keys in entries]
 
     async def prune_changes(self, upto: int) -> None:
         """Forget changelog entries up to ``upto`` (every snapshot has them by then)."""
@@ -499,6 +681,11 @@ class EmbeddedStore:
             return
         self._closed = True
         self._conn.close()
+        if self._poll is not None:
+            self._poll.close()
+        if self._members is not None:
+            _release_lock(self._members)
+            self._members = None
         if self._lock_fd is not None:
             _release_lock(self._lock_fd)
             self._lock_fd = None
@@ -644,11 +831,13 @@ class EmbeddedStore:
             raise StoreUnavailable(f"{self.path} was opened read-only")
 
     def _commit(self, sql_batches: Sequence[tuple[str, Iterable[tuple[Any, ...]]]]) -> None:
-        """Run the statements in one transaction and commit (fsync) before returning."""
+        """Run the statements in one transaction (the one :meth:`_writing` began, if any)
+        and commit (fsync) before returning; the changelog's head is then in memory."""
         try:
             with self._conn:
                 for sql, rows in sql_batches:
                     self._conn.executemany(sql, rows)
+                self._committed = self._head()
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"could not write to {self.path}: {exc}") from exc
 
@@ -1095,9 +1284,20 @@ class EmbeddedStore:
                         await asyncio.sleep(0)
 
     async def changes(self, after: int, *, limit: int = 100) -> Changes:
-        """Always empty: one process holds the file for writing and its graph is the one in
-        memory, so there is no other writer to follow (see the README on ``--workers``)."""
-        return Changes(head=0, changes=[])
+        """The changelog after ``after``, each entry as the in-memory graph holds what it
+        touched now. Only entries this memory has (a member of a group applies the
+        others' with :meth:`catch_up`); ``head`` is the last of those. ``bulk_import``
+        outside a group and pruning leave gaps (the store starts a new epoch instead),
+        which a follower sees as a jump past ``after``."""
+        self._ensure_loaded()
+        head = self.stamp()["seq"]
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT seq, keys FROM changelog WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+                (after, head, limit),
+            ).fetchall()
+        found = [self._change_of(int(seq), json.loads(keys)) for seq, keys in rows]
+        return Changes(head=head, changes=found)
 
     # --- writes ---------------------------------------------------------------------
 
@@ -1132,7 +1332,7 @@ class EmbeddedStore:
                 (_UPSERT_REL, [_rel_row(r) for r in rels]),
                 (_LOG_CHANGE, [_log_row(nodes, rels)]),
             ]
-            await asyncio.to_thread(self._commit, statements)
+            await _off_loop(self._commit, statements)
             before = self._placed_before(
                 (n.id for n in nodes), ((r.source, r.type._value_, r.target) for r in rels)
             )
@@ -1144,19 +1344,42 @@ class EmbeddedStore:
 
     @contextlib.asynccontextmanager
     async def _writing(self) -> AsyncIterator[None]:
-        """The write lock; :attr:`version` goes up when the write is done (or fails)."""
+        """The write lock; :attr:`version` goes up when the write is done (or fails).
+
+        A member of a group also takes SQLite's write lock (``BEGIN IMMEDIATE``, waiting
+        while another member writes) and applies what the others committed before, so
+        the write is checked against every acknowledged write; the transaction is
+        committed by :meth:`_commit`, or rolled back here when the write fails first."""
         async with self._write_lock:
             try:
+                if self._shared and self._loaded and not self._closed:
+                    await _off_loop(self._begin)
+                    self._follow_log()
+                self._committed = None
                 yield
+                # the write is in memory now (a write cancelled between its commit and
+                # this point is applied by the next catch-up instead)
+                if self._committed is not None:
+                    self._seq = max(self._seq, self._committed)
             finally:
+                if self._shared and not self._closed and self._conn.in_transaction:
+                    self._conn.rollback()
                 self.version += 1
+
+    def _begin(self) -> None:
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"could not write to {self.path}: {exc}") from exc
 
     def _checkpoint(self) -> None:
         self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         self._conn.commit()
 
     async def delete_actor(self, actor_id: NodeId) -> None:
-        async with self._writing():
+        # in a group, the snapshot files are ours while the person goes: no other member
+        # may write one (with the person still in its memory) after they are removed
+        async with self._snapshot_files_held(), self._writing():
             self._check_writable()
             self._ensure_loaded()
             kind = self._kind_of(actor_id)
@@ -1171,12 +1394,14 @@ class EmbeddedStore:
             # no copy of the person may stay in a snapshot; a new epoch tells every
             # reader of the old ones that they are no longer of this file
             await asyncio.to_thread(snapshot.remove, self._snapshot_files())
-            await asyncio.to_thread(
+            log_keys = json.dumps({"n": [actor_id], "r": keys}, separators=(",", ":"))
+            await _off_loop(
                 self._commit,
                 [
                     ("DELETE FROM rels WHERE src = ? AND type = ? AND dst = ?", keys),
                     ("DELETE FROM nodes WHERE id = ?", [(actor_id,)]),
                     (_NEW_EPOCH, [(secrets.token_hex(8),)]),
+                    (_LOG_CHANGE, [(log_keys,)]),  # what the other members must forget
                 ],
             )
             # the WAL still holds the old pages: copy them home and cut the WAL to 0 bytes
@@ -1234,6 +1459,14 @@ class EmbeddedStore:
             del out[nid], into[nid], self._nodes[nid]
             self._by_kind[kind].remove(nid)
 
+    def _new_epoch(
+        self, nodes: Sequence[Node], rels: Sequence[Relationship]
+    ) -> list[tuple[str, list[tuple[str, ...]]]]:
+        """What a batch of ``bulk_import`` writes beside its rows: a new epoch, and in a
+        group (whose other members must hear of the batch) its changelog entry."""
+        epoch: tuple[str, list[tuple[str, ...]]] = (_NEW_EPOCH, [(secrets.token_hex(8),)])
+        return [epoch, (_LOG_CHANGE, [_log_row(nodes, rels)])] if self._shared else [epoch]
+
     async def bulk_import(
         self,
         nodes: Iterable[Node],
@@ -1251,7 +1484,7 @@ class EmbeddedStore:
                 self._check_writable()
                 self._check_nodes(batch, create_only=False)
                 rows = [_node_row(n) for n in batch]
-                self._commit([(_UPSERT_NODE, rows), (_NEW_EPOCH, [(secrets.token_hex(8),)])])
+                self._commit([(_UPSERT_NODE, rows), *self._new_epoch(batch, ())])
                 before = self._placed_before((n.id for n in batch), ())
                 for node in batch:
                     if self._loaded:
@@ -1268,7 +1501,7 @@ class EmbeddedStore:
                 self._check_writable()
                 self._check_rels(rbatch, create_only=False)
                 rrows = [_rel_row(r) for r in rbatch]
-                self._commit([(_UPSERT_REL, rrows), (_NEW_EPOCH, [(secrets.token_hex(8),)])])
+                self._commit([(_UPSERT_REL, rrows), *self._new_epoch((), rbatch)])
                 before = self._placed_before(
                     (), ((r.source, r.type._value_, r.target) for r in rbatch)
                 )
@@ -1367,7 +1600,43 @@ def _connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
     return conn
 
 
-def _take_lock(path: str) -> int:
+async def _off_loop(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` in a thread; when the caller is cancelled meanwhile, the thread is
+    waited for before the cancellation goes on (nothing else may touch the connection
+    while it runs, and a commit it makes must be known)."""
+    task = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait([task])
+        raise
+
+
+def _lock_file(path: str, *, shared: bool = False) -> int:
+    """An ``flock`` on ``path`` (created if needed), waited for; released by closing."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _member_of(path: str, fd: int) -> int:
+    """Check that ``fd`` is the group lock of ``path`` (the file :func:`take_lock` locked)."""
+    try:
+        same = os.path.samestat(os.fstat(fd), os.stat(f"{path}.lock"))
+    except OSError:
+        same = False
+    if not same:
+        raise StoreUnavailable(f"{path}: the lock handed over is not {path}.lock")
+    return fd
+
+
+def take_lock(path: str) -> int:
+    """Hold ``<path>.lock`` for writing (an ``flock`` that also holds in children the
+    descriptor is passed to); StoreUnavailable names the process holding it already."""
     lock_path = f"{path}.lock"
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:

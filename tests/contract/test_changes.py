@@ -1,5 +1,5 @@
 """The change log: every write appends one entry, in commit order (Neo4j; the embedded
-store has one writing process and keeps no log)."""
+store's log is tested with the members of a serve group, tests/graph/test_shared_store.py)."""
 
 from __future__ import annotations
 
