@@ -215,7 +215,9 @@ async def _load(
             log.info("empty store: seeding %d synthetic actors", settings.seed_actors)
             await seed_store(st, actors=settings.seed_actors, seed=settings.seed)
         status.phase = "loading"
-        head = (await st.changes(0)).head  # changes after this are replayed onto the index
+        # changes after this are replayed onto the index (Neo4j; the embedded store's
+        # memory is where the index is built from, and it follows that)
+        head = 0 if isinstance(st, EmbeddedStore) else (await st.changes(0)).head
         await _start_index(app, st, load_ranker(settings))
         # The graph and the index are millions of long-lived objects: move them out of
         # the cyclic collector's sight, or its full passes stall every request. Frozen
@@ -227,7 +229,8 @@ async def _load(
     status.phase, status.ready = "ready", True
     if on_ready is not None:
         on_ready()
-    await _follow(app, st, head, settings.follow_ms / 1000)
+    if not isinstance(st, EmbeddedStore):  # the embedded store's group catches up per request
+        await _follow(app, st, head, settings.follow_ms / 1000)
 
 
 def policy_of(settings: Settings) -> Policy:
