@@ -91,29 +91,30 @@ def gather(
     _co_members(index, pool, initiative, members)
     _member_ties(index, pool, members)
     # Every candidate so far has a network signal; the rest join eligible and without
-    # one, and the shortlist takes the first COLD of those: past them, stop looking.
-    warm = len(found)
+    # one, and the shortlist takes the first COLD of those: once the pool holds them,
+    # stop looking (what a source would add past them is never scored).
+    full = len(found) + COLD
     places = near_places(index, home)
     for skill in needs:
-        if len(found) - warm >= COLD:
+        if len(found) >= full:
             return pool
         source = (
             _near(index.skill_at, skill, places) if places else index.skill_holders.get(skill, ())
         )
-        eligible.take(found, source, PER_SKILL)
+        eligible.take(found, source, PER_SKILL, full)
     for theme in themes:
-        if len(found) - warm >= COLD:
+        if len(found) >= full:
             return pool
         source = (
             _near(index.theme_at, theme, places) if places else index.theme_holders.get(theme, ())
         )
-        eligible.take(found, source, PER_THEME)
-    if len(found) - warm >= COLD:
+        eligible.take(found, source, PER_THEME, full)
+    if len(found) >= full:
         return pool
-    _theme_teams(index, pool, initiative, themes, eligible)
-    if places and staff is not None and len(found) - warm < COLD:
+    _theme_teams(index, pool, initiative, themes, eligible, full)
+    if places and staff is not None and len(found) < full:
         near_staff = filter(staff, _near_all(index.staff_at, places))
-        eligible.take(found, near_staff, PER_ROLE)
+        eligible.take(found, near_staff, PER_ROLE, full)
     if not any(eligible(j) for j in found):
         eligible.take(found, range(len(index.ids)), FALLBACK)
     return pool
@@ -162,10 +163,16 @@ class Collector:
     def __call__(self, j: int) -> bool:
         return self.check(j)
 
-    def take(self, found: dict[int, list[int]], source: Iterable[int], cap: int) -> None:
-        """The first ``cap`` eligible actors of ``source`` join the pool."""
+    def take(
+        self, found: dict[int, list[int]], source: Iterable[int], cap: int, full: int = -1
+    ) -> None:
+        """The first ``cap`` eligible actors of ``source`` join the pool; with ``full``,
+        it stops as soon as the pool holds that many."""
         for j in itertools.islice(filter(self.check, source), cap):
-            found.setdefault(j, [])
+            if j not in found:
+                found[j] = []
+                if len(found) == full:
+                    return
 
 
 def _co_members(index: MatchIndex, pool: Pool, initiative: int, members: Collection[int]) -> None:
@@ -226,9 +233,15 @@ def _member_ties(index: MatchIndex, pool: Pool, members: Collection[int]) -> Non
 
 
 def _theme_teams(
-    index: MatchIndex, pool: Pool, initiative: int, themes: Iterable[int], eligible: Collector
+    index: MatchIndex,
+    pool: Pool,
+    initiative: int,
+    themes: Iterable[int],
+    eligible: Collector,
+    full: int,
 ) -> None:
-    """Members of other initiatives about the same theme, in arrival order."""
+    """Members of other initiatives about the same theme, in arrival order, until the
+    pool holds ``full`` candidates."""
     work = 0
     found, check, members = pool.found, eligible.check, index.members
     for g in (g for t in sorted(themes) for g in index.about.get(t, ()) if g != initiative):
@@ -241,6 +254,8 @@ def _theme_teams(
         for j in mem:
             if j not in found and check(j):
                 found[j] = []
+                if len(found) == full:
+                    return
 
 
 def near_places(index: MatchIndex, home: int) -> list[int]:
