@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from api.response_cache import ResponseCache, changed
 from api.schema import schema
 from api.settings import Settings
 from api.stores import open_store
+from api.workers import Worker
 from graph import snapshot
 from graph.embedded import EmbeddedStore
 from graph.errors import GraphError
@@ -85,14 +87,18 @@ async def _index_from_snapshot(store: EmbeddedStore) -> tuple[MatchIndex, bool] 
 
 async def _save_snapshots(app: Starlette, store: EmbeddedStore) -> None:
     """Write the graph's and the index's snapshots where they are behind the store, then
-    forget the changelog both hold. Call it while nothing writes (shutdown)."""
-    await store.write_snapshot()
-    if await _save_index_snapshot(app, store):
+    forget the changelog both hold. Call it while nothing writes (shutdown; in a serve
+    group, only the last worker out)."""
+    async with store.holding_still():
+        await asyncio.to_thread(store.save_snapshot)
+        saved = await _save_index_snapshot(app, store)
+    if saved:
         await store.prune_changes(app.state.index_stamp["seq"])
 
 
 async def _save_index_snapshot(app: Starlette, store: EmbeddedStore) -> bool:
-    """Write the index's snapshot if it is behind the store; False if that failed."""
+    """Write the index's snapshot if it is behind the store; False if that failed. Call it
+    inside ``store.holding_still()`` (in a group, one worker writes snapshots at a time)."""
     stamp = store.stamp()
     if app.state.index_stamp != stamp:
         state = snapshot_state(app.state.index)
@@ -116,6 +122,9 @@ async def _start_index(app: Starlette, st: GraphStore, ranker: Ranker | None) ->
     a clean shutdown writes both snapshots anew."""
     app.state.index_stamp = None
     app.state.index_from = "store"
+    if isinstance(st, EmbeddedStore):
+        # in a serve group, what other workers wrote reaches the index with the graph
+        st.on_changes(lambda changes: _apply_all(app, changes))
     if isinstance(st, EmbeddedStore) and st.keeps_snapshots:
         await st.load()
         stamp = st.stamp()
@@ -129,7 +138,8 @@ async def _start_index(app: Starlette, st: GraphStore, ranker: Ranker | None) ->
             app.state.index_from = "snapshot"
         else:
             app.state.index = await _matching_index(st, ranker)
-            await _save_index_snapshot(app, st)
+            async with st.holding_still():
+                await _save_index_snapshot(app, st)
         log.info("graph from %s, matching index from %s", st.loaded_from, app.state.index_from)
         return
     app.state.index = await _matching_index(st, ranker)
@@ -144,16 +154,28 @@ class Status:
     ready: bool = False
     error: str | None = None
     started: float = field(default_factory=time.monotonic)
+    catch_up: Callable[[], Awaitable[None]] | None = None
+    """In a serve group: applies the other workers' writes; run before every request."""
 
 
 class _LoadingGate:
-    """ASGI middleware: 503 while the app loads, for every path but the health checks."""
+    """ASGI middleware: 503 while the app loads, for every path but the health checks;
+    once ready, in a serve group, the other workers' writes are applied first (so a
+    request sees every write acknowledged before it began)."""
 
     def __init__(self, app: ASGIApp, status: Status) -> None:
         self.app = app
         self.status = status
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.status.ready and self.status.catch_up is not None and scope["type"] == "http":
+            try:
+                await self.status.catch_up()
+            except GraphError as exc:
+                body = {"status": "unavailable", "error": str(exc)}
+                response = JSONResponse(body, status_code=503, headers={"retry-after": "1"})
+                await response(scope, receive, send)
+                return
         if self.status.ready or scope["type"] != "http" or scope["path"] in ("/healthz", "/readyz"):
             await self.app(scope, receive, send)
             return
@@ -163,6 +185,13 @@ class _LoadingGate:
             headers={"retry-after": "1"},
         )
         await response(scope, receive, send)
+
+
+def _apply_all(app: Starlette, changes: list[Change]) -> None:
+    index = app.state.index
+    if index is not None:
+        for change in changes:
+            apply_change(index, change)
 
 
 def apply_change(index: MatchIndex, change: Change) -> None:
@@ -233,6 +262,20 @@ async def _load(
         await _follow(app, st, head, settings.follow_ms / 1000)
 
 
+def _worker_health(worker: Worker | None) -> dict[str, object]:
+    """What /healthz says of the worker that answers, in a serve group."""
+    if worker is None:
+        return {}
+    return {
+        "worker": {
+            "rank": worker.rank,
+            "pid": os.getpid(),
+            "workers": worker.count,
+            "ready": worker.ready_count(),
+        }
+    }
+
+
 def policy_of(settings: Settings) -> Policy:
     """The limits ``settings`` ask for; ``limits=False`` lifts the cost limit and budgets."""
     limiter = RateLimiter(
@@ -257,22 +300,37 @@ def create_app(
     store: GraphStore | None = None,
     on_ready: Callable[[], None] | None = None,
     on_failed: Callable[[BaseException], None] | None = None,
+    worker: Worker | None = None,
 ) -> Starlette:
     """Build the app. The store opens in the lifespan (or is handed in) and closes after.
 
     The lifespan returns as soon as the store is open; seeding and loading go on in the
     background (``app.state.loading``, a task) while /healthz says how far it is. A
-    failure there is logged and handed to ``on_failed``.
+    failure there is logged and handed to ``on_failed``. ``worker``: this app is one
+    worker of ``serve --workers N`` (see :mod:`api.workers`).
     """
     status = Status()
+
+    def ready() -> None:
+        if worker is not None:
+            worker.mark_ready(True)
+        if on_ready is not None:
+            on_ready()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         st = (
             store
             if store is not None
-            else await open_store(settings, for_import=True, snapshot=settings.snapshots)
+            else await open_store(
+                settings,
+                for_import=True,
+                snapshot=settings.snapshots,
+                group_lock=worker.lock if worker is not None else None,
+            )
         )
+        if isinstance(st, EmbeddedStore) and worker is not None:
+            status.catch_up = st.catch_up
         where = settings
         if store is not None and not settings.identity_db and hasattr(store, "path"):
             where = settings.with_overrides(store=str(store.path))  # identity beside it
@@ -287,7 +345,7 @@ def create_app(
 
         async def load() -> None:
             try:
-                await _load(app, settings, st, status, on_ready)
+                await _load(app, settings, st, status, ready)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -304,7 +362,16 @@ def create_app(
             app.state.loading.cancel()
             with contextlib.suppress(BaseException):
                 await app.state.loading
-            if status.ready and isinstance(st, EmbeddedStore) and st.keeps_snapshots:
+            if worker is not None:
+                worker.mark_ready(False)
+            # in a serve group, only the last worker out writes them (the others' memory
+            # may be as current, but two writers would only do the work twice)
+            if (
+                status.ready
+                and isinstance(st, EmbeddedStore)
+                and st.keeps_snapshots
+                and st.last_member()
+            ):
                 try:
                     await _save_snapshots(app, st)
                 except GraphError as exc:
@@ -338,12 +405,16 @@ def create_app(
                 "nodes": stats.node_count,
                 "relationships": stats.relationship_count,
                 "responseCache": asdict(cache.stats) if cache is not None else None,
+                **_worker_health(worker),
             }
         )
 
     async def readiness(request: Request) -> Response:
-        if status.ready:
+        if status.ready and (worker is None or worker.all_ready()):
             return JSONResponse({"status": "ready"})
+        if status.ready and worker is not None:  # this worker is, another is not yet
+            body = {"status": "loading", "phase": "other workers", **_worker_health(worker)}
+            return JSONResponse(body, status_code=503, headers={"retry-after": "1"})
         body = {"status": "failed" if status.error else "loading", "phase": status.phase}
         return JSONResponse(body, status_code=503, headers={"retry-after": "1"})
 

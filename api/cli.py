@@ -7,6 +7,7 @@ import asyncio
 import gc
 import os
 import resource
+import socket
 import sys
 import time
 import webbrowser
@@ -20,6 +21,7 @@ from rich.table import Table
 
 from api.settings import Settings, SettingsError
 from api.stores import open_store
+from api.workers import Worker
 from graph.errors import GraphError
 from seed_data.generate import expected_rel_count
 
@@ -71,6 +73,14 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="actors to generate when the store is empty (default 3000; 0: none)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="processes serving on one socket (embedded store; default 1, also "
+        "WIJKNET_WORKERS): each holds the graph in its own memory and sees the others' "
+        "writes before it answers",
     )
     serve.add_argument(
         "--follow-ms",
@@ -249,38 +259,60 @@ def _settings(args: argparse.Namespace) -> Settings:
         port=getattr(args, "port", None),
         seed_actors=getattr(args, "seed_actors", None),
         follow_ms=getattr(args, "follow_ms", None),
+        workers=getattr(args, "workers", None),
         seed=getattr(args, "seed", None),
         production=getattr(args, "production", None),
     )
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.workers > 1:
+        if settings.uses_neo4j:
+            console.print(
+                "[red]wijknet: --workers is for the embedded store; with Neo4j, start one "
+                "`wijknet serve` per worker (they follow each other through the change log)[/]"
+            )
+            return 2
+        from api.workers import serve_group
+
+        return serve_group(settings, lambda worker, sock: _serve_one(settings, args, worker, sock))
+    return _serve_one(settings, args)
+
+
+def _serve_one(
+    settings: Settings,
+    args: argparse.Namespace,
+    worker: Worker | None = None,
+    sock: socket.socket | None = None,
+) -> int:
+    """Serve in this process: alone, or as one ``worker`` of a group on ``sock``."""
     import uvicorn
 
     from api.app import create_app
 
     url = f"http://{settings.host}:{settings.port}/graphql"
     started = time.perf_counter()
+    which = f" (worker {worker.rank + 1} of {worker.count})" if worker is not None else ""
 
     def ready() -> None:
         console.print(
-            f"[bold green]wijknet is ready[/] in {time.perf_counter() - started:.1f} s: "
+            f"[bold green]wijknet is ready[/]{which} in {time.perf_counter() - started:.1f} s: "
             f"GraphiQL at [link={url}]{url}[/link] (store: {settings.store})"
         )
-        if args.open:
+        if args.open and (worker is None or worker.rank == 0):
             webbrowser.open(url)
 
     failures: list[BaseException] = []
 
     def failed(exc: BaseException) -> None:
-        console.print(f"[red]wijknet could not start: {exc}[/]")
+        console.print(f"[red]wijknet could not start{which}: {exc}[/]")
         failures.append(exc)
         server.should_exit = True
 
-    app = create_app(settings, on_ready=ready, on_failed=failed)
+    app = create_app(settings, on_ready=ready, on_failed=failed, worker=worker)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=args.log_level)
     server = uvicorn.Server(config)
-    server.run()
+    server.run(sockets=[sock] if sock is not None else None)
     return 1 if failures else 0
 
 

@@ -7,7 +7,8 @@ consent). :class:`ResponseCache` keeps the encoded answer of an error-free read 
 the first half and serves it only while the second half is provably unchanged:
 
 * the embedded graph store's ``version``, which goes up after every write once its
-  change is in memory;
+  change is in memory (in a serve group also when the writes of another worker are
+  applied, before the request that found them runs: ``EmbeddedStore.catch_up``);
 * :func:`generation`, which goes up when a mutation starts and ends and whenever this
   process changes the matching index (``Context.wrote``/``removed``, the change log);
 * the account and introduction store's :meth:`api.sqlite_file.SqliteFile.version`

@@ -62,6 +62,7 @@ class Settings:
     seed: int = 42
     graphiql: bool = True
     follow_ms: int = 1000  # how often a worker reads the store's change log (several workers)
+    workers: int = 1  # serve: processes on one socket (embedded store: one group on the file)
     snapshots: bool = True  # embedded store: start from <store>.graph/.index.snapshot files
     ranker: str = ""  # trained matching ranker; "" : <store>.ranker.json when it exists
     identity_db: str = ""  # SQLite file of accounts, sessions, tokens; "" : beside the
@@ -104,6 +105,7 @@ class Settings:
             seed=_int(environ, "WIJKNET_SEED", 42, 0, 2**31),
             graphiql=flag,
             follow_ms=_int(environ, "WIJKNET_FOLLOW_MS", 1000, 50, 60_000),
+            workers=_int(environ, "WIJKNET_WORKERS", 1, 1, 64),
             snapshots=_bool(environ, "WIJKNET_SNAPSHOTS", True),
             ranker=environ.get("WIJKNET_RANKER", ""),
             identity_db=environ.get("WIJKNET_IDENTITY_DB", ""),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 from api.settings import Settings
 from graph.embedded import EmbeddedStore
@@ -11,14 +12,20 @@ from graph.store import GraphStore
 
 
 async def open_store(
-    settings: Settings, *, readonly: bool = False, for_import: bool = False, snapshot: bool = False
+    settings: Settings,
+    *,
+    readonly: bool = False,
+    for_import: bool = False,
+    snapshot: bool = False,
+    group_lock: int | None = None,
 ) -> GraphStore:
     """Open the configured store; StoreUnavailable says why it could not be opened.
 
     ``for_import`` lets the embedded store skip building its in-memory graph until
     something reads it (a process that only imports never does; ``serve`` builds it in
     the background, answering /healthz meanwhile). ``snapshot`` lets the embedded store
-    start from (and keep) a snapshot of its graph beside the file.
+    start from (and keep) a snapshot of its graph beside the file. ``group_lock`` opens
+    the embedded store as one worker of a serve group (``EmbeddedStore.open``).
     """
     if settings.uses_neo4j:
         try:
@@ -37,5 +44,12 @@ async def open_store(
             f"unknown store scheme {scheme!r}: use a file path or neo4j:// / neo4j+s:// / bolt://"
         )
     return await asyncio.to_thread(
-        EmbeddedStore.open, settings.store, readonly=readonly, lazy=for_import, snapshot=snapshot
+        functools.partial(
+            EmbeddedStore.open,
+            settings.store,
+            readonly=readonly,
+            lazy=for_import,
+            snapshot=snapshot,
+            group_lock=group_lock,
+        )
     )

@@ -3,6 +3,7 @@
     python bench/bench_http.py [--actors 3000 100000] [--seconds 10] [--runs 3]
                                [--connections 8] [--only floor,two-level,suggest,mix]
                                [--baseline DIR] [--keep DIR] [--no-cache-too]
+                               [--workers 1 2]
 
 For each store size: seeds a temporary embedded store (``wijknet seed``), starts
 ``wijknet serve`` (one process) on 127.0.0.1, and drives it with ``wrk`` (Debian
@@ -24,8 +25,9 @@ Prints the median requests/s and latency of ``--runs`` runs of ``--seconds`` eac
 (after a 3 s warm-up), each request's ratio to the floor of the same server, the share
 of requests answered from the response cache (``--no-cache-too`` also serves this code
 with the cache off, so the speed of a computed answer shows beside), and the
-server's CPU time per request (from ``/proc``; it moves far less with the machine's
-load than requests/s). wrk
+server's CPU time per request (from ``/proc``, all its worker processes together; it
+moves far less with the machine's load than requests/s). ``--workers 1 2`` serves this
+code once per count (``wijknet serve --workers N``), one after the other. wrk
 and the server share the machine's cores; on a shared machine the absolute figures
 move with the load, the ratios much less. The per-minute budgets (``WIJKNET_*_BUDGET``)
 are lifted: one benchmark client is not a person; the per-request cost limit stays.
@@ -34,6 +36,7 @@ are lifted: one benchmark client is not a person; the per-request cost limit sta
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -120,12 +123,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def group_cpu_seconds(pid: int) -> float:
+    """CPU time of ``pid`` and of its child processes (the workers of a serve group)."""
+    total = cpu_seconds(pid)
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+                total += cpu_seconds(int(child))
+    return total
+
+
 def run_wrk(
     url: str, script: Path, seconds: int, connections: int, pid: int | None = None
 ) -> dict[str, float]:
     """One wrk run; with ``pid`` also the server's CPU ms per request, which moves far
     less than requests/s when other work shares the cores."""
-    cpu = cpu_seconds(pid) if pid else 0.0
+    cpu = group_cpu_seconds(pid) if pid else 0.0
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
         capture_output=True,
@@ -134,7 +147,7 @@ def run_wrk(
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    cpu_ms = (cpu_seconds(pid) - cpu) * 1000 / max(done, 1) if pid else float("nan")
+    cpu_ms = (group_cpu_seconds(pid) - cpu) * 1000 / max(done, 1) if pid else float("nan")
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
 
     def ms(label: str) -> float:
@@ -150,6 +163,7 @@ def run_wrk(
         "p99": ms("99"),
         "errors": int(non2xx.group(1)) if non2xx else 0,
         "cpu_ms": cpu_ms,
+        "load": os.getloadavg()[0],
     }
 
 
@@ -349,6 +363,13 @@ def main() -> None:
         "--keep", type=Path, default=None, help="keep (and reuse) the seeded stores in DIR"
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="serve this code with each of these numbers of worker processes (--workers N)",
+    )
+    parser.add_argument(
         "--no-cache-too",
         action="store_true",
         help="also serve this code with the response cache off (WIJKNET_RESPONSE_CACHE=0)",
@@ -357,7 +378,10 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("bench_http needs wrk: apt-get install wrk")
     off = {"WIJKNET_RESPONSE_CACHE": "0"}
-    codes: dict[str, tuple[Path, dict[str, str]]] = {"now": (ROOT, {})}
+    codes: dict[str, tuple[Path, dict[str, str]]] = {}
+    for w in args.workers:
+        label = "now" if w == 1 else f"now, {w} workers"
+        codes[label] = (ROOT, {"WIJKNET_WORKERS": str(w)})
     if args.no_cache_too:
         codes = {"now, no cache": (ROOT, off), **codes}
     if args.baseline is not None:
@@ -371,7 +395,7 @@ def main() -> None:
             for label, (code, extra) in codes.items():
                 all_results[n, label] = bench_store(args, n, db, Path(tmp), code.resolve(), extra)
     table = Table(
-        title=f"GraphQL over HTTP, 1 server process, wrk -c{args.connections} on the same "
+        title=f"GraphQL over HTTP, wrk -c{args.connections} on the same "
         f"{os.cpu_count()} cores, median of {args.runs} x {args.seconds} s"
     )
     for col in (
@@ -385,6 +409,7 @@ def main() -> None:
         "CPU ms/req",
         "non-2xx",
         "cache hits",
+        "load",
     ):
         table.add_column(col, justify="right")
     table.add_column("runs", justify="right")
@@ -403,9 +428,11 @@ def main() -> None:
                 f"{statistics.median(r['cpu_ms'] for r in runs):.2f}",
                 str(sum(int(r["errors"]) for r in runs)),
                 f"{runs[0]['hit_rate']:.0%}" if "hit_rate" in runs[0] else "-",
+                f"{statistics.median(r['load'] for r in runs):.1f}",
                 " / ".join(f"{r['rps']:,.0f}" for r in runs),
             )
     console.print(table)
+    console.print(f"load average at the end: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

@@ -1354,7 +1354,10 @@ class EmbeddedStore:
             try:
                 if self._shared and self._loaded and not self._closed:
                     await _off_loop(self._begin)
-                    self._follow_log()
+                    try:
+                        self._follow_log()
+                    except sqlite3.Error as exc:
+                        raise StoreUnavailable(f"cannot read {self.path}: {exc}") from exc
                 self._committed = None
                 yield
                 # the write is in memory now (a write cancelled between its commit and
