@@ -14,7 +14,6 @@ from strawberry.types import ExecutionContext
 from api import instruments, policy
 from api import types as t
 from api.context import Context
-from api.eager import run_eagerly
 from api.events import EventMutation, EventQuery
 from api.examples import ExamplesQuery
 from api.identity.audit import audit_mutations
@@ -27,6 +26,7 @@ from api.mutations import Mutation
 from api.network import NetworkQuery
 from api.profile import ProfileMutation
 from api.relay import NODES, Connection, asks_total, connection
+from api.resolvers import FastExecutionContext, streamline
 from api.response_cache import CachedResponses
 from api.ties import TieMutation
 from api.types import DEFAULT_PAGE
@@ -374,7 +374,9 @@ class RootMutation(
     """The graph's mutations, identity's (tokens, eraseMe) and events'."""
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(*, streamlined: bool = True) -> strawberry.Schema:
+    """The schema; ``streamlined=False`` keeps strawberry's own resolvers and execution
+    (to check that :func:`api.resolvers.streamline` changes no answer)."""
     audit_mutations(RootMutation)  # every mutation's writes and refusals into the audit log
     built = WijknetSchema(
         query=Query,
@@ -387,6 +389,7 @@ def build_schema() -> strawberry.Schema:
             t.Organisation,
             t.Municipality,
         ],
+        execution_context_class=FastExecutionContext if streamlined else None,
         # factories, so every request gets fresh extensions; `**_` accepts the
         # `execution_context=` that older strawberry releases pass to them. The limits'
         # rules are built once (api.validation), so validation is cached across requests.
@@ -403,7 +406,8 @@ def build_schema() -> strawberry.Schema:
             ),
         ],
     )
-    run_eagerly(built._schema)  # async resolvers that need not wait complete in one step
+    if streamlined:  # the cheapest resolver per field; async ones complete in one step
+        streamline(built)
     return built
 
 
