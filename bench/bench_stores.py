@@ -1,11 +1,17 @@
 """The embedded store and Neo4j on the same seed: bulk import rate and query latency.
 
-    python bench/bench_stores.py [--actors 100000] [--queries 200]
+    python bench/bench_stores.py [--actors 100000] [--queries 200] [--repeats 3]
 
 Starts a private Neo4j test server (``tools/neo4j/neo4j-test-server``) unless
 ``WIJKNET_TEST_NEO4J_URI`` points at one (its data is wiped), generates the seed
-once, bulk-imports it into a fresh embedded store and into Neo4j (rows/s =
-nodes + relationships per second), then times the same port calls on both:
+once, bulk-imports it into a fresh embedded store and into an emptied Neo4j
+(rows/s = nodes + relationships per second), ``--repeats`` times, alternating, and
+prints the medians, every run and the Neo4j/embedded ratio. Beside them, in the same
+rounds, the floor of the Neo4j server: as many rows made by a trivial ``UNWIND
+range(...) CREATE`` in transactions of the same size (nodes with one indexed number,
+relationships between two of them looked up by it; no labels of ours, properties,
+checks or change log). The first Neo4j import into a fresh server (a cold JVM) is
+reported apart. Then it times the same port calls on both:
 ``actors`` filtered by place and skill and paged (three pages of 20),
 ``place`` (the node, its parent, children and counts of actors and initiatives
 in it), and ``path`` (shortest social path, at most 4 hops) between random
@@ -19,6 +25,7 @@ import asyncio
 import functools
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -82,15 +89,58 @@ async def timed(calls: list[Callable[[], Awaitable[None]]]) -> list[float]:
     return out
 
 
+FLOOR_NODES = "UNWIND range($lo, $hi) AS i CREATE (:WijknetFloor {i: i})"
+FLOOR_RELS = (
+    "UNWIND range($lo, $hi) AS i "
+    "MATCH (a:WijknetFloor {i: i % $n}) MATCH (b:WijknetFloor {i: (i * 7919) % $n}) "
+    "CREATE (a)-[:WIJKNET_FLOOR]->(b)"
+)
+
+
+async def wipe_neo4j(uri: str, user: str, password: str) -> None:
+    """Delete every node, in transactions of 10,000 (constraints and indexes stay)."""
+    import neo4j
+
+    async with (
+        neo4j.AsyncGraphDatabase.driver(uri, auth=(user, password)) as driver,
+        driver.session() as session,
+    ):
+        await (
+            await session.run(
+                "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+            )
+        ).consume()
+
+
+async def neo4j_floor(uri: str, user: str, password: str, nodes: int, rels: int) -> float:
+    """Seconds the server takes for ``nodes`` + ``rels`` trivial rows (see the module doc)."""
+    import neo4j
+
+    batch = 10_000
+    async with neo4j.AsyncGraphDatabase.driver(uri, auth=(user, password)) as driver:
+        await driver.execute_query(
+            "CREATE INDEX wijknet_floor IF NOT EXISTS FOR (n:WijknetFloor) ON (n.i)"
+        )
+        await driver.execute_query("CALL db.awaitIndexes(300)")
+        t0 = time.perf_counter()
+        for lo in range(0, nodes, batch):
+            await driver.execute_query(FLOOR_NODES, lo=lo, hi=min(nodes, lo + batch) - 1)
+        for lo in range(0, rels, batch):
+            await driver.execute_query(FLOOR_RELS, lo=lo, hi=min(rels, lo + batch) - 1, n=nodes)
+        seconds = time.perf_counter() - t0
+        await driver.execute_query("DROP INDEX wijknet_floor IF EXISTS")
+    await wipe_neo4j(uri, user, password)
+    return seconds
+
+
+def rates(rows: int, seconds: list[float]) -> str:
+    each = " / ".join(f"{rows / s:,.0f}" for s in seconds)
+    return f"{rows / statistics.median(seconds):,.0f} ({each})"
+
+
 async def run(args: argparse.Namespace, uri: str, user: str, password: str) -> None:
     from graph.neo4j_store import Neo4jStore
-    from tests.conftest import clear_neo4j  # wipes the server the env names
 
-    os.environ.update(
-        WIJKNET_TEST_NEO4J_URI=uri,
-        WIJKNET_TEST_NEO4J_USER=user,
-        WIJKNET_TEST_NEO4J_PASSWORD=password,
-    )
     ref = load_reference()
     gen = generate(ref, actors=args.actors, seed=42)
     nodes = [*ref.nodes(), *gen.nodes]
@@ -116,34 +166,61 @@ async def run(args: argparse.Namespace, uri: str, user: str, password: str) -> N
         ),
     }
     results: dict[str, dict[str, list[float]]] = {}
-    imports: dict[str, float] = {}
+    imports: dict[str, list[float]] = {"embedded": [], "neo4j": [], "floor": []}
+    loads = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory() as tmp:
-        await clear_neo4j()
-        stores: dict[str, GraphStore] = {
-            "embedded": EmbeddedStore.open(str(Path(tmp) / "bench.db")),
-            "neo4j": await Neo4jStore.open(uri, user=user, password=password),
-        }
+        await wipe_neo4j(uri, user, password)
+        console.print(f"first import of {rows:,} rows into the fresh Neo4j server (cold) ...")
+        neo = await Neo4jStore.open(uri, user=user, password=password)
+        t0 = time.perf_counter()
+        await neo.bulk_import(nodes, rels, batch_size=10_000)
+        cold = time.perf_counter() - t0
+        await neo.close()
+        stores: dict[str, GraphStore] = {}
+        for round_ in range(1, args.repeats + 1):
+            console.print(f"round {round_}/{args.repeats}: embedded, Neo4j, Neo4j floor ...")
+            for store in stores.values():
+                await store.close()
+            await wipe_neo4j(uri, user, password)
+            stores = {
+                "embedded": EmbeddedStore.open(str(Path(tmp) / f"bench-{round_}.db")),
+                "neo4j": await Neo4jStore.open(uri, user=user, password=password),
+            }
+            for name, store in stores.items():
+                t0 = time.perf_counter()
+                await store.bulk_import(nodes, rels, batch_size=10_000)
+                imports[name].append(time.perf_counter() - t0)
+            imports["floor"].append(await neo4j_floor(uri, user, password, len(nodes), len(rels)))
+            loads.append(os.getloadavg()[0])
         for name, store in stores.items():
-            console.print(f"importing {rows:,} rows into {name} ...")
-            t0 = time.perf_counter()
-            await store.bulk_import(nodes, rels, batch_size=10_000)
-            imports[name] = time.perf_counter() - t0
             results[name] = {}
             for label, (query, arglist) in picks.items():
                 bound = [functools.partial(query, store, *a) for a in arglist]
                 results[name][label] = await timed(bound)
         for store in stores.values():
             await store.close()
+    emb, neo4j_s, floor = (statistics.median(imports[k]) for k in ("embedded", "neo4j", "floor"))
+    console.print(
+        f"bulk import of {rows:,} rows, rows/s, median of {args.repeats} (each run):\n"
+        f"  embedded     {rates(rows, imports['embedded'])}\n"
+        f"  Neo4j        {rates(rows, imports['neo4j'])}  "
+        f"(first import into the fresh server: {rows / cold:,.0f})\n"
+        f"  Neo4j floor  {rates(rows, imports['floor'])}  (trivial UNWIND range CREATE)\n"
+        f"  Neo4j / embedded: {emb / neo4j_s:.2f}x the rate; Neo4j / its floor: "
+        f"{floor / neo4j_s:.2f}x\n"
+        f"  load average (1 min) before and after each round: "
+        + " / ".join(f"{x:.1f}" for x in loads)
+    )
     table = Table(
         title=f"{args.actors:,} actors: {len(nodes):,} nodes, {len(rels):,} relationships"
     )
     for col in ("", "embedded", "neo4j", "neo4j / embedded"):
         table.add_column(col, justify="right")
     table.add_row(
-        "bulk import rows/s",
-        f"{rows / imports['embedded']:,.0f} ({imports['embedded']:.1f} s)",
-        f"{rows / imports['neo4j']:,.0f} ({imports['neo4j']:.1f} s)",
-        f"{imports['neo4j'] / imports['embedded']:.1f}x the time",
+        "bulk import rows/s (median)",
+        f"{rows / emb:,.0f} ({emb:.1f} s)",
+        f"{rows / neo4j_s:,.0f} ({neo4j_s:.1f} s)",
+        f"{neo4j_s / emb:.1f}x the time",
     )
     for label in picks:
         e, n = results["embedded"][label], results["neo4j"][label]
@@ -156,8 +233,9 @@ async def run(args: argparse.Namespace, uri: str, user: str, password: str) -> N
             )
     console.print(table)
     console.print(
-        f"{args.queries} queries per kind, the same ones on both stores, in-process "
-        "through the GraphStore port; Neo4j on this machine over Bolt (loopback)."
+        f"{args.queries} queries per kind, the same ones on both stores (after the last "
+        "import), in-process through the GraphStore port; Neo4j on this machine over Bolt "
+        "(loopback)."
     )
 
 
@@ -167,6 +245,7 @@ def main() -> None:
     )
     parser.add_argument("--actors", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=3, help="timed imports per store")
     args = parser.parse_args()
     uri = os.environ.get("WIJKNET_TEST_NEO4J_URI")
     if uri:

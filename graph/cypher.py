@@ -346,6 +346,21 @@ IMPORT_NEW_NODES: Final = (
     )
     + " RETURN count(n) AS written"
 )
+
+
+def _import_new_rels(rtype: LiteralString) -> LiteralString:
+    # Only for relationships the import knows cannot exist yet (an end is a node it created).
+    return (
+        _MATCH_ENDS + "CREATE (a)-[r:" + rtype + "]->(b) SET r = row[2] "
+        "RETURN count(r) AS written, 0 AS existed"
+    )
+
+
+#: Relationships a bulk import just made an end of: created without looking for them.
+IMPORT_NEW_RELS: Final[Mapping[RelType, LiteralString]] = {
+    t: _import_new_rels(rtype) for t, rtype in REL_TYPES.items()
+}
+
 # --- the change log ------------------------------------------------------------------------------
 # Every write appends a (:WijknetChange) in its own transaction: the ids of the nodes and the
 # keys of the relationships it touched. Its number comes from one (:WijknetClock), whose write

@@ -48,7 +48,9 @@ class PrivateNeo4j:
         return done.stdout
 
     def start(self, *args: str) -> None:
-        for line in self.run("start", *args).splitlines():
+        # the server stops by itself if this test process dies before it could stop it
+        watch = ("--watch-pid", str(os.getpid()))
+        for line in self.run("start", *watch, *args).splitlines():
             key, _, value = line.partition("=")
             self.state[key] = value
 

@@ -511,6 +511,30 @@ async def test_bulk_import_of_many_generated_nodes(store: GraphStore) -> None:
     assert page.total == 3000
 
 
+async def test_bulk_import_keeps_one_relationship_per_key(store: GraphStore) -> None:
+    """A key that comes again (in the same batch or a later one, either direction of a
+    symmetric type) is one relationship with the last properties, also when the import
+    created its ends."""
+    ties = [
+        Relationship(R.KNOWS, N("ann"), N("bob"), {"since": "2001"}),
+        Relationship(R.KNOWS, N("bob"), N("ann"), {"since": "2002"}),
+        Relationship(R.KNOWS, N("cas"), N("bob"), {"since": "2003"}),
+        Relationship(R.KNOWS, N("ann"), N("bob"), {"since": "2004"}),
+        Relationship(R.LIVES_IN, N("ann"), N("BU1")),
+        Relationship(R.KNOWS, N("bob"), N("cas"), {"since": "2005"}),
+    ]
+    for batch_size in (2, 100):
+        await store.bulk_import(tiny.nodes(), ties, batch_size=batch_size)
+        stats = await store.stats()
+        assert stats.relationships["KNOWS"] == 2
+        assert stats.relationships["LIVES_IN"] == 1
+        found = await store.neighbours([N("bob")], types=[R.KNOWS], direction=Direction.BOTH)
+        assert sorted((n.node.id, n.rel.props.get("since")) for n in found[N("bob")]) == [
+            ("ann", "2004"),
+            ("cas", "2005"),
+        ]
+
+
 async def test_bulk_import_refuses_bad_relationships(store: GraphStore) -> None:
     with pytest.raises(NotFound):
         await store.bulk_import(tiny.nodes()[:3], [Relationship(R.KNOWS, N("ann"), N("bob"))])

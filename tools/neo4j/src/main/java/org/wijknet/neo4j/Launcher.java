@@ -30,12 +30,14 @@ import picocli.CommandLine;
  * environment. Not for production use.
  *
  * <pre>
- * usage: Launcher --home DIR --port PORT [--page-cache SIZE_MB]
+ * usage: Launcher --home DIR --port PORT [--page-cache SIZE_MB] [--watch-pid PID]
  *   password: environment variable WIJKNET_NEO4J_LAUNCHER_PASSWORD (min. 8 chars)
  * </pre>
  *
  * Prints {@code READY bolt://127.0.0.1:PORT} once Bolt accepts connections
- * and the password is in place. Shuts down cleanly on SIGTERM / SIGINT.
+ * and the password is in place. Shuts down cleanly on SIGTERM / SIGINT, and, with
+ * {@code --watch-pid}, once that process is gone (a test run that was killed before
+ * it could stop its server).
  */
 public final class Launcher {
 
@@ -48,12 +50,14 @@ public final class Launcher {
         Path home = null;
         int port = -1;
         long pageCacheMb = 256;
+        long watchPid = -1;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
                 case "--home" -> home = Path.of(requireValue(args, ++i, a)).toAbsolutePath();
                 case "--port" -> port = Integer.parseInt(requireValue(args, ++i, a));
                 case "--page-cache" -> pageCacheMb = Long.parseLong(requireValue(args, ++i, a));
+                case "--watch-pid" -> watchPid = Long.parseLong(requireValue(args, ++i, a));
                 default -> die("unknown argument: " + a);
             }
         }
@@ -111,6 +115,10 @@ public final class Launcher {
             stopped.countDown();
         }, "neo4j-test-server-shutdown"));
 
+        if (watchPid > 0) {
+            watch(watchPid);
+        }
+
         try {
             if (!freshHome) {
                 setPassword(dbms, password);
@@ -128,6 +136,23 @@ public final class Launcher {
         System.out.flush();
 
         stopped.await();
+    }
+
+    /** Exits (running the shutdown hook, which stops Neo4j) once process {@code pid} is gone. */
+    private static void watch(long pid) {
+        Thread watcher = new Thread(() -> {
+            while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            log("watched process " + pid + " is gone: stopping");
+            System.exit(0);
+        }, "neo4j-test-server-watch");
+        watcher.setDaemon(true);
+        watcher.start();
     }
 
     private static void setInitialPassword(Path home, String password) {
