@@ -19,10 +19,11 @@ start loads the snapshot and re-reads only what changed after it. ``bulk_import`
 ``delete_actor`` start a new epoch instead (and ``delete_actor`` deletes the snapshots
 first, so that no copy of an erased person stays behind).
 
-In memory each node keeps its relationships by direction and type
-(``_out[node][type][other] = props``, and ``_in`` the same way round), so a
-question about one type of tie reads only those ties: a buurt's parent place is
-one lookup, however many residents live in it.
+In memory each node keeps its relationships by direction and type (``_out`` and
+``_in``, :class:`graph.adjacency.Adjacency`: compact arrays by integer node position,
+with a small overlay of the rows changed since they were built), so a question about
+one type of tie reads only those ties: a buurt's parent place is one lookup, however
+many residents live in it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import asyncio
 import bisect
 import contextlib
 import fcntl
+import functools
 import glob
 import heapq
 import itertools
@@ -39,16 +41,19 @@ import logging
 import os
 import secrets
 import sqlite3
+from array import array
 from collections import ChainMap, Counter
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path as FsPath
 from typing import Any, TypeVar
 
+import numpy as np
 from sortedcontainers import SortedList
 
+from graph import adjacency, place_index, snapshot, text_index
 from graph import model as _model
-from graph import place_index, snapshot, text_index
+from graph.adjacency import Adjacency, NodeIds
 from graph.errors import InvalidInput, NotFound, StoreUnavailable
 from graph.model import (
     ACTOR_KINDS,
@@ -98,11 +103,10 @@ _PART_OF = RelType.PART_OF.value
 _LOCATION = tuple(t.value for t in LOCATION_TYPES)
 _NK = {k.value: k for k in NodeKind}
 _EMPTY: dict[str, Any] = {}
+_NO_TIES: dict[str, dict[str, Any]] = {}
 _WITH_VISIBILITY = frozenset({*ACTOR_KINDS, NodeKind.INITIATIVE, NodeKind.EVENT})
 """Kinds whose every node has a visibility (kept by kind and visibility as well)."""
 T = TypeVar("T")
-Adjacency = dict[str, dict[str, dict[str, dict[str, Any]]]]
-"""node id -> relationship type -> other node id -> properties."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -180,8 +184,9 @@ class EmbeddedStore:
         """Goes up after every write (once its change is in memory), failed ones too: what
         a cache of answers keys on (``api.response_cache``)."""
         self._nodes: dict[str, Node] = {}
-        self._out: Adjacency = {}
-        self._in: Adjacency = {}
+        self._ids = NodeIds()  # node id <-> integer position, for both directions
+        self._out = Adjacency(self._ids, _RT)
+        self._in = Adjacency(self._ids, _RT)
         self._by_kind: dict[NodeKind, SortedList] = {k: SortedList() for k in NodeKind}
         self._by_vis: dict[tuple[NodeKind, Visibility], SortedList] = {
             (k, v): SortedList() for k in _WITH_VISIBILITY for v in Visibility
@@ -336,22 +341,30 @@ class EmbeddedStore:
             self._seq = self._head()
             for node_id, kind, props in self._conn.execute("SELECT id, kind, props FROM nodes"):
                 self._add_node_mem(node_from_record(kind, node_id, json.loads(props)))
-            out, into = self._out, self._in
+            pos, type_code = self._ids.pos, self._out.type_code
+            # each distinct property text is parsed once and its dict shared by its ties
+            table: list[dict[str, Any]] = [_EMPTY]
+            codes = {"{}": 0}
+            srcs, types, dsts, props_of = array("i"), array("i"), array("i"), array("i")
             for src, rtype, dst, props in self._conn.execute(
                 "SELECT src, type, dst, props FROM rels"
             ):
-                data = json.loads(props) if props != "{}" else _EMPTY
-                by_type = out[src]
-                if rtype in by_type:
-                    by_type[rtype][dst] = data
-                else:
-                    by_type[rtype] = {dst: data}
-                by_type = into[dst]
-                if rtype in by_type:
-                    by_type[rtype][src] = data
-                else:
-                    by_type[rtype] = {src: data}
-                self._rel_counts[rtype] += 1
+                srcs.append(pos[src])
+                types.append(type_code[rtype])
+                dsts.append(pos[dst])
+                code = codes.get(props)
+                if code is None:
+                    code = codes[props] = len(table)
+                    table.append(json.loads(props))
+                props_of.append(code)
+        del codes
+        src_a, type_a, dst_a, props_a = (_int32s(a) for a in (srcs, types, dsts, props_of))
+        del srcs, dsts, props_of
+        self._out.build(src_a, type_a, dst_a, props_a, table)
+        self._in.build(dst_a, type_a, src_a, props_a, table)
+        names = self._out.type_names
+        counts = np.bincount(type_a, minlength=len(names)) if len(type_a) else ()
+        self._rel_counts.update({names[i]: int(c) for i, c in enumerate(counts) if c})
 
     async def close(self) -> None:
         async with self._write_lock:
@@ -482,11 +495,11 @@ class EmbeddedStore:
         gone_keys = {
             (s, t, d)
             for (s, t, d), row in rel_rows.items()
-            if row is None and d in out.get(s, _EMPTY).get(t, _EMPTY)
+            if row is None and out.get(s, t, d) is not None
         }
         for nid in gone_nodes:
-            gone_keys.update((nid, t, d) for t, targets in out[nid].items() for d in targets)
-            gone_keys.update((s, t, nid) for t, sources in into[nid].items() for s in sources)
+            gone_keys.update((nid, t, d) for t, targets in out.of(nid).items() for d in targets)
+            gone_keys.update((s, t, nid) for t, sources in into.of(nid).items() for s in sources)
         before = self._placed_before(node_rows, [*rel_rows, *gone_keys])
         self._delete_mem(gone_keys, gone_nodes)
         for nid, row in node_rows.items():
@@ -511,7 +524,7 @@ class EmbeddedStore:
             else:
                 change.nodes.append(node)
         for src, rtype, dst in keys.get("r", ()):
-            props = out.get(src, _EMPTY).get(rtype, _EMPTY).get(dst)
+            props = out.get(src, rtype, dst)
             if props is None:
                 change.gone_rels.append((_RT[rtype], NodeId(src), NodeId(dst)))
             else:
@@ -600,6 +613,9 @@ class EmbeddedStore:
         stamp = self.stamp()
         if stamp == self._snapshot_stamp and self.snapshot_path().exists():
             return False
+        for ties in (self._out, self._in):
+            if len(ties.overlay) > max(1000, ties.built // 20):
+                ties.compact()  # many rows changed since they were built: fold them in
         state = {k: v for k, v in vars(self).items() if k not in _NOT_IN_SNAPSHOT}
         try:
             snapshot.write(self.snapshot_path(), stamp, _code(), state)
@@ -698,8 +714,7 @@ class EmbeddedStore:
         kind = node.node_kind  # a node keeps its kind (check_node_writes)
         if old is None:
             self._kinds[nid] = kind
-            self._out[nid] = {}
-            self._in[nid] = {}
+            self._ids.add(nid)
             self._by_kind[kind].add(nid)
         self._nodes[nid] = node
         if kind in _WITH_VISIBILITY:
@@ -742,9 +757,8 @@ class EmbeddedStore:
             nodes = self._nodes
             located: dict[str, list[str]] = {}
             for place in self._by_kind[NodeKind.PLACE]:
-                into = self._in[place]
                 for rtype in _LOCATION:
-                    for nid in into.get(rtype, _EMPTY):
+                    for nid in self._in.others(place, rtype):
                         located.setdefault(nid, []).append(place)
             memo: dict[tuple[str, ...], frozenset[str]] = {}  # shared by all of a buurt
 
@@ -767,7 +781,7 @@ class EmbeddedStore:
         found = set(places)
         todo = list(found)
         while todo:
-            for parent in out[todo.pop()].get(_PART_OF, _EMPTY):
+            for parent in out.others(todo.pop(), _PART_OF):
                 if parent not in found:
                     found.add(parent)
                     todo.append(parent)
@@ -778,8 +792,7 @@ class EmbeddedStore:
         node = self._nodes.get(node_id)
         if node is None:
             return None
-        out = self._out[node_id]
-        direct = [p for rtype in _LOCATION for p in out.get(rtype, _EMPTY)]
+        direct = [p for rtype in _LOCATION for p in self._out.others(node_id, rtype)]
         if not direct:
             return None
         vis = getattr(node, "visibility", None)
@@ -816,13 +829,12 @@ class EmbeddedStore:
         return self._nodes[node_id]
 
     def _link_mem(self, rel: Relationship) -> None:
-        rtype = rel.type._value_
-        targets = self._out[rel.source].setdefault(rtype, {})
-        if rel.target not in targets:
+        rtype, src, dst = rel.type._value_, rel.source, rel.target
+        if self._out.get(src, rtype, dst) is None:
             self._rel_counts[rtype] += 1
         props = dict(rel.props) if rel.props else _EMPTY
-        targets[rel.target] = props
-        self._in[rel.target].setdefault(rtype, {})[rel.source] = props
+        self._out.put(src, rtype, dst, props)
+        self._in.put(dst, rtype, src, props)
 
     def _check_writable(self) -> None:
         if self._closed:
@@ -863,35 +875,49 @@ class EmbeddedStore:
     def _neighbours_of(
         self, node_id: str, wanted: frozenset[str] | None, direction: Direction
     ) -> list[Neighbour]:
-        out = self._out.get(node_id)
-        if out is None:
+        if node_id not in self._out:
             return []
-        into = self._in[node_id]
+        out_of: Callable[[str], Mapping[str, dict[str, Any]]]
+        in_of: Callable[[str], Mapping[str, dict[str, Any]]]
+        if wanted is None:  # every type: the whole rows
+            out, into = self._out.of(node_id), self._in.of(node_id)
+            wanted = frozenset(out.keys() | into.keys())
+
+            def out_of(t: str) -> Mapping[str, dict[str, Any]]:
+                found: Mapping[str, dict[str, Any]] = out.get(t, _NO_TIES)
+                return found
+
+            def in_of(t: str) -> Mapping[str, dict[str, Any]]:
+                found: Mapping[str, dict[str, Any]] = into.get(t, _NO_TIES)
+                return found
+
+        else:  # only the asked types' ties
+            out_of = functools.partial(self._out.typed, node_id)
+            in_of = functools.partial(self._in.typed, node_id)
         found: list[tuple[str, str, Relationship]] = []
-        for rtype in sorted(wanted if wanted is not None else out.keys() | into.keys()):
+        for rtype in sorted(wanted):
             both = direction is Direction.BOTH or rtype in _SYMMETRIC
             if both or direction is Direction.OUT:
-                for other, props in out.get(rtype, _EMPTY).items():
+                for other, props in out_of(rtype).items():
                     found.append((rtype, other, _rel(rtype, node_id, other, props)))
             if both or direction is Direction.IN:
-                for other, props in into.get(rtype, _EMPTY).items():
+                for other, props in in_of(rtype).items():
                     found.append((rtype, other, _rel(rtype, other, node_id, props)))
         found.sort(key=lambda f: (f[0], f[1]))
         nodes = self._nodes
         return [Neighbour(rel, nodes[other]) for _, other, rel in found]
 
     def _in_via(self, node_id: str, types: tuple[RelType, ...]) -> set[str]:
-        into = self._in[node_id]
         found: set[str] = set()
         for t in types:
-            found.update(into.get(t.value, _EMPTY))
+            found.update(self._in.others(node_id, t.value))
         return found
 
     def _sub_places(self, code: str) -> list[str]:
         out, todo = [code], [code]
         while todo:
             cur = todo.pop()
-            for child in self._in[cur].get(_PART_OF, _EMPTY):
+            for child in self._in.others(cur, _PART_OF):
                 out.append(child)
                 todo.append(child)
         return out
@@ -1133,8 +1159,8 @@ class EmbeddedStore:
         return self._page(window[:first], total, has_next=len(window) > first)
 
     def _located_in(self, node_id: str, places: frozenset[str]) -> bool:
-        out = self._out.get(node_id, _EMPTY)
-        return any(p in places for rtype in _LOCATION for p in out.get(rtype, _EMPTY))
+        out = self._out
+        return any(p in places for rtype in _LOCATION for p in out.others(node_id, rtype))
 
     def _merged_page(
         self,
@@ -1200,11 +1226,11 @@ class EmbeddedStore:
     def _undirected(
         self, node_id: str, wanted: frozenset[str] | None
     ) -> Iterator[tuple[str, Relationship]]:
-        for rtype, targets in self._out[node_id].items():
+        for rtype, targets in self._out.of(node_id).items():
             if wanted is None or rtype in wanted:
                 for other, props in targets.items():
                     yield other, _rel(rtype, node_id, other, props)
-        for rtype, sources in self._in[node_id].items():
+        for rtype, sources in self._in.of(node_id).items():
             if wanted is None or rtype in wanted:
                 for other, props in sources.items():
                     yield other, _rel(rtype, other, node_id, props)
@@ -1228,7 +1254,7 @@ class EmbeddedStore:
         for depth in range(1, max_hops + 1):
             nxt: list[str] = []
             for cur in frontier:
-                for adj in (self._out[cur], self._in[cur]):
+                for adj in (self._out.of(cur), self._in.of(cur)):
                     for rtype, others in adj.items():
                         if wanted is not None and rtype not in wanted:
                             continue
@@ -1275,7 +1301,7 @@ class EmbeddedStore:
             if i % 20_000 == 19_999:
                 await asyncio.sleep(0)
         count = 0
-        for src, by_type in list(self._out.items()):
+        for src, by_type in self._out.items():  # each row a copy, or the overlay's own
             for rtype, targets in list(by_type.items()):
                 for dst, props in list(targets.items()):
                     yield _rel(rtype, src, dst, props)
@@ -1390,7 +1416,7 @@ class EmbeddedStore:
                 raise NotFound(f"there is no actor with id {actor_id!r}", field="id")
             if not _is_actor(kind):
                 raise InvalidInput(f"{actor_id!r} is a {kind}, not an actor", field="id")
-            out, into = self._out[actor_id], self._in[actor_id]
+            out, into = self._out.of(actor_id), self._in.of(actor_id)
             keys = [(actor_id, t, dst) for t, targets in out.items() for dst in targets] + [
                 (src, t, actor_id) for t, sources in into.items() for src in sources
             ]
@@ -1414,9 +1440,10 @@ class EmbeddedStore:
             for _, t, _ in keys:
                 self._rel_counts[t] -= 1
             for src, t, dst in keys:
-                self._out[src].get(t, {}).pop(dst, None)
-                self._in[dst].get(t, {}).pop(src, None)
-            del self._out[actor_id], self._in[actor_id], self._nodes[actor_id]
+                self._out.pop(src, t, dst)
+                self._in.pop(dst, t, src)
+            self._drop_ties_of(actor_id)
+            del self._nodes[actor_id]
             self._by_kind[kind].remove(actor_id)
             del self._kinds[actor_id]
             self._refile(before)
@@ -1429,12 +1456,12 @@ class EmbeddedStore:
             keys: set[tuple[str, str, str]] = {
                 (r.source, r.type.value, r.target)
                 for r in rels
-                if r.target in out.get(r.source, _EMPTY).get(r.type.value, _EMPTY)
+                if out.get(r.source, r.type.value, r.target) is not None
             }
             gone = [n for n in dict.fromkeys(nodes) if n in self._nodes]
             for nid in gone:
-                keys.update((nid, t, dst) for t, targets in out[nid].items() for dst in targets)
-                keys.update((src, t, nid) for t, sources in into[nid].items() for src in sources)
+                keys.update((nid, t, dst) for t, targets in out.of(nid).items() for dst in targets)
+                keys.update((src, t, nid) for t, sources in into.of(nid).items() for src in sources)
             log_keys = json.dumps({"n": gone, "r": sorted(keys)}, separators=(",", ":"))
             await asyncio.to_thread(
                 self._commit,
@@ -1453,13 +1480,16 @@ class EmbeddedStore:
         caller keeps the place index current around it: ``_placed_before``, ``_refile``)."""
         out, into = self._out, self._in
         for src, t, dst in keys:
-            del out[src][t][dst]
-            del into[dst][t][src]
+            if out.get(src, t, dst) is None:
+                raise KeyError((src, t, dst))
+            out.pop(src, t, dst)
+            into.pop(dst, t, src)
             self._rel_counts[t] -= 1
         for nid in gone:
             self._forget(nid)
             kind = self._kinds.pop(nid)
-            del out[nid], into[nid], self._nodes[nid]
+            self._drop_ties_of(nid)
+            del self._nodes[nid]
             self._by_kind[kind].remove(nid)
 
     def _new_epoch(
@@ -1469,6 +1499,12 @@ class EmbeddedStore:
         group (whose other members must hear of the batch) its changelog entry."""
         epoch: tuple[str, list[tuple[str, ...]]] = (_NEW_EPOCH, [(secrets.token_hex(8),)])
         return [epoch, (_LOG_CHANGE, [_log_row(nodes, rels)])] if self._shared else [epoch]
+
+    def _drop_ties_of(self, node_id: str) -> None:
+        """Forget a deleted node's (by now empty) rows and its position."""
+        self._out.clear(node_id)
+        self._in.clear(node_id)
+        self._ids.drop(node_id)
 
     async def bulk_import(
         self,
@@ -1532,7 +1568,9 @@ def _memory_names(store: EmbeddedStore) -> set[str]:
 def _code() -> str:
     """The fingerprint a graph snapshot must carry to be read by this code."""
     if not _CODE:
-        _CODE.append(snapshot.fingerprint(__file__, _model.__file__, text_index.__file__))
+        _CODE.append(
+            snapshot.fingerprint(__file__, _model.__file__, text_index.__file__, adjacency.__file__)
+        )
     return _CODE[0]
 
 
@@ -1546,7 +1584,7 @@ class _StoredKeys:
         if not isinstance(key, tuple) or len(key) != 3:
             return False
         rtype, source, target = key
-        return target in self._out.get(source, _EMPTY).get(rtype, _EMPTY)
+        return self._out.get(source, rtype, target) is not None
 
 
 def _merged(lists: Sequence[SortedList], extra: list[str], last: str | None) -> Iterator[str]:
@@ -1660,3 +1698,8 @@ def _release_lock(fd: int) -> None:
     with contextlib.suppress(OSError):
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def _int32s(values: array[int]) -> np.ndarray:
+    """The values of an ``array('i')`` as a numpy array (sharing its memory)."""
+    return np.frombuffer(values, dtype=np.int32) if values else np.zeros(0, np.int32)

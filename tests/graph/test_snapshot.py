@@ -4,6 +4,7 @@ blindly (missing, corrupt, stale or newer snapshots mean a full rebuild from the
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -89,6 +90,29 @@ async def test_writes_after_the_snapshot_are_replayed(tmp_path: Path) -> None:
     assert third.loaded_from == "snapshot"
     assert memory(third) == rebuilt(path)
     await third.close()
+
+
+async def test_a_snapshot_after_many_writes_folds_them_into_the_arrays(tmp_path: Path) -> None:
+    path = str(tmp_path / "w.db")
+    await first_start(path)
+    store = open_snap(path)
+    people = [
+        Actor(id=NodeId(f"p{i:04}"), kind=ActorKind.RESIDENT, name=f"P {i}", matchable=True)
+        for i in range(1200)
+    ]
+    ties = [Relationship(R.KNOWS, p.id, NodeId("ann")) for p in people]
+    ties += [Relationship(R.KNOWS, a.id, b.id) for a, b in itertools.pairwise(people)]
+    await store.upsert(people, ties)
+    await store.delete(rels=[ties[0]], nodes=[NodeId("p0007")])
+    assert len(store._out.overlay) > 1000
+    assert store.save_snapshot()
+    assert not store._out.overlay and not store._in.overlay  # folded in before writing
+    assert memory(store) == rebuilt(path)
+    await store.close()
+    again = open_snap(path)
+    assert again.loaded_from == "snapshot"
+    assert memory(again) == rebuilt(path)
+    await again.close()
 
 
 @pytest.mark.parametrize("damage", ["truncated", "flipped", "garbage", "other code", "empty"])
