@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from array import array
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
@@ -66,6 +67,7 @@ class Hidden:
             if role is None or groups is None or c.initiative not in groups:
                 continue
             groups.remove(c.initiative)
+            idx.groups[c.actor] = groups
             idx.touch(c.actor, c.initiative)
             self.roles.append((c, role))
 
@@ -73,8 +75,8 @@ class Hidden:
         idx = self.index
         for c, role in reversed(self.roles):
             idx.members[c.initiative][c.actor] = role
-            groups = idx.groups[c.actor]
-            assert groups is not None
+            groups = idx.groups[c.actor] or array("i")
             groups.append(c.initiative)
+            idx.groups[c.actor] = groups
             idx.touch(c.actor, c.initiative)
         self.roles.clear()

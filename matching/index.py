@@ -1,10 +1,10 @@
 """An in-memory index of the graph, shaped for matching (think of a GDS projection).
 
-Nodes get dense integer positions; per-node neighbour lists are compact
-``array('i')`` (``None`` when empty) so a country-sized graph fits in a few
-hundred bytes per actor. Inverted indexes answer "who offers skill s in wijk
-w", "who cares about theme t in wijk w" and "who is in wijk w" without
-scanning the graph, so candidate generation does not grow with it.
+Nodes get dense integer positions; per-node neighbour lists are kept in flat
+arrays (:class:`matching.lists.Lists`, read as ``array('i')`` or ``None`` when empty)
+so a country-sized graph fits in a few hundred bytes per actor. Inverted indexes
+answer "who offers skill s in wijk w", "who cares about theme t in wijk w" and "who
+is in wijk w" without scanning the graph, so candidate generation does not grow with it.
 
 The index is built by streaming any ``GraphStore`` (:func:`build_index`) and
 kept current with :meth:`MatchIndex.apply` as the API writes. :func:`snapshot_state`
@@ -36,6 +36,7 @@ from graph.model import (
     RelType,
     Visibility,
 )
+from matching.lists import Lists
 from matching.ranker import Ranker
 from matching.social import SocialGraph
 
@@ -67,18 +68,20 @@ class Need:
     weight: float  # urgency weight
 
 
-def _add(lists: list[array[int] | None], i: int, value: int) -> None:
+def _add(lists: Lists, i: int, value: int) -> None:
     lst = lists[i]
     if lst is None:
         lists[i] = array("i", (value,))
     elif value not in lst:
         lst.append(value)
+        lists[i] = lst  # a list read from the flat arrays is a copy
 
 
-def _remove(lists: list[array[int] | None], i: int, value: int) -> None:
+def _remove(lists: Lists, i: int, value: int) -> None:
     lst = lists[i]
     if lst is not None and value in lst:
         lst.remove(value)
+        lists[i] = lst
 
 
 class MatchIndex:
@@ -108,10 +111,10 @@ class MatchIndex:
         self.children: dict[int, list[int]] = defaultdict(list)
         self.adjacent: dict[int, set[int]] = defaultdict(set)
         # per-node neighbour lists
-        self.ties: list[array[int] | None] = []  # KNOWS and PARTNERS_WITH, both ways
-        self.groups: list[array[int] | None] = []  # initiatives and enterprises an actor is in
-        self.skills: list[array[int] | None] = []  # HAS_SKILL and OFFERS
-        self.themes: list[array[int] | None] = []  # INTERESTED_IN (actors), ABOUT (initiatives)
+        self.ties = Lists()  # KNOWS and PARTNERS_WITH, both ways
+        self.groups = Lists()  # initiatives and enterprises an actor is in
+        self.skills = Lists()  # HAS_SKILL and OFFERS
+        self.themes = Lists()  # INTERESTED_IN (actors), ABOUT (initiatives)
         # per group
         self.members: dict[int, dict[int, str]] = defaultdict(dict)
         self.needs: dict[int, dict[int, float]] = defaultdict(dict)
@@ -155,6 +158,15 @@ class MatchIndex:
             g = self._social = SocialGraph(self)
         g.grow(len(self.ids))
         return g
+
+    def compact(self, *, unless_small: bool = False) -> None:
+        """Fold the per-node lists changed or added since the last time into their flat
+        arrays (with ``unless_small``: only those with many such lists)."""
+        for lists in (self.ties, self.groups, self.skills, self.themes):
+            if not unless_small or len(lists.overlay) + len(lists.tail) > max(
+                1000, lists.built // 20
+            ):
+                lists.compact()
 
     def touch(self, *nodes: int) -> None:
         """These nodes' ties or memberships changed (keeps :meth:`social` current)."""
@@ -536,6 +548,7 @@ async def build_index(items: AsyncIterable[Node | Relationship]) -> MatchIndex:
             index.add_rel(item)
         else:
             index.add_node(item)
+    index.compact()
     index.social()  # copied now, so that the first suggestion does not wait for it
     return index
 
@@ -544,6 +557,7 @@ def build_index_sync(nodes: Iterable[Node], rels: Iterable[Relationship]) -> Mat
     """The same as :func:`build_index`, from plain iterables (tests, evaluation)."""
     index = MatchIndex()
     index.apply(nodes, rels)
+    index.compact()
     return index
 
 
@@ -552,6 +566,7 @@ _NOT_IN_SNAPSHOT = frozenset({"ranker", "_memo", "_memo_version"})
 
 def snapshot_state(index: MatchIndex) -> dict[str, Any]:
     """Everything of ``index`` but its ranker and caches, as picklable data."""
+    index.compact(unless_small=True)
     return {k: v for k, v in vars(index).items() if k not in _NOT_IN_SNAPSHOT}
 
 
@@ -570,6 +585,6 @@ def from_snapshot(state: object) -> MatchIndex | None:
 def snapshot_code() -> str:
     """The fingerprint an index snapshot must carry to be read by this code."""
     from graph import model, snapshot
-    from matching import social
+    from matching import lists, social
 
-    return snapshot.fingerprint(__file__, social.__file__, model.__file__)
+    return snapshot.fingerprint(__file__, social.__file__, model.__file__, lists.__file__)
