@@ -104,6 +104,9 @@ _LOCATION = tuple(t.value for t in LOCATION_TYPES)
 _NK = {k.value: k for k in NodeKind}
 _EMPTY: dict[str, Any] = {}
 _NO_TIES: dict[str, dict[str, Any]] = {}
+_SHARED = ("source", "description", "profession", "subtype", "started", "category")
+"""Node fields whose values repeat across many nodes (``"seed_data.generate"``, a
+generated description): a full load keeps one copy of each value."""
 _WITH_VISIBILITY = frozenset({*ACTOR_KINDS, NodeKind.INITIATIVE, NodeKind.EVENT})
 """Kinds whose every node has a visibility (kept by kind and visibility as well)."""
 T = TypeVar("T")
@@ -339,8 +342,15 @@ class EmbeddedStore:
             # members of a group may be writing meanwhile)
             self._conn.execute("BEGIN")
             self._seq = self._head()
+            shared: dict[str, str] = {}  # one copy of each value of the _SHARED fields
             for node_id, kind, props in self._conn.execute("SELECT id, kind, props FROM nodes"):
-                self._add_node_mem(node_from_record(kind, node_id, json.loads(props)))
+                record = json.loads(props)
+                for key in _SHARED:
+                    value = record.get(key)
+                    if value.__class__ is str:
+                        record[key] = shared.setdefault(value, value)
+                self._add_node_mem(node_from_record(kind, node_id, record))
+            del shared
             pos, type_code = self._ids.pos, self._out.type_code
             # each distinct property text is parsed once and its dict shared by its ties
             table: list[dict[str, Any]] = [_EMPTY]
