@@ -60,6 +60,7 @@ REASON_OF = {
 PROXIMITY = {"buurt": 1.0, "wijk": 0.85, "adjacent": 0.6, "district": 0.4, "municipality": 0.25}
 CITYWIDE = 0.6  # proximity of a non-resident anywhere in the same gemeente
 _RES = KIND_CODE[NodeKind.RESIDENT]
+_INI = KIND_CODE[NodeKind.INITIATIVE]
 
 
 def ring(index: MatchIndex, home: int, j: int) -> str:
@@ -91,6 +92,18 @@ def reach(index: MatchIndex, home: int, j: int, near: str) -> float:
     if near == "municipality" and index.kind[j] != _RES:
         return CITYWIDE
     return PROXIMITY.get(near, 0.0)
+
+
+def about_any(index: MatchIndex, themes: set[int]) -> set[int] | frozenset[int]:
+    """The initiatives about any of ``themes`` (a set per theme, kept until the next write)."""
+    memo = index.memo("about")
+    sets = []
+    for t in themes:
+        about = memo.get(t)
+        if about is None:
+            about = memo[t] = frozenset(index.about.get(t, ()))
+        sets.append(about)
+    return sets[0] if len(sets) == 1 else frozenset().union(*sets)
 
 
 def skill_weights(
@@ -146,12 +159,18 @@ def matrix(
     if themes:
         apart = themes.isdisjoint
         x[:, 8] = [1.0 if (mine := own_themes[j]) and not apart(mine) else 0.0 for j in cands]
-        # the groups among the candidates' that are about a theme of the initiative
+        # the groups among the candidates' that are about a theme of the initiative: an
+        # initiative's themes are its ABOUT ties (index.about, as a set once per theme);
+        # only the other groups (enterprises: their interests) are looked at one by one
         seen: set[int] = set()
         for gs in has_groups:
             if gs:
                 seen.update(gs)
-        on_theme = {g for g in seen if (gt := own_themes[g]) and not apart(gt)}
+        kind = index.kind
+        on_theme = seen & about_any(index, themes)
+        on_theme.update(
+            g for g in seen if kind[g] != _INI and (gt := own_themes[g]) and not apart(gt)
+        )
         if on_theme:
             about = on_theme.__contains__
             x[:, 9] = [sum(map(about, gs)) if gs else 0 for gs in has_groups]
