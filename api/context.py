@@ -182,4 +182,7 @@ class Context:
         types: Sequence[RelType],
         direction: Direction = Direction.OUT,
     ) -> list[Neighbour]:
+        if isinstance(self.neighbours_loader, Direct):  # one node: no batch to build or split
+            found = await self.store.neighbours([NodeId(node_id)], types=types, direction=direction)
+            return found.get(NodeId(node_id), [])
         return await self.neighbours_loader.load((node_id, tuple(types), direction))

@@ -77,6 +77,17 @@ class Source:
         return Source.of(*m.rel_provenance(rel, start, end))
 
 
+def _source_of_node(self: Any) -> Source:
+    """A place's, skill's or theme's source."""
+    return Source.of_node(self._node)
+
+
+def _source_of_shown(self: Any) -> Source:
+    """An actor's or initiative's source; the detail only when shown in full."""
+    node = self._node
+    return Source.of(node.provenance, "" if self.redacted else node.source)
+
+
 @strawberry.interface(description="Anything with a global id.")
 class Node:
     id: strawberry.ID
@@ -98,18 +109,31 @@ class Actor(Node):
     visibility: m.Visibility
     matchable: bool
 
-    # Plain data is set by `wrap` (cheaper to serve than a resolver per field).
+    # Plain data is set by `wrap`; what takes work to make (the source, whether contact
+    # details show) is made only when asked, by a resolver called directly (api.resolvers)
     source: Source = strawberry.field(
-        description="Where this actor comes from (the detail only when shown)."
+        resolver=_source_of_shown,
+        description="Where this actor comes from (the detail only when shown).",
     )
     name: str = strawberry.field(description="Name, or '<kind> in <wijk>' when redacted.")
     description: str | None
-    email: str | None = strawberry.field(
+
+    @strawberry.field(
         description="How to reach them. A person's only for themselves, whom they are tied "
         "to, the coordinators of their groups and the other side of an introduction they "
         "accepted; a body's for everyone who sees it in full."
     )
-    website: str | None = strawberry.field(description="Shown as `email` is.")
+    def email(self, info: Ctx) -> str | None:
+        # contact only as far as the person agreed (api.policy.Circle.shows_contact)
+        if self.redacted or not info.context.circle.shows_contact(self._node):
+            return None
+        return self._node.email or None
+
+    @strawberry.field(description="Shown as `email` is.")
+    def website(self, info: Ctx) -> str | None:
+        if self.redacted or not info.context.circle.shows_contact(self._node):
+            return None
+        return self._node.website or None
 
     @staticmethod
     def _plain(node: m.Actor, show: bool) -> dict[str, Any]:
@@ -286,7 +310,9 @@ class Initiative(Node):
     name: str
     description: str | None
     started: str | None = strawberry.field(description="Year or date it started.")
-    source: Source = strawberry.field(description="Where this initiative comes from.")
+    source: Source = strawberry.field(
+        resolver=_source_of_shown, description="Where this initiative comes from."
+    )
     visibility: m.Visibility
 
     @strawberry.field
@@ -412,6 +438,10 @@ def inhabitants_of(node: m.Place) -> Inhabitants | None:
     )
 
 
+def _inhabitants(self: Any) -> Inhabitants | None:
+    return inhabitants_of(self._node)
+
+
 @strawberry.type(description="A province, gemeente, stadsdeel, wijk or buurt. `id` is its code.")
 class Place(Node):
     _node: strawberry.Private[m.Place]
@@ -427,10 +457,13 @@ class Place(Node):
         "otherwise the same as `name` (the official CBS name)."
     )
     inhabitants: Inhabitants | None = strawberry.field(
+        resolver=_inhabitants,
         description="Published number of inhabitants (CBS Kerncijfers wijken en buurten) "
-        "with its year and source; null where no published figure was found."
+        "with its year and source; null where no published figure was found.",
     )
-    source: Source = strawberry.field(description="Where the name and code come from.")
+    source: Source = strawberry.field(
+        resolver=_source_of_node, description="Where the name and code come from."
+    )
 
     @staticmethod
     def of(node: m.Node) -> Place:
@@ -444,8 +477,6 @@ class Place(Node):
             verified=node.verified,
             cbs_code=node.cbs_code or None,
             display_name=node.shown_name,
-            inhabitants=inhabitants_of(node),
-            source=Source.of_node(node),
         )
 
     @strawberry.field
@@ -505,7 +536,9 @@ class Skill(Node):
     name_nl: str
     name_en: str
     category: str | None
-    source: Source = strawberry.field(description="Where this skill comes from.")
+    source: Source = strawberry.field(
+        resolver=_source_of_node, description="Where this skill comes from."
+    )
 
     @staticmethod
     def of(node: m.Node) -> Skill:
@@ -516,7 +549,6 @@ class Skill(Node):
             name_nl=node.name_nl,
             name_en=node.name_en,
             category=node.category or None,
-            source=Source.of_node(node),
         )
 
     @strawberry.field(description="Label in the request's language, or `lang`.")
@@ -529,7 +561,9 @@ class Theme(Node):
     _node: strawberry.Private[m.Theme]
     name_nl: str
     name_en: str
-    source: Source = strawberry.field(description="Where this theme comes from.")
+    source: Source = strawberry.field(
+        resolver=_source_of_node, description="Where this theme comes from."
+    )
 
     @staticmethod
     def of(node: m.Node) -> Theme:
@@ -539,7 +573,6 @@ class Theme(Node):
             id=strawberry.ID(node.id),
             name_nl=node.name_nl,
             name_en=node.name_en,
-            source=Source.of_node(node),
         )
 
     @strawberry.field
@@ -809,10 +842,7 @@ async def wrap_all(
         homes = await info.context.homes.load_many(hidden or [""])
         wijken = {i: wijk for i, (_, wijk) in zip(hidden, homes, strict=False)}
     lang = info.context.lang
-    return [
-        _wrap(n, show, wijken.get(n.id), lang, show and circle.shows_contact(n))
-        for n, show in zip(nodes, shown, strict=True)
-    ]
+    return [_wrap(n, show, wijken.get(n.id), lang) for n, show in zip(nodes, shown, strict=True)]
 
 
 async def wrap(node: m.Node, info: Ctx, at: tuple[str, ...] | None = None) -> Node:
@@ -820,7 +850,7 @@ async def wrap(node: m.Node, info: Ctx, at: tuple[str, ...] | None = None) -> No
     return (await wrap_all([node], info, at))[0]
 
 
-def _wrap(node: m.Node, show: bool, wijk: m.Place | None, lang: str, contact: bool) -> Node:
+def _wrap(node: m.Node, show: bool, wijk: m.Place | None, lang: str) -> Node:
     if isinstance(node, m.Actor):
         cls = _ACTOR_TYPES[node.kind]
         return cls(
@@ -830,12 +860,8 @@ def _wrap(node: m.Node, show: bool, wijk: m.Place | None, lang: str, contact: bo
             redacted=not show,
             visibility=node.visibility,
             matchable=node.matchable,
-            source=Source.of(node.provenance, node.source if show else ""),
             name=node.name if show else policy.redacted_name(node, _name(wijk), lang),
             description=node.description if show else None,
-            # contact only as far as the person agreed (api.policy.Circle.shows_contact)
-            email=(node.email or None) if contact else None,
-            website=(node.website or None) if contact else None,
             **cls._plain(node, show),
         )
     if isinstance(node, m.Initiative):
@@ -847,7 +873,6 @@ def _wrap(node: m.Node, show: bool, wijk: m.Place | None, lang: str, contact: bo
             name=node.name if show else policy.redacted_initiative_name(_name(wijk)),
             description=(node.description or None) if show else None,
             started=(node.started or None) if show else None,
-            source=Source.of(node.provenance, node.source if show else ""),
             visibility=node.visibility,
         )
     if isinstance(node, m.Place):
@@ -918,11 +943,15 @@ async def _supporters(info: Ctx, group: m.Node) -> list[Supporter]:
     ]
 
 
+_ROLES = {r.value: r for r in m.MemberRole}
+_HOWS = {h.value: h for h in m.SupportHow}
+
+
 def _role(rel: m.Relationship) -> m.MemberRole | None:
     role = rel.props.get("role")
-    return m.MemberRole(role) if role else None
+    return (_ROLES.get(role) or m.MemberRole(role)) if role else None
 
 
 def _how(rel: m.Relationship) -> m.SupportHow | None:
     how = rel.props.get("how")
-    return m.SupportHow(how) if how else None
+    return (_HOWS.get(how) or m.SupportHow(how)) if how else None
