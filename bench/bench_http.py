@@ -3,7 +3,7 @@
     python bench/bench_http.py [--actors 3000 100000] [--seconds 10] [--runs 3]
                                [--connections 8] [--only floor,two-level,suggest,mix]
                                [--baseline DIR] [--keep DIR] [--no-cache-too]
-                               [--workers 1 2]
+                               [--no-cache] [--workers 1 2]
 
 For each store size: seeds a temporary embedded store (``wijknet seed``), starts
 ``wijknet serve`` (one process) on 127.0.0.1, and drives it with ``wrk`` (Debian
@@ -374,6 +374,12 @@ def main() -> None:
         action="store_true",
         help="also serve this code with the response cache off (WIJKNET_RESPONSE_CACHE=0)",
     )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="serve this code and the baseline with the response cache off only (what a "
+        "computed answer costs, before and after)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("bench_http needs wrk: apt-get install wrk")
@@ -386,6 +392,10 @@ def main() -> None:
         codes = {"now, no cache": (ROOT, off), **codes}
     if args.baseline is not None:
         codes = {"baseline": (args.baseline, {}), **codes}
+    if args.no_cache:
+        codes = {"now, no cache": (ROOT, off)}
+        if args.baseline is not None:
+            codes = {"baseline, no cache": (args.baseline, off), **codes}
     all_results: dict[tuple[int, str], dict[str, list[dict]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
