@@ -131,7 +131,7 @@ _NOT_IN_SNAPSHOT = frozenset(
     {"path", "readonly", "_conn", "_lock_fd", "_write_lock", "_text", "_loaded", "_closed"}
     | {"_snapshots", "_snapshot_stamp", "loaded_from", "_places", "_kinds_read", "version"}
     | {"_shared", "_seq", "_poll", "_poll_version", "_listeners", "_committed", "_members"}
-    | {"_snap_fd"}
+    | {"_snap_fd", "_snap_lock"}
 )
 """Attributes of a store that are not its in-memory graph (everything else is)."""
 _CODE: list[str] = []  # the fingerprint of this module's code, computed once
@@ -212,6 +212,7 @@ class EmbeddedStore:
         self._committed: int | None = None  # the changelog head after this process's write
         self._members: int | None = None  # a shared flock on <file>.members (in a group)
         self._snap_fd: int | None = None  # the flock on <file>.snapshot.lock while held
+        self._snap_lock = asyncio.Lock()
 
     # --- opening and closing ----------------------------------------------------
 
@@ -655,16 +656,26 @@ class EmbeddedStore:
     async def _snapshot_files_held(self) -> AsyncIterator[None]:
         """In a group: the snapshot files to this process alone (an ``flock`` on
         ``<file>.snapshot.lock``, waited for off the event loop)."""
-        if not self._shared or self._snap_fd is not None:
+        if not self._shared:
             yield
             return
-        fd = await _off_loop(_lock_file, f"{self.path}.snapshot.lock")
-        self._snap_fd = fd
-        try:
-            yield
-        finally:
-            self._snap_fd = None
-            _release_lock(fd)
+        async with self._snap_lock:  # one holder in this process (the flock is per file)
+            task = asyncio.ensure_future(
+                asyncio.to_thread(_lock_file, f"{self.path}.snapshot.lock")
+            )
+            try:
+                fd = await asyncio.shield(task)
+            except asyncio.CancelledError:
+                await asyncio.wait([task])  # got it after all: let it go again
+                if not task.cancelled() and task.exception() is None:
+                    _release_lock(task.result())
+                raise
+            self._snap_fd = fd
+            try:
+                yield
+            finally:
+                self._snap_fd = None
+                _release_lock(fd)
 
     def last_member(self) -> bool:
         """Whether no other member of this store's group has it open (always, outside a

@@ -5,6 +5,7 @@ stores in this process here, sharing one lock as the workers of a serve group do
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -172,3 +173,22 @@ async def test_a_snapshot_is_stamped_with_what_the_memory_holds(tmp_path: Path) 
         await again.close()
     finally:
         os.close(lock)
+
+
+async def test_writes_from_both_members_at_once_are_serialised(group: Group) -> None:
+    def person(i: int) -> Actor:
+        return Actor(id=NodeId(f"p{i}"), kind=ActorKind.RESIDENT, name=f"Persoon {i}")
+
+    async def write(store: EmbeddedStore, i: int) -> None:
+        # twenty writes queue for SQLite's write lock, ten from each member
+        rels = [Relationship(R.KNOWS, NodeId(f"p{i}"), NodeId("ann"))]
+        await store.upsert([person(i)], rels)
+
+    await asyncio.gather(*(write(group.a if i % 2 else group.b, i) for i in range(20)))
+    await group.a.catch_up()
+    await group.b.catch_up()
+    assert await group.a.stats() == await group.b.stats()
+    knows = await group.b.neighbours([NodeId("ann")], types=[R.KNOWS], direction=Direction.IN)
+    assert {f"p{i}" for i in range(20)} <= {n.node.id for n in knows["ann"]}
+    log = await group.a.changes(0, limit=1000)
+    assert [c.seq for c in log.changes] == list(range(1, log.head + 1))
