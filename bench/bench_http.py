@@ -245,9 +245,19 @@ def seed(actors: int, folder: Path) -> Path:
 
 
 def cache_stats(base: str) -> dict[str, int] | None:
-    """The server's response cache counters (None: this code has no response cache)."""
-    found = httpx.get(f"{base}/healthz", timeout=60).json().get("responseCache")
-    return dict(found) if found else None
+    """The server's response cache counters (None: this code has no response cache), summed
+    over the workers of a serve group (fresh connections until each worker has answered)."""
+    by_worker: dict[int, dict[str, int]] = {}
+    for _ in range(500):
+        body = httpx.get(f"{base}/healthz", timeout=60).json()
+        found = body.get("responseCache")
+        if not found:
+            return None
+        worker = body.get("worker")
+        by_worker[worker["rank"] if worker else 0] = dict(found)
+        if len(by_worker) == (worker["workers"] if worker else 1):
+            return {k: sum(w[k] for w in by_worker.values()) for k in found}
+    return None  # a worker never answered: no hit rate rather than a wrong one
 
 
 def bench_store(
