@@ -9,8 +9,10 @@ time: a write acknowledged by one worker must show in the other's very next answ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -215,7 +217,13 @@ def test_a_killed_worker_loses_no_acknowledged_write_and_comes_back(
                 }
     finally:
         server.stop()
-    # and the whole group stopped cleanly; a fresh start has the write too
+    # the group stopped cleanly: the last worker out wrote both snapshots and pruned the
+    # changelog they hold
+    assert Path(f"{store}.graph.snapshot").is_file()
+    assert Path(f"{store}.index.snapshot").is_file()
+    with contextlib.closing(sqlite3.connect(store)) as conn:
+        assert conn.execute("SELECT count(*) FROM changelog").fetchone() == (0,)
+    # and a fresh start has the write too
     again = start_server(store, tmp_path, seed_actors=0)
     try:
         r = httpx.post(again.url, json={"query": ACTOR, "variables": {"id": "acked"}}, timeout=60)
