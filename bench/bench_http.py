@@ -403,7 +403,13 @@ def main() -> None:
     if args.baseline is not None:
         codes = {"baseline": (args.baseline, {}), **codes}
     if args.no_cache:
-        codes = {"now, no cache": (ROOT, off)}
+        codes = {
+            "now, no cache" + ("" if w == 1 else f", {w} workers"): (
+                ROOT,
+                {**off, "WIJKNET_WORKERS": str(w)},
+            )
+            for w in args.workers
+        }
         if args.baseline is not None:
             codes = {"baseline, no cache": (args.baseline, off), **codes}
     all_results: dict[tuple[int, str], dict[str, list[dict]]] = {}
