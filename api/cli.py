@@ -22,6 +22,7 @@ from rich.table import Table
 from api.settings import Settings, SettingsError
 from api.stores import open_store
 from api.workers import Worker
+from graph.embedded import take_lock
 from graph.errors import GraphError
 from seed_data.generate import expected_rel_count
 
@@ -276,6 +277,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         from api.workers import serve_group
 
         return serve_group(settings, lambda worker, sock: _serve_one(settings, args, worker, sock))
+    if not settings.uses_neo4j and Path(settings.store).resolve().parent.is_dir():
+        # say it plainly now when another process holds the file (the store takes the
+        # lock itself when it opens; a process that takes it in between is told then)
+        os.close(take_lock(settings.store))
     return _serve_one(settings, args)
 
 

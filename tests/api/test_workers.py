@@ -174,6 +174,7 @@ def test_another_serve_on_the_same_file_is_refused(group: Server, tmp_path: Path
         said = " ".join((done.stdout + done.stderr).split())  # the console wraps lines
         assert "already open for writing by another wijknet process" in said
         assert f"pid {group.proc.pid}" in said  # the serve group's parent holds it
+        assert "Traceback" not in said
 
 
 def test_a_killed_worker_loses_no_acknowledged_write_and_comes_back(
