@@ -6,8 +6,10 @@ Starts a private Neo4j test server (``tools/neo4j/neo4j-test-server``) unless
 ``WIJKNET_TEST_NEO4J_URI`` points at one (its data is wiped), generates the seed
 once, bulk-imports it into a fresh embedded store and into an emptied Neo4j
 (rows/s = nodes + relationships per second), ``--repeats`` times, alternating, and
-prints the medians, every run and the Neo4j/embedded ratio. Beside them, in the same
-rounds, the floor of the Neo4j server: as many rows made by a trivial ``UNWIND
+prints the medians, every run, the Neo4j/embedded ratio and the CPU seconds of the
+Neo4j server and of this client per import (the server's pid comes from
+``WIJKNET_TEST_NEO4J_PID``, as the state file of the test server has it). Beside
+them, in the same rounds, the floor of the Neo4j server: as many rows made by a trivial ``UNWIND
 range(...) CREATE`` in transactions of the same size (nodes with one indexed number,
 relationships between two of them looked up by it; no labels of ours, properties,
 checks or change log). The first Neo4j import into a fresh server (a cold JVM) is
@@ -32,6 +34,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import LiteralString
 
 from rich.console import Console
 from rich.table import Table
@@ -97,19 +100,21 @@ FLOOR_RELS = (
 )
 
 
-async def wipe_neo4j(uri: str, user: str, password: str) -> None:
-    """Delete every node, in transactions of 10,000 (constraints and indexes stay)."""
+WIPE: dict[str, LiteralString] = {
+    "all": "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+    "floor": "MATCH (n:WijknetFloor) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+}
+
+
+async def wipe_neo4j(uri: str, user: str, password: str, what: str = "all") -> None:
+    """Delete every node (or the floor's), 10,000 a transaction (the schema stays)."""
     import neo4j
 
     async with (
         neo4j.AsyncGraphDatabase.driver(uri, auth=(user, password)) as driver,
         driver.session() as session,
     ):
-        await (
-            await session.run(
-                "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-            )
-        ).consume()
+        await (await session.run(WIPE[what])).consume()
 
 
 async def neo4j_floor(uri: str, user: str, password: str, nodes: int, rels: int) -> float:
@@ -128,9 +133,25 @@ async def neo4j_floor(uri: str, user: str, password: str, nodes: int, rels: int)
         for lo in range(0, rels, batch):
             await driver.execute_query(FLOOR_RELS, lo=lo, hi=min(rels, lo + batch) - 1, n=nodes)
         seconds = time.perf_counter() - t0
+    await wipe_neo4j(uri, user, password, "floor")
+    async with neo4j.AsyncGraphDatabase.driver(uri, auth=(user, password)) as driver:
         await driver.execute_query("DROP INDEX wijknet_floor IF EXISTS")
-    await wipe_neo4j(uri, user, password)
     return seconds
+
+
+def server_cpu() -> float:
+    """CPU seconds the Neo4j server process has used (0 when its pid is not known)."""
+    pid = os.environ.get("WIJKNET_TEST_NEO4J_PID", "")
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def secs(values: list[float]) -> str:
+    each = " / ".join(f"{v:.1f}" for v in values)
+    return f"{statistics.median(values):.1f} ({each})"
 
 
 def rates(rows: int, seconds: list[float]) -> str:
@@ -138,7 +159,9 @@ def rates(rows: int, seconds: list[float]) -> str:
     return f"{rows / statistics.median(seconds):,.0f} ({each})"
 
 
-async def run(args: argparse.Namespace, uri: str, user: str, password: str) -> None:
+async def run(
+    args: argparse.Namespace, uri: str, user: str, password: str, *, fresh: bool = False
+) -> None:
     from graph.neo4j_store import Neo4jStore
 
     ref = load_reference()
@@ -167,10 +190,12 @@ async def run(args: argparse.Namespace, uri: str, user: str, password: str) -> N
     }
     results: dict[str, dict[str, list[float]]] = {}
     imports: dict[str, list[float]] = {"embedded": [], "neo4j": [], "floor": []}
+    cpu: dict[str, list[float]] = {"client": [], "server": [], "floor": []}
     loads = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory() as tmp:
         await wipe_neo4j(uri, user, password)
-        console.print(f"first import of {rows:,} rows into the fresh Neo4j server (cold) ...")
+        first = "first import (into the fresh server: a cold JVM)" if fresh else "first import"
+        console.print(f"{first} of {rows:,} rows into Neo4j ...")
         neo = await Neo4jStore.open(uri, user=user, password=password)
         t0 = time.perf_counter()
         await neo.bulk_import(nodes, rels, batch_size=10_000)
@@ -187,11 +212,33 @@ async def run(args: argparse.Namespace, uri: str, user: str, password: str) -> N
                 "neo4j": await Neo4jStore.open(uri, user=user, password=password),
             }
             for name, store in stores.items():
-                t0 = time.perf_counter()
+                t0, c0, s0 = time.perf_counter(), time.process_time(), server_cpu()
                 await store.bulk_import(nodes, rels, batch_size=10_000)
                 imports[name].append(time.perf_counter() - t0)
+                if name == "neo4j":
+                    cpu["client"].append(time.process_time() - c0)
+                    cpu["server"].append(server_cpu() - s0)
+            s0 = server_cpu()
             imports["floor"].append(await neo4j_floor(uri, user, password, len(nodes), len(rels)))
+            cpu["floor"].append(server_cpu() - s0)
             loads.append(os.getloadavg()[0])
+        emb, neo4j_s, floor = (
+            statistics.median(imports[k]) for k in ("embedded", "neo4j", "floor")
+        )
+        console.print(
+            f"bulk import of {rows:,} rows, rows/s, median of {args.repeats} (each run):\n"
+            f"  embedded     {rates(rows, imports['embedded'])}\n"
+            f"  Neo4j        {rates(rows, imports['neo4j'])}  "
+            f"({first}: {rows / cold:,.0f})\n"
+            f"  Neo4j floor  {rates(rows, imports['floor'])}  (trivial UNWIND range CREATE)\n"
+            f"  Neo4j / embedded: {emb / neo4j_s:.2f}x the rate; Neo4j / its floor: "
+            f"{floor / neo4j_s:.2f}x\n"
+            f"  load average (1 min) before and after each round: "
+            + " / ".join(f"{x:.1f}" for x in loads)
+            + "\n  CPU seconds of a Neo4j import (less noisy than rows/s on a shared machine): "
+            f"server {secs(cpu['server'])}, client {secs(cpu['client'])}; "
+            f"the floor's server {secs(cpu['floor'])}"
+        )
         for name, store in stores.items():
             results[name] = {}
             for label, (query, arglist) in picks.items():
@@ -199,18 +246,6 @@ async def run(args: argparse.Namespace, uri: str, user: str, password: str) -> N
                 results[name][label] = await timed(bound)
         for store in stores.values():
             await store.close()
-    emb, neo4j_s, floor = (statistics.median(imports[k]) for k in ("embedded", "neo4j", "floor"))
-    console.print(
-        f"bulk import of {rows:,} rows, rows/s, median of {args.repeats} (each run):\n"
-        f"  embedded     {rates(rows, imports['embedded'])}\n"
-        f"  Neo4j        {rates(rows, imports['neo4j'])}  "
-        f"(first import into the fresh server: {rows / cold:,.0f})\n"
-        f"  Neo4j floor  {rates(rows, imports['floor'])}  (trivial UNWIND range CREATE)\n"
-        f"  Neo4j / embedded: {emb / neo4j_s:.2f}x the rate; Neo4j / its floor: "
-        f"{floor / neo4j_s:.2f}x\n"
-        f"  load average (1 min) before and after each round: "
-        + " / ".join(f"{x:.1f}" for x in loads)
-    )
     table = Table(
         title=f"{args.actors:,} actors: {len(nodes):,} nodes, {len(rels):,} relationships"
     )
@@ -253,6 +288,7 @@ def main() -> None:
         password = os.environ.get("WIJKNET_TEST_NEO4J_PASSWORD", "")
         asyncio.run(run(args, uri, user, password))
         return
+    os.environ.pop("WIJKNET_TEST_NEO4J_PID", None)
     tool = ROOT / "tools" / "neo4j" / "neo4j-test-server"
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "WIJKNET_NEO4J_STATE": str(Path(tmp) / "state.env")}
@@ -260,6 +296,7 @@ def main() -> None:
             [str(tool), "start"], env=env, capture_output=True, text=True, check=True
         ).stdout
         state = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+        os.environ["WIJKNET_TEST_NEO4J_PID"] = state.get("WIJKNET_TEST_NEO4J_PID", "")
         try:
             asyncio.run(
                 run(
@@ -267,6 +304,7 @@ def main() -> None:
                     state["WIJKNET_TEST_NEO4J_URI"],
                     state["WIJKNET_TEST_NEO4J_USER"],
                     state["WIJKNET_TEST_NEO4J_PASSWORD"],
+                    fresh=True,
                 )
             )
         finally:
