@@ -126,6 +126,7 @@ CREATE TABLE IF NOT EXISTS changelog (
 """
 _LOG_CHANGE = "INSERT INTO changelog (keys) VALUES (?)"
 _HEAD = "SELECT seq FROM sqlite_sequence WHERE name = 'changelog'"
+_HAS_SEQUENCE = "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"
 _NEW_EPOCH = "INSERT OR REPLACE INTO meta (key, value) VALUES ('epoch', ?)"
 _NOT_IN_SNAPSHOT = frozenset(
     {"path", "readonly", "_conn", "_lock_fd", "_write_lock", "_text", "_loaded", "_closed"}
@@ -411,7 +412,15 @@ class EmbeddedStore:
 
     def _head(self) -> int:
         """The last changelog sequence number handed out (read in the caller's transaction)."""
-        row = self._conn.execute(_HEAD).fetchone()
+        try:
+            row = self._conn.execute(_HEAD).fetchone()
+        except sqlite3.OperationalError:
+            # A file written before the change log existed and opened read-only (so the
+            # table was not added): SQLite makes sqlite_sequence with the first table that
+            # has AUTOINCREMENT. No entries were handed out in it.
+            if self._conn.execute(_HAS_SEQUENCE).fetchone() is None:
+                return 0
+            raise
         return int(row[0]) if row else 0
 
     def snapshot_path(self, name: str = "graph") -> FsPath:

@@ -53,6 +53,37 @@ async def test_read_only_open_refuses_writes(tmp_path: Path) -> None:
     await store.close()
 
 
+async def test_a_file_from_before_the_change_log_opens_read_only(tmp_path: Path) -> None:
+    """Stores written before the ``changelog`` table existed have no sqlite_sequence; a
+    read-only open (``wijknet export``, ``evaluate``) cannot add it and must still load."""
+    path = str(tmp_path / "old.db")
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = WAL")  # as every store file is
+    conn.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE nodes (id TEXT PRIMARY KEY, kind TEXT NOT NULL, props TEXT NOT NULL)
+            WITHOUT ROWID;
+        CREATE TABLE rels (
+            src TEXT NOT NULL, type TEXT NOT NULL, dst TEXT NOT NULL, props TEXT NOT NULL,
+            PRIMARY KEY (src, type, dst)
+        ) WITHOUT ROWID;
+        INSERT INTO meta VALUES ('schema', '1'), ('epoch', 'e0');
+        INSERT INTO nodes VALUES ('ann', 'Resident', '{"name": "Ann"}');
+        """
+    )
+    conn.commit()
+    conn.close()
+    ro = EmbeddedStore.open(path, readonly=True)
+    assert (await ro.stats()).node_count == 1
+    assert ro.stamp() == {"epoch": "e0", "seq": 0}
+    await ro.close()
+    # opened for writing, the table is added and the head still starts at nothing
+    store = EmbeddedStore.open(path)
+    assert store.stamp()["seq"] == 0
+    await store.close()
+
+
 def test_second_writer_is_refused_with_the_holder(tmp_path: Path) -> None:
     path = str(tmp_path / "busy.db")
     first = EmbeddedStore.open(path)
