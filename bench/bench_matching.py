@@ -109,7 +109,9 @@ async def one(
     from seed_data import seed_store
 
     with tempfile.TemporaryDirectory() as tmp:
-        db = str(Path(keep or tmp) / f"bench-{size}.db")
+        folder = Path(keep or tmp)
+        folder.mkdir(parents=True, exist_ok=True)  # --keep DIR need not exist yet
+        db = str(folder / f"bench-{size}.db")
         if not Path(db).exists():  # seed under another name: a half-seeded file is never reused
             part = db + ".part"
             for leftover in Path(part).parent.glob(Path(part).name + "*"):
