@@ -1,7 +1,7 @@
 """Matching latency (trained ranker on), index build and memory, against CSR PageRank.
 
     python bench/bench_matching.py [--sizes 10000 100000 1000000] [--queries 300]
-                                   [--repeats 3] [--keep DIR]
+                                   [--repeats 3] [--keep DIR] [--dump DIR]
 
 Each size runs in a fresh process: seed a temporary embedded store (or reuse
 DIR/bench-N.db), open it, build the matching index from ``store.stream()``
@@ -15,6 +15,12 @@ whole-graph personalised PageRank by CSR power iteration (the baseline, on fewer
 queries because each one walks the whole graph). ``--repeats`` passes, each
 wijknet then the baseline; the figures are the medians of the passes' p50 and p95,
 so a spell of load on a shared machine falls on both.
+
+``--dump DIR`` also writes what the sampled initiatives are told, as
+``DIR/suggestions-N.jsonl`` (one line per initiative: its partners with scores,
+parts, reasons, paths, covers and roles, its coalition, and its partners by hand
+weights), so that two versions
+of the code can be compared byte for byte (``cmp``) on the same seeded stores.
 """
 
 from __future__ import annotations
@@ -50,6 +56,24 @@ def rss_mib() -> float:
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def dump(index: Any, sample: list[str], path: Path) -> None:
+    """What each initiative of ``sample`` is told, one JSON line each (see --dump)."""
+    from dataclasses import asdict
+
+    from matching import suggest_coalition, suggest_partners
+
+    model = index.ranker
+    with path.open("w") as out:
+        for ini in sample:
+            partners = [asdict(s) for s in suggest_partners(index, ini, k=10)]
+            team = asdict(suggest_coalition(index, ini, size=7))
+            index.ranker = None
+            hand = [asdict(s) for s in suggest_partners(index, ini, k=10)]
+            index.ranker = model
+            line = {"initiative": ini, "partners": partners, "coalition": team, "hand": hand}
+            out.write(json.dumps(line) + "\n")
 
 
 def _repeat(
@@ -100,7 +124,12 @@ def _repeat(
 
 
 async def one(
-    size: int, queries: int, ppr_queries: int, keep: str | None, repeats: int
+    size: int,
+    queries: int,
+    ppr_queries: int,
+    keep: str | None,
+    repeats: int,
+    dump_dir: str | None = None,
 ) -> dict[str, float]:
     from graph.embedded import EmbeddedStore
     from matching import build_index, suggest_partners
@@ -136,6 +165,9 @@ async def one(
     initiatives = [i for i in index.ids if i.startswith("ini-")]
     rng = random.Random(7)
     sample = rng.sample(initiatives, min(queries, len(initiatives)))
+    if dump_dir:
+        Path(dump_dir).mkdir(parents=True, exist_ok=True)
+        dump(index, sample, Path(dump_dir) / f"suggestions-{size}.jsonl")
     for ini in sample[:20]:  # warm up
         suggest_partners(index, ini)
     base = Baselines(index)
@@ -181,13 +213,15 @@ def main() -> None:
     parser.add_argument(
         "--keep", metavar="DIR", help="keep (and reuse) the seeded stores in DIR as bench-N.db"
     )
+    parser.add_argument(
+        "--dump",
+        metavar="DIR",
+        help="write what the sampled initiatives are told to DIR/suggestions-N.jsonl",
+    )
     args = parser.parse_args()
     if args.one:
-        print(
-            json.dumps(
-                asyncio.run(one(args.one, args.queries, args.ppr_queries, args.keep, args.repeats))
-            )
-        )
+        row = one(args.one, args.queries, args.ppr_queries, args.keep, args.repeats, args.dump)
+        print(json.dumps(asyncio.run(row)))
         return
     rows = []
     for size in args.sizes:
@@ -206,6 +240,7 @@ def main() -> None:
                 "--repeats",
                 str(args.repeats),
                 *(["--keep", args.keep] if args.keep else []),
+                *(["--dump", args.dump] if args.dump else []),
             ],
             capture_output=True,
             text=True,

@@ -106,6 +106,16 @@ def about_any(index: MatchIndex, themes: set[int]) -> set[int] | frozenset[int]:
     return sets[0] if len(sets) == 1 else frozenset().union(*sets)
 
 
+def _among(values: np.ndarray, wanted: set[int]) -> np.ndarray:
+    """Which of ``values`` are in ``wanted`` (a few values: one comparison each)."""
+    if len(wanted) > 8:
+        return np.isin(values, np.fromiter(wanted, np.int64, len(wanted)))
+    hit = np.zeros(len(values), dtype=bool)
+    for v in wanted:
+        hit |= values == v
+    return hit
+
+
 def skill_weights(
     index: MatchIndex, needs: dict[int, float], covered: set[int]
 ) -> dict[int, float]:
@@ -145,35 +155,42 @@ def matrix(
         top = x[:, col].max()
         if top > 0:
             x[:, rel] = x[:, col] / top
-    skills, groups, own_themes, ties = index.skills, index.groups, index.themes, index.ties
-    has_skills = [skills[j] for j in cands]
-    has_groups = [groups[j] for j in cands]
+    # the candidates' skills, themes and groups are read as flat arrays (Lists.gather),
+    # with np.repeat(arange, lens) saying whose each value is
+    groups, own_themes = index.groups, index.themes
     total = sum(weights.values())
     if total:
-        needed = list(weights.items())
-        unwanted = weights.keys().isdisjoint
-        x[:, 7] = [
-            sum(w for s, w in needed if s in has) / total if has and not unwanted(has) else 0.0
-            for has in has_skills
-        ]
+        has, lens = index.skills.gather(cands)
+        row = np.repeat(np.arange(n), lens)
+        # summed in the order of `weights`, as a plain sum per candidate would
+        coverage = np.zeros(n)
+        for s, w in weights.items():
+            hit = np.zeros(n, dtype=bool)
+            hit[row[has == s]] = True
+            coverage += np.where(hit, w, 0.0)
+        x[:, 7] = coverage / total
+    member_of, group_lens = groups.gather(cands)
+    x[:, 12] = group_lens
     if themes:
-        apart = themes.isdisjoint
-        x[:, 8] = [1.0 if (mine := own_themes[j]) and not apart(mine) else 0.0 for j in cands]
+        cares, lens = own_themes.gather(cands)
+        hit = np.zeros(n, dtype=bool)
+        hit[np.repeat(np.arange(n), lens)[_among(cares, themes)]] = True
+        x[:, 8] = hit
         # the groups among the candidates' that are about a theme of the initiative: an
         # initiative's themes are its ABOUT ties (index.about, as a set once per theme);
         # only the other groups (enterprises: their interests) are looked at one by one
-        seen: set[int] = set()
-        for gs in has_groups:
-            if gs:
-                seen.update(gs)
-        kind = index.kind
+        seen = set(member_of.tolist())
+        kind, apart = index.kind, themes.isdisjoint
         on_theme = seen & about_any(index, themes)
         on_theme.update(
             g for g in seen if kind[g] != _INI and (gt := own_themes[g]) and not apart(gt)
         )
         if on_theme:
-            about = on_theme.__contains__
-            x[:, 9] = [sum(map(about, gs)) if gs else 0 for gs in has_groups]
+            about = np.fromiter(
+                map(on_theme.__contains__, member_of.tolist()), bool, len(member_of)
+            )
+            owner = np.repeat(np.arange(n), group_lens)
+            x[:, 9] = np.bincount(owner[about], minlength=n)
     if home >= 0:
         near: dict[int, float] = index.memo("reach").setdefault(home, {})
         kind, homes = index.kind, index.home
@@ -186,11 +203,9 @@ def matrix(
                 p = near[key] = reach(index, home, j, ring(index, home, j))
             prox.append(p)
         x[:, 10] = prox
-    bits = index.role_bits
-    lacked = ~team_roles
-    x[:, 11] = [1.0 if bits[j] & lacked else 0.0 for j in cands]
-    x[:, 12] = [len(g) if g else 0 for g in has_groups]
-    x[:, 13] = [len(t) if (t := ties[j]) else 0 for j in cands]
+    bits = np.fromiter(map(index.role_bits.__getitem__, cands), np.uint8, n)
+    x[:, 11] = (bits & (~team_roles & 0xFF)) != 0
+    x[:, 13] = index.ties.lengths(cands)
     x[:, 14] = team_size
     active = np.maximum(x[:, 12], 1.0)
     x[:, 15] = x[:, 5] / active
