@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 
-from api import heavy, policy
+from api import heavy, policy, relay
 from api import types as t
 from api.graphiql import STATIC_DIR
 from api.identity.web import authenticate
@@ -51,6 +51,15 @@ def viewer_view(
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Labels per node, which nodes the viewer sees in full, and which it may list at
     all (those, and for an officer or admin the others of its gemeente, redacted)."""
+    shown, listed = _sight(index, net, circle)
+    labels = [_label(index, i, bool(shown[k]), lang) for k, i in enumerate(net.nodes.tolist())]
+    return labels, shown, listed
+
+
+def _sight(
+    index: MatchIndex, net: a.Network, circle: policy.Circle
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which nodes the viewer sees in full, and which it may list (see `viewer_view`)."""
     sees = circle.shown(index)
     shown = np.fromiter((sees(i) for i in net.nodes.tolist()), dtype=bool, count=len(net.nodes))
     listed = shown.copy()
@@ -62,27 +71,19 @@ def viewer_view(
         for k, i in enumerate(net.nodes.tolist()):
             if not listed[k]:
                 listed[k] = index.up(index.home[i], m.PlaceLevel.MUNICIPALITY) in gemeenten
-    labels, _ = _labels(index, net, shown, lang)
-    return labels, shown, listed
+    return shown, listed
 
 
-def _labels(
-    index: MatchIndex, net: a.Network, shown: np.ndarray, lang: str
-) -> tuple[list[str], np.ndarray]:
-    labels = []
-    for k, i in enumerate(net.nodes.tolist()):
-        if shown[k]:
-            labels.append(index.names[i])
-            continue
-        area = index.area(index.home[i])
-        where = index.names[area] if area >= 0 else None
-        kind = index.node_kind(i)
-        if kind is m.NodeKind.INITIATIVE:
-            labels.append(policy.redacted_initiative_name(where))
-        else:
-            actor = m.Actor(id=m.NodeId(index.ids[i]), kind=m.ActorKind(kind.value), name="-")
-            labels.append(policy.redacted_name(actor, where, lang))
-    return labels, shown
+def _label(index: MatchIndex, i: int, shown: bool, lang: str) -> str:
+    """The name of node ``i`` on the map: its own, or what the policy calls it redacted."""
+    if shown:
+        return index.names[i]
+    area = index.area(index.home[i])
+    where = index.names[area] if area >= 0 else None
+    kind = index.node_kind(i)
+    if kind is m.NodeKind.INITIATIVE:
+        return policy.redacted_initiative_name(where)
+    return policy.redacted_kind_name(m.ActorKind(kind.value), where, lang)
 
 
 def public_graph(
@@ -372,6 +373,8 @@ class NetworkPlace:
 
 
 COMMUNITIES, BRIDGES, BROKERS = 100, 50, 25
+PARTS = frozenset({"communities", "bridges", "brokers", "gaps", "figures", "business"})
+"""Fields of a NetworkMap made only when the query asks for them (see `_Builder.build`)."""
 
 
 class _Builder:
@@ -384,12 +387,23 @@ class _Builder:
         lang: str,
         nodes: dict[m.NodeId, m.Node],
         circle: policy.Circle,
+        *,
+        layout: bool = True,
     ) -> None:
+        """``layout``: False when the query asks no node's ``x`` or ``y`` (they are 0)."""
         self.index, self.net, self.lang, self.loaded = index, net, lang, nodes
-        self.labels, self.shown, self.listed = viewer_view(index, net, circle, lang)
+        self.shown, self.listed = _sight(index, net, circle)
         self.local = {index.ids[i]: k for k, i in enumerate(net.nodes.tolist())}
-        self.pos = x.layout(net)
+        self.pos = x.layout(net) if layout else np.zeros((len(net.nodes), 2))
         self.degree = net.degree
+        self.labels: dict[int, str] = {}  # made for the nodes shown only
+
+    def label(self, k: int) -> str:
+        label = self.labels.get(k)
+        if label is None:
+            label = _label(self.index, int(self.net.nodes[k]), bool(self.shown[k]), self.lang)
+            self.labels[k] = label
+        return label
 
     def node(self, k: int) -> NetworkNode:
         index, net = self.index, self.net
@@ -402,7 +416,7 @@ class _Builder:
         )
         return NetworkNode(
             id=strawberry.ID(index.ids[i]),
-            label=self.labels[k],
+            label=self.label(k),
             kind=NetworkNodeKind(index.node_kind(i).value),
             redacted=redacted,
             community=int(net.community[k]),
@@ -459,7 +473,9 @@ class _Builder:
             ),
         )
 
-    def build(self, max_nodes: int, max_edges: int) -> NetworkMap:
+    def build(self, max_nodes: int, max_edges: int, parts: frozenset[str] = PARTS) -> NetworkMap:
+        """The map; of the fields in :data:`PARTS` only those in ``parts`` are filled (the
+        others are left empty: the query does not ask for them)."""
         net, ids = self.net, self.index.ids
         sel = x.select(
             net,
@@ -500,14 +516,20 @@ class _Builder:
                     brokers=self.listed_ids(list(c.top)),
                 )
                 for c in net.communities[:COMMUNITIES]
-            ],
+            ]
+            if "communities" in parts
+            else [],
             bridges=[
                 CommunityBridge(
                     source=b.a, target=b.b, ties=b.ties, via=self.listed_ids(list(b.via))
                 )
                 for b in net.links[:BRIDGES]
-            ],
-            brokers=[self.node(k) for k in net.brokers(BROKERS) if self.listed[k]],
+            ]
+            if "bridges" in parts
+            else [],
+            brokers=[self.node(k) for k in net.brokers(BROKERS) if self.listed[k]]
+            if "brokers" in parts
+            else [],
             broker_measure=net.broker_measure,
             brokers_exact=net.brokers_exact,
             gaps=NetworkGaps(
@@ -520,10 +542,23 @@ class _Builder:
                     ThemeCount(theme=self.theme(th), count=n) for th, n in gaps.unfunded_themes
                 ],
                 isolated=self.listed_ids(list(gaps.isolated)),
+            )
+            if "gaps" in parts
+            else NetworkGaps(
+                neighbourhoods=[], without_contact=[], unfunded_themes=[], isolated=[]
             ),
-            figures=[self.figures(f) for f in net.figures],
+            figures=[self.figures(f) for f in net.figures] if "figures" in parts else [],
             totals=self.figures(net.totals),
-            business=self.business(),
+            business=self.business()
+            if "business" in parts
+            else BusinessSummary(
+                enterprises=0,
+                legal_forms=[],
+                revenue_models=[],
+                support=[],
+                instruments=[],
+                demo_share=0.0,
+            ),
         )
 
     def business(self) -> BusinessSummary:
@@ -601,12 +636,17 @@ class NetworkQuery:
         net = await heavy.run(
             ("analyse", id(index), place, name), a.cached_analyse, index, place, name
         )
-        wanted = _referenced(net) | set(a.business(index, net).instruments)
+        parts = frozenset(part for part in PARTS if relay.selects(info, part))
+        layout = relay.selects_anywhere(info, ("x", "y"))
+        wanted = _referenced(net)
+        if "business" in parts:
+            wanted |= set(a.business(index, net).instruments)
         loaded = await info.context.store.get_nodes([m.NodeId(i) for i in wanted])
         language = lang.value if lang is not None else info.context.lang
         circle = info.context.circle
+        key = ("map", id(index), id(net), language, max_nodes, max_edges)
         return await heavy.run(
-            ("map", id(index), id(net), language, max_nodes, max_edges, id(loaded), circle),
+            (*key, id(loaded), circle, parts, layout),
             _build_map,
             index,
             net,
@@ -615,6 +655,8 @@ class NetworkQuery:
             max_nodes,
             max_edges,
             circle,
+            parts,
+            layout,
         )
 
     @strawberry.field(
@@ -677,9 +719,13 @@ def _build_map(
     max_nodes: int,
     max_edges: int,
     circle: policy.Circle,
+    parts: frozenset[str] = PARTS,
+    layout: bool = True,
 ) -> NetworkMap:
-    """The GraphQL objects of a map as ``circle`` may see it (in the heavy pool)."""
-    return _Builder(index, net, lang, loaded, circle).build(max_nodes, max_edges)
+    """The GraphQL objects of a map as ``circle`` may see it (in the heavy pool), with
+    only the ``parts`` and the ``layout`` the query asks for."""
+    builder = _Builder(index, net, lang, loaded, circle, layout=layout)
+    return builder.build(max_nodes, max_edges, parts)
 
 
 async def download(request: Request) -> Response:

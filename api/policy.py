@@ -271,8 +271,14 @@ def path_types(types: Sequence[RelType]) -> list[RelType]:
 
 
 def redacted_name(actor: Actor, place_name: str | None, lang: str = "nl") -> str:
+    return redacted_kind_name(actor.kind, place_name, lang)
+
+
+def redacted_kind_name(kind: ActorKind, place_name: str | None, lang: str = "nl") -> str:
+    """What an actor of ``kind`` the viewer may not see in full is called ("Bewoner in
+    Moerwijk"): :func:`redacted_name` for callers that hold no :class:`Actor`."""
     labels = KIND_LABEL_NL if lang == "nl" else KIND_LABEL_EN
-    label = labels[actor.kind]
+    label = labels[kind]
     if place_name:
         return f"{label} in {place_name}"
     return f"{label} (afgeschermd)" if lang == "nl" else f"{label} (private)"

@@ -83,6 +83,33 @@ def selects(info: Any, *path: str) -> bool:
     return True
 
 
+def selects_anywhere(info: Any, names: Iterable[str]) -> bool:
+    """Whether the query selects a field named one of ``names`` anywhere below the field
+    being resolved, at any depth, through fragments too (like `selects`, never no where
+    such a field is asked)."""
+    wanted = set(names)
+    raw = info._raw_info
+    todo: list[SelectionSetNode | None] = [n.selection_set for n in raw.field_nodes]
+    seen: set[str] = set()
+    while todo:
+        selection_set = todo.pop()
+        if selection_set is None:
+            continue
+        for sel in selection_set.selections:
+            if isinstance(sel, FieldNode):
+                if sel.name.value in wanted:
+                    return True
+                todo.append(sel.selection_set)
+            elif isinstance(sel, InlineFragmentNode):
+                todo.append(sel.selection_set)
+            elif isinstance(sel, FragmentSpreadNode) and sel.name.value not in seen:
+                seen.add(sel.name.value)
+                fragment = raw.fragments.get(sel.name.value)
+                if fragment is not None:
+                    todo.append(fragment.selection_set)
+    return False
+
+
 def _fields(
     selection_sets: Iterable[SelectionSetNode | None], name: str, fragments: dict[str, Any]
 ) -> Iterator[FieldNode]:
