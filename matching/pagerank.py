@@ -73,11 +73,12 @@ def local_pagerank_arrays(
     g = index.social()
     residual, rank = g.work_arrays()
     deg, floor = g.degree, g.floor  # floor: the degree, at least 1
+    bar = g.bar(eps)  # eps * floor
     start = np.fromiter(seeds, dtype=np.int64, count=len(seeds))
     np.add.at(residual, start, 1.0 / len(start))
     start = g.unique(start)
     reached = [start]
-    frontier = start[residual[start] >= eps * floor[start]]
+    frontier = start[residual[start] >= bar[start]]
     work = 0
     keep = 1.0 - alpha
     while frontier.size and work < max_work:
@@ -93,18 +94,21 @@ def local_pagerank_arrays(
             total = int(lens.sum())
         ru = residual[frontier]
         residual[frontier] = 0.0
-        rank[frontier] += np.where(lens > 0, alpha * ru, ru)  # no way out: the walk stays
+        if lens.all():
+            rank[frontier] += alpha * ru
+        else:
+            rank[frontier] += np.where(lens > 0, alpha * ru, ru)  # no way out: the walk stays
         work += total
         if not total or last:
             if total:
-                nbrs = g.neighbours(frontier, lens)
+                nbrs = g.neighbours(frontier, lens, total)
                 np.add.at(residual, nbrs, np.repeat(keep * ru / floor[frontier], lens))
                 reached.append(nbrs)
             break
-        nbrs = g.neighbours(frontier, lens)
+        nbrs = g.neighbours(frontier, lens, total)
         np.add.at(residual, nbrs, np.repeat(keep * ru / lens, lens))
         reached.append(nbrs)
-        over = nbrs[residual[nbrs] >= eps * floor[nbrs]]
+        over = nbrs[residual[nbrs] >= bar[nbrs]]
         frontier = g.unique(over)
     nodes = g.unique(np.concatenate(reached))
     values = rank[nodes]

@@ -78,15 +78,24 @@ class SocialGraph:
         self.dirty = np.zeros(n, dtype=bool)
         self.dirty_count = 0
         self.scratch = _Scratch()
+        self.bars: dict[float, np.ndarray] = {}  # eps -> eps * floor, see `bar`
 
     def __getstate__(self) -> dict[str, object]:
         """For a snapshot of the index: without the index (it is restored beside it) and
         without the per-thread work arrays."""
-        return {k: v for k, v in vars(self).items() if k not in ("index", "scratch")}
+        return {k: v for k, v in vars(self).items() if k not in ("index", "scratch", "bars")}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         vars(self).update(state)
         self.scratch = _Scratch()
+        self.bars = {}
+
+    def bar(self, eps: float) -> np.ndarray:
+        """``eps * floor``: the residual at which a node is pushed (kept current)."""
+        bar = self.bars.get(eps)
+        if bar is None:
+            bar = self.bars[eps] = eps * self.floor
+        return bar
 
     def stale(self) -> bool:
         return self.dirty_count > max(REBUILD, self.built // 20)
@@ -99,6 +108,7 @@ class SocialGraph:
             self.degree = np.concatenate([self.degree, np.zeros(size - have, dtype=np.int64)])
             self.floor = np.concatenate([self.floor, np.ones(size - have)])
             self.dirty = np.concatenate([self.dirty, np.zeros(size - have, dtype=bool)])
+            self.bars = {}
 
     def touch(self, u: int) -> None:
         """``u``'s ties or memberships changed: read it from the index from now on."""
@@ -108,6 +118,8 @@ class SocialGraph:
             self.dirty_count += 1
         d = self.degree[u] = degree(self.index, u)
         self.floor[u] = max(d, 1)
+        for eps, bar in self.bars.items():
+            bar[u] = eps * self.floor[u]
 
     def work_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """This thread's residual and rank arrays, zero, as long as the degree array."""
@@ -134,13 +146,14 @@ class SocialGraph:
         out.sort()
         return out
 
-    def neighbours(self, nodes: np.ndarray, lens: np.ndarray) -> np.ndarray:
-        """The neighbours of ``nodes`` (each with ``lens`` of them), one after another."""
+    def neighbours(self, nodes: np.ndarray, lens: np.ndarray, total: int = -1) -> np.ndarray:
+        """The neighbours of ``nodes`` (each with ``lens`` of them; ``total`` in all, when
+        known), one after another."""
         if not self.dirty_count:
-            return self._clean(nodes, lens)
+            return self._clean(nodes, lens, total)
         dirty = self.dirty[nodes]
         if not dirty.any():
-            return self._clean(nodes, lens)
+            return self._clean(nodes, lens, total)
         parts: list[np.ndarray] = []
         for u, is_dirty, d in zip(nodes.tolist(), dirty.tolist(), lens.tolist(), strict=True):
             if not d:
@@ -151,12 +164,13 @@ class SocialGraph:
                 parts.append(self.indices[self.indptr[u] : self.indptr[u + 1]])
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
-    def _clean(self, nodes: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    def _clean(self, nodes: np.ndarray, lens: np.ndarray, total: int) -> np.ndarray:
         if nodes.size == 1 and lens[0]:  # late rounds often push one node: a slice will do
             u = int(nodes[0])
             return self.indices[self.indptr[u] : self.indptr[u + 1]]
         ends = np.cumsum(lens)
-        total = int(ends[-1]) if len(ends) else 0
+        if total < 0:
+            total = int(ends[-1]) if len(ends) else 0
         if not total:
             return np.zeros(0, dtype=np.int64)
         ends -= lens  # where each node's neighbours start in the answer

@@ -155,6 +155,9 @@ def test_the_csr_copy_follows_every_write_and_hidden_membership() -> None:
             for v in range(len(index.ids)):
                 gap = exact.get(v, 0.0) - approx.get(v, 0.0)
                 assert -1e-12 <= gap <= 1e-7 * max(1, social_degree(index, v)) + 1e-12
+        # the push's thresholds (eps times the degree, kept per eps) follow the writes too
+        g = index.social()
+        assert np.array_equal(g.bar(1e-7), 1e-7 * np.maximum(g.degree, 1))
 
 
 def test_many_writes_bring_a_fresh_copy(monkeypatch: pytest.MonkeyPatch) -> None:
