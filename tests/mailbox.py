@@ -56,11 +56,16 @@ class Mailbox:
         raise AssertionError(f"no mail to {to} about {subject!r} within {timeout} s")
 
 
-def link_in(msg: EmailMessage, path: str) -> str:
-    """The first link in a mail's text whose path starts with ``path``."""
+def text_of(msg: EmailMessage) -> str:
+    """A mail's plain text."""
     body = msg.get_body(("plain",))
     assert body is not None
-    text = body.get_content()
+    return str(body.get_content())
+
+
+def link_in(msg: EmailMessage, path: str) -> str:
+    """The first link in a mail's text whose path starts with ``path``."""
+    text = text_of(msg)
     found = re.search(r"https?://[^\s]+" + re.escape(path) + r"[^\s]*", text)
     assert found, f"no {path} link in:\n{text}"
     return found.group(0)

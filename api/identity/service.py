@@ -201,11 +201,15 @@ class Identity:
         existing = await self.store.account_by_email(email)
         if existing is not None:
             await self.audit("signup-again", existing)
+            reset = f"{self.config.public_url.rstrip('/')}/auth/reset"
             await self.mailer.send(
                 email,
-                "wijknet: je hebt al een account",
+                "wijknet: je hebt al een account / you already have an account",
                 "Iemand (jij?) wilde een wijknet-account maken met dit adres, maar dat bestaat "
-                f"al. Wachtwoord vergeten? {self.config.public_url}/auth/reset\n",
+                f"al. Wachtwoord vergeten? {reset}\n"
+                "\n-- English --\n\n"
+                "Someone (you?) tried to create a wijknet account with this address, but one "
+                f"exists already. Forgot your password? {reset}\n",
             )
             return
         account = await self.create_account(email, password, name=name)
@@ -221,17 +225,27 @@ class Identity:
         hours = self.config.code_hours if purpose is CodePurpose.VERIFY else 1
         await self.store.add_code(digest(code), account.id, purpose, now() + timedelta(hours=hours))
         base = self.config.public_url.rstrip("/")
+        # In Dutch and English, like the introduction mails: the reader's language is
+        # not known yet when the address is not even confirmed.
         if purpose is CodePurpose.VERIFY:
-            subject = "wijknet: bevestig je e-mailadres"
+            link = f"{base}/auth/verify?code={code}"
+            subject = "wijknet: bevestig je e-mailadres / confirm your e-mail address"
             body = (
                 f"Welkom bij wijknet, {account.name}.\n\nBevestig je e-mailadres via deze "
-                f"link (geldig {hours} uur):\n\n{base}/auth/verify?code={code}\n"
+                f"link (geldig {hours} uur):\n\n{link}\n"
+                "\n-- English --\n\n"
+                f"Welcome to wijknet, {account.name}.\n\nConfirm your e-mail address with "
+                f"this link (valid for {hours} hour{'s' if hours != 1 else ''}):\n\n{link}\n"
             )
         else:
-            subject = "wijknet: nieuw wachtwoord"
+            link = f"{base}/auth/reset/confirm?code={code}"
+            subject = "wijknet: nieuw wachtwoord / new password"
             body = (
-                "Kies een nieuw wachtwoord via deze link (geldig 1 uur):\n\n"
-                f"{base}/auth/reset/confirm?code={code}\n\nNiet aangevraagd? Negeer deze mail.\n"
+                f"Kies een nieuw wachtwoord via deze link (geldig 1 uur):\n\n{link}\n\n"
+                "Niet aangevraagd? Negeer deze mail.\n"
+                "\n-- English --\n\n"
+                f"Choose a new password with this link (valid for 1 hour):\n\n{link}\n\n"
+                "Did not ask for this? Ignore this mail.\n"
             )
         await self.mailer.send(account.email, subject, body)
 

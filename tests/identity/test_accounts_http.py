@@ -13,7 +13,7 @@ import pytest
 
 from tests.api.server import Server, start_server
 from tests.identity_helpers import audit_log, make_account
-from tests.mailbox import Mailbox, link_in
+from tests.mailbox import Mailbox, link_in, text_of
 
 PASSWORD = "een lang wachtwoord"
 ME = {"query": "{ me { id email actorId } }"}
@@ -49,7 +49,13 @@ async def test_sign_up_verify_and_act_as_the_new_person(
         assert r.status_code == 202
         r = await http.post("/auth/signin", json={"email": email, "password": PASSWORD})
         assert r.status_code == 401 and "confirm" in r.json()["error"]
-        link = link_in(mailbox.wait_for(email, "bevestig"), "/auth/verify")
+        mail = mailbox.wait_for(email, "bevestig")
+        link = link_in(mail, "/auth/verify")
+        # in Dutch and English (the reader's language is not known yet), one link in both
+        assert "confirm your e-mail address" in str(mail["Subject"])
+        text = text_of(mail)
+        assert "Bevestig je e-mailadres" in text and "Confirm your e-mail address" in text
+        assert text.count(link) == 2
         r = await http.get(link, headers={"accept": "application/json"})
         assert r.status_code == 200
         csrf = r.json()["csrf"]
@@ -101,7 +107,10 @@ async def test_signing_up_twice_reveals_nothing(mail_server: Server, mailbox: Ma
             json={"email": email, "password": "anders nog iets", "name": "Indringer"},
         )
         assert r.status_code == 202
-        assert "al een account" in str(mailbox.wait_for(email, "al een account")["Subject"])
+        again = mailbox.wait_for(email, "al een account")
+        assert "you already have an account" in str(again["Subject"])
+        assert "Forgot your password?" in text_of(again)
+        assert "Wachtwoord vergeten?" in text_of(again)
 
 
 async def test_sign_in_is_rate_limited(mail_server: Server, mailbox: Mailbox) -> None:
@@ -130,7 +139,9 @@ async def test_password_reset_by_mail(mail_server: Server, mailbox: Mailbox) -> 
         assert r.status_code == 202
         r = await http.post("/auth/reset", json={"email": "niemand@example.org"})
         assert r.status_code == 202  # the same answer for an unknown address
-        link = link_in(mailbox.wait_for(email, "wachtwoord"), "/auth/reset/confirm")
+        reset_mail = mailbox.wait_for(email, "wachtwoord")
+        link = link_in(reset_mail, "/auth/reset/confirm")
+        assert "Choose a new password" in text_of(reset_mail)
         code = httpx.URL(link).params["code"]
         page = await http.get(link)
         assert 'name="password"' in page.text

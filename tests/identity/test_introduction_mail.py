@@ -8,15 +8,9 @@ import pytest
 
 from tests.api.server import Server
 from tests.introductions_world import ANSWER, FORWARD, World, build_world
-from tests.mailbox import Mailbox, link_in
+from tests.mailbox import Mailbox, link_in, text_of
 
 pytestmark = pytest.mark.slow
-
-
-def _text(msg: object) -> str:
-    body = msg.get_body(("plain",))  # type: ignore[attr-defined]
-    assert body is not None
-    return str(body.get_content())
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +26,7 @@ async def test_request_and_accept_by_mail(
     iid = asked["introduction"]["id"]
     # kim has an account: the mail goes to the address she signs in with
     mail = mailbox.wait_for(w.emails["kim"], "wil kennismaken")
-    text = _text(mail)
+    text = text_of(mail)
     assert f"Sanne {w.tag}" in text and f"Energiecoöperatie {w.tag}" in text
     assert "Waarom jij:" in text and "Why you:" in text and "Hoi! Groet van sanne" in text
     assert "pas gedeeld als je ja zegt" in text
@@ -43,9 +37,9 @@ async def test_request_and_accept_by_mail(
     assert incoming["id"] == link.rsplit("=", 1)[1]
     ok = await w.payload("kim", ANSWER, id=iid, a=True)
     assert ok["introduction"]["status"] == "ACCEPTED"
-    to_sanne = _text(mailbox.wait_for(w.emails["sanne"], "contactgegevens"))
+    to_sanne = text_of(mailbox.wait_for(w.emails["sanne"], "contactgegevens"))
     assert f"kim.profiel-{w.tag}@example.org" in to_sanne and "https://kim.example" in to_sanne
-    to_kim = _text(mailbox.wait_for(w.emails["kim"], "contactgegevens"))
+    to_kim = text_of(mailbox.wait_for(w.emails["kim"], "contactgegevens"))
     assert w.emails["sanne"] in to_kim
 
 
@@ -63,10 +57,10 @@ async def test_warm_path_mails_the_person_in_between_first(world: World, mailbox
     w = world
     asked = await w.request("sanne", "vera", via="fatima")
     iid = asked["introduction"]["id"]
-    to_fatima = _text(mailbox.wait_for(w.emails["fatima"], "voorstellen"))
+    to_fatima = text_of(mailbox.wait_for(w.emails["fatima"], "voorstellen"))
     assert f"Vera {w.tag}" in to_fatima and f"Sanne {w.tag}" in to_fatima
     with pytest.raises(AssertionError, match="no mail"):
         mailbox.wait_for(w.emails["vera"], "", timeout=2)
     await w.payload("fatima", FORWARD, id=iid, f=True)
-    to_vera = _text(mailbox.wait_for(w.emails["vera"], "wil kennismaken"))
+    to_vera = text_of(mailbox.wait_for(w.emails["vera"], "wil kennismaken"))
     assert f"Fatima {w.tag} stelt je voor aan Sanne {w.tag}" in to_vera
