@@ -86,6 +86,16 @@ def ring(index: MatchIndex, home: int, j: int) -> str:
     return ""
 
 
+def ring_of(index: MatchIndex, home: int, j: int) -> str:
+    """:func:`ring`, remembered per pair of places until the next write."""
+    memo: dict[tuple[int, int], str] = index.memo("ring")
+    key = (home, index.home[j])
+    near = memo.get(key)
+    if near is None:
+        near = memo[key] = ring(index, home, j)
+    return near
+
+
 def reach(index: MatchIndex, home: int, j: int, near: str) -> float:
     """Proximity as it matters for this kind: residents act in their own buurt and wijk,
     while ZZP'ers, professionals and bodies work across their gemeente."""

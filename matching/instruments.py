@@ -49,7 +49,15 @@ class InstrumentHint:
 
 
 def _gemeente(index: MatchIndex, i: int) -> int:
-    return index.up(index.home[i], PlaceLevel.MUNICIPALITY) if index.home[i] >= 0 else -1
+    """The gemeente ``i`` is in, or -1 (remembered per place until the next write)."""
+    home = index.home[i]
+    if home < 0:
+        return -1
+    memo: dict[int, int] = index.memo("gemeente")
+    g = memo.get(home)
+    if g is None:
+        g = memo[home] = index.up(home, PlaceLevel.MUNICIPALITY)
+    return g
 
 
 def _alike(index: MatchIndex, initiative: int, other: int) -> bool:

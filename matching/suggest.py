@@ -304,12 +304,13 @@ def score_candidates(
     """Eligible candidates with score, parts and warm links, best first (ties: smaller
     id first); the first ``limit`` of them when given."""
     scored = rank(index, t, kinds=kinds, model=model, shown=shown)
-    return _top(index, scored, limit)
+    return _top(index, scored, limit)[0]
 
 
 def _top(
     index: MatchIndex, scored: Scored, limit: int | None
-) -> list[tuple[float, int, ScoreParts, list[int]]]:
+) -> tuple[list[tuple[float, int, ScoreParts, list[int]]], list[int]]:
+    """The best rows (see :func:`score_candidates`), and where each is in ``scored``."""
     ids, cands, scores = index.ids, scored.cands, scored.scores
     values = scores.tolist()
 
@@ -324,7 +325,7 @@ def _top(
         order = sorted(np.flatnonzero(scores >= bar).tolist(), key=key)[:limit]
     parts = _parts(scored.x[order]) if order else np.zeros((0, len(WEIGHTS)))
     found = scored.pool.found
-    return [
+    best = [
         (
             values[r],
             cands[r],
@@ -333,6 +334,7 @@ def _top(
         )
         for r, p in zip(order, parts.tolist(), strict=True)
     ]
+    return best, order
 
 
 _REASON_CODES = sorted(set(REASON_OF.values()))
@@ -374,9 +376,8 @@ def suggest_partners(
         raise InvalidInput(f"must be between 1 and {MAX_K}", field="first")
     t = resolve(index, initiative_or_draft)
     scored = rank(index, t, kinds=kinds, shown=shown)
-    best = _top(index, scored, k)
-    pos = {j: r for r, j in enumerate(scored.cands)}
-    lifted = lifts(scored, [pos[j] for _, j, _, _ in best])
+    best, rows = _top(index, scored, k)
+    lifted = lifts(scored, rows)
     return [
         explain(index, t, j, score, parts, links, lift, shown=shown)
         for (score, j, parts, links), lift in zip(best, lifted, strict=True)
@@ -439,7 +440,7 @@ def explain(
             Reason("CO_MEMBER", f"zit met {who} in {group}", f"works with {who} in {group}")
         )
         path = (index.ids[j], index.ids[g], index.ids[m], *ini)
-    ring = features.ring(index, t.home, j)
+    ring = features.ring_of(index, t.home, j)
     if ring:
         reasons.append(_place_reason(index, t, j, ring))
     themes = [x for x in index.themes[j] or () if x in t.themes]

@@ -26,7 +26,9 @@ from graph.model import (
 from graph.store import Change
 from matching import build_index_sync, suggest_partners
 from matching.candidates import near_places
+from matching.features import ring, ring_of
 from matching.index import MatchIndex
+from matching.instruments import _gemeente
 from matching.pagerank import exact_pagerank, local_pagerank
 from matching.suggest import Role, roles_of
 
@@ -201,6 +203,23 @@ def test_the_places_around_a_home_follow_writes() -> None:
     assert after == ["W1", "B1", "B2", "W3", "W2"]  # the adjacent wijk now comes before W2
     fresh = build_index_sync([*nodes, *new], [*rels, *more])
     assert [fresh.ids[p] for p in near_places(fresh, fresh.pos["W1"])] == after
+
+
+def test_rings_and_gemeenten_remembered_per_place_follow_writes() -> None:
+    nodes, rels = places()
+    people: list[Node] = [actor("a", ActorKind.RESIDENT), actor("b", ActorKind.FREELANCER)]
+    index = build_index_sync(
+        [*nodes, *people], [*rels, rel(R.LIVES_IN, "a", "W1"), rel(R.LIVES_IN, "b", "W2")]
+    )
+    a, b, w1 = index.pos["a"], index.pos["b"], index.pos["W1"]
+    assert ring_of(index, w1, a) == ring(index, w1, a) == "wijk"
+    assert ring_of(index, w1, b) == "district"
+    assert _gemeente(index, a) == _gemeente(index, b) == index.pos["GM"]
+    gm2: list[Node] = [Place(id=NodeId("GM2"), name="Rijswijk", level=PlaceLevel.MUNICIPALITY)]
+    moved = [rel(R.ADJACENT_TO, "W1", "W2"), rel(R.PART_OF, "SD", "GM2")]
+    apply_change(index, Change(1, nodes=gm2, rels=moved))
+    assert ring_of(index, w1, b) == ring(index, w1, b) == "adjacent"
+    assert _gemeente(index, a) == index.pos["GM2"]
 
 
 def test_a_new_neighbourhood_brings_its_skill_holders() -> None:
