@@ -3,7 +3,7 @@
     python bench/bench_http.py [--actors 3000 100000] [--seconds 10] [--runs 3]
                                [--connections 8] [--only floor,two-level,suggest,mix]
                                [--baseline DIR] [--keep DIR] [--no-cache-too]
-                               [--no-cache] [--workers 1 2]
+                               [--no-cache] [--workers 1 2] [--writes]
 
 For each store size: seeds a temporary embedded store (``wijknet seed``), starts
 ``wijknet serve`` (one process) on 127.0.0.1, and drives it with ``wrk`` (Debian
@@ -18,8 +18,13 @@ this one, so "before" and "after" are measured in the same run):
   set of initiatives;
 - ``mix``: 20 requests in rotation, as people use the site: actor and initiative lists
   (by kind, skill, theme, place, text), place pages, actor details, an initiative's
-  page, ``path``, ``suggestPartners``, a small ``network`` (a buurt), and one write
-  (``registerActor``) in 20.
+  page, ``path``, ``suggestPartners``, a small ``network`` (a wijk), and one write
+  (``registerActor``) in 20. The client is anonymous, so that write is refused (people
+  register themselves once signed in) and nothing is written; with ``--writes`` it is
+  made with an admin's API token (created in the benchmark's own accounts file) and
+  registers an enterprise without ties in the wijk of that round's ``network``, so the
+  map of that wijk is analysed again the next time it is asked. With ``--writes`` each
+  server gets its own copy of the store.
 
 Prints the median requests/s and latency of ``--runs`` runs of ``--seconds`` each
 (after a 3 s warm-up), each request's ratio to the floor of the same server, the share
@@ -96,17 +101,30 @@ REGISTER = (
     'mutation { registerActor(input: {id: "bench-__N__", kind: FREELANCER, name: '
     '"Bench __N__", placeCode: "__P__"}) { __typename } }'
 )
+REGISTER_BODY = (
+    'mutation { registerActor(input: {id: "bench-__N__", kind: ENTERPRISE, name: '
+    '"Bench __N__", placeCode: "__P__"}) { __typename ... on Error { message } } }'
+)
+AUTH = "AUTH "
+"""A line of a request set that starts with this is sent with the admin's token."""
 
 LUA = """
 local bodies = {}
 for line in io.lines("%s") do bodies[#bodies + 1] = line end
+local token = "%s"
 local n = 0
 math.randomseed(os.time() + os.clock() * 1e6)
 local tag = tostring(math.random(1, 1e9))
 request = function()
   n = n + 1
-  local body = string.gsub(bodies[(n %% #bodies) + 1], "__N__", tag .. "-" .. tostring(n))
-  return wrk.format("POST", "/graphql", {["Content-Type"] = "application/json"}, body)
+  local line = bodies[(n %% #bodies) + 1]
+  local headers = {["Content-Type"] = "application/json"}
+  if string.sub(line, 1, 5) == "AUTH " then
+    line = string.sub(line, 6)
+    headers["Authorization"] = "Bearer " .. token
+  end
+  local body = string.gsub(line, "__N__", tag .. "-" .. tostring(n))
+  return wrk.format("POST", "/graphql", headers, body)
 end
 """
 
@@ -178,8 +196,9 @@ def post(url: str, query: str, **variables: Any) -> dict[str, Any]:
     return dict(data["data"])
 
 
-def mix_bodies(url: str) -> list[str]:
-    """Twenty requests as people use the site, over ids of this store, rotated."""
+def mix_bodies(url: str, writes: bool = False) -> list[str]:
+    """Twenty requests as people use the site, over ids of this store, rotated (with
+    ``writes``, the write is an admin's and is made)."""
     skills = [s["id"] for s in post(url, "{ skills { id } }")["skills"]]
     themes = [t["id"] for t in post(url, "{ themes { id } }")["themes"]]
     inis = [
@@ -225,7 +244,9 @@ def mix_bodies(url: str) -> list[str]:
             body(ACTORS, k=["ENTERPRISE", "ORGANISATION"]),
             body(INITIATIVES),
             body(ACTOR, id=actors[(k * 11 + 5) % len(actors)]),
-            json.dumps({"query": REGISTER.replace("__P__", buurt)}),
+            AUTH + json.dumps({"query": REGISTER_BODY.replace("__P__", buurt)})
+            if writes
+            else json.dumps({"query": REGISTER.replace("__P__", buurt)}),
         ]
     return out
 
@@ -242,6 +263,32 @@ def seed(actors: int, folder: Path) -> Path:
             capture_output=True,
         )
     return db
+
+
+def admin_token(identity_db: Path) -> str:
+    """An API token of a new admin account in ``identity_db`` (for ``--writes``)."""
+    env = {**os.environ, "WIJKNET_NEW_PASSWORD": "bench-password-1234", "PYTHONPATH": str(ROOT)}
+    email = "bench-admin@example.org"
+    for cmd in (["user", "create", email, "--admin"], ["token", "create", email]):
+        done = subprocess.run(
+            [sys.executable, "-m", "api.cli", *cmd, "--identity-db", str(identity_db)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    return done.stdout.split()[-1]
+
+
+def copy_store(db: Path, folder: Path, label: str) -> Path:
+    """A copy of ``db`` (and its snapshots) in ``folder``, for one server to write to."""
+    out = folder / label.replace(" ", "-").replace(",", "")
+    out.mkdir(exist_ok=True)
+    for f in db.parent.glob(db.name + "*"):
+        if not f.name.endswith(("-wal", "-shm", ".lock", ".members")) and f.is_file():
+            shutil.copy(f, out / f.name)
+    return out / db.name
 
 
 def cache_stats(base: str) -> dict[str, int] | None:
@@ -267,8 +314,10 @@ def bench_store(
     folder: Path,
     code: Path,
     extra_env: dict[str, str] | None = None,
+    token: str | None = None,
 ) -> dict[str, list[dict]]:
-    """Serve ``db`` with the wijknet in ``code`` (a checkout) and run every set against it."""
+    """Serve ``db`` with the wijknet in ``code`` (a checkout) and run every set against it
+    (``token``: an admin's, for the mix's writes)."""
     port = free_port()
     env = {**os.environ, **(extra_env or {})}
     env.update({f"WIJKNET_{k}_BUDGET": "1000000000" for k in ("COST", "MUTATION", "EXPENSIVE")})
@@ -316,7 +365,7 @@ def bench_store(
             "floor": [body(FLOOR)],
             "two-level": [body(TWO_LEVEL)],
             "suggest": [body(SUGGEST, i=i) for i in ids],
-            "mix": mix_bodies(url),
+            "mix": mix_bodies(url, writes=token is not None),
         }
         for name, lines in sets.items():
             if args.only and name not in args.only:
@@ -324,15 +373,21 @@ def bench_store(
             file = folder / f"{name}-{actors}.txt"
             file.write_text("".join(line + "\n" for line in lines))
             script = folder / f"{name}-{actors}.lua"
-            script.write_text(LUA % file)
+            script.write_text(LUA % (file, token or ""))
             for line in lines[:20]:  # every kind of request answers without errors
+                headers = {"content-type": "application/json"}
+                if line.startswith(AUTH):
+                    line = line.removeprefix(AUTH)
+                    headers["authorization"] = f"Bearer {token}"
                 r = httpx.post(
                     url,
-                    content=line.replace("__N__", "check"),
+                    content=line.replace("__N__", f"check-{port}"),
                     timeout=120,
-                    headers={"content-type": "application/json"},
+                    headers=headers,
                 )
                 assert r.status_code == 200 and "errors" not in r.json(), r.text[:500]
+                if token is not None and "registerActor" in line:  # the write is made
+                    assert r.json()["data"]["registerActor"]["__typename"] != "Error", r.text
             run_wrk(url, script, 3, args.connections)  # warm up
             base = f"http://127.0.0.1:{port}"
             before = cache_stats(base)
@@ -390,6 +445,12 @@ def main() -> None:
         help="serve this code and the baseline with the response cache off only (what a "
         "computed answer costs, before and after)",
     )
+    parser.add_argument(
+        "--writes",
+        action="store_true",
+        help="the mix's write (one in 20) is made, by an admin's API token; each server "
+        "gets its own copy of the store",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("bench_http needs wrk: apt-get install wrk")
@@ -418,8 +479,12 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for n in args.actors:
             db = seed(n, folder)
+            token = admin_token(Path(tmp) / f"identity-{n}.db") if args.writes else None
             for label, (code, extra) in codes.items():
-                all_results[n, label] = bench_store(args, n, db, Path(tmp), code.resolve(), extra)
+                served = copy_store(db, Path(tmp), f"{n}-{label}") if args.writes else db
+                all_results[n, label] = bench_store(
+                    args, n, served, Path(tmp), code.resolve(), extra, token
+                )
     table = Table(
         title=f"GraphQL over HTTP, wrk -c{args.connections} on the same "
         f"{os.cpu_count()} cores, median of {args.runs} x {args.seconds} s"
