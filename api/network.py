@@ -373,8 +373,16 @@ class NetworkPlace:
 
 
 COMMUNITIES, BRIDGES, BROKERS = 100, 50, 25
-PARTS = frozenset({"communities", "bridges", "brokers", "gaps", "figures", "business"})
+PARTS = frozenset({"communities", "bridges", "brokers", "gaps", "figures", "totals", "business"})
 """Fields of a NetworkMap made only when the query asks for them (see `_Builder.build`)."""
+_SUMMARIES = {
+    "communities": ("communities",),
+    "bridges": ("links",),
+    "gaps": ("gaps",),
+    "figures": ("figures",),
+    "totals": ("totals",),
+}
+"""The summaries of the analysis (`analytics.DERIVED`) each part of the map needs."""
 
 
 class _Builder:
@@ -548,7 +556,7 @@ class _Builder:
                 neighbourhoods=[], without_contact=[], unfunded_themes=[], isolated=[]
             ),
             figures=[self.figures(f) for f in net.figures] if "figures" in parts else [],
-            totals=self.figures(net.totals),
+            totals=self.figures(net.totals) if "totals" in parts else self._no_figures(),
             business=self.business()
             if "business" in parts
             else BusinessSummary(
@@ -558,6 +566,31 @@ class _Builder:
                 support=[],
                 instruments=[],
                 demo_share=0.0,
+            ),
+        )
+
+    def _no_figures(self) -> PlaceFigures:
+        """Figures the query does not ask for (never shown)."""
+        return PlaceFigures(
+            place=self.place(self.net.place),
+            actors=[],
+            initiatives=[],
+            initiative_count=0,
+            ties=0,
+            density=0.0,
+            residents=0,
+            residents_involved=0,
+            inhabitants=None,
+            share_involved=0.0,
+            share_basis=ShareBasis.REGISTERED_RESIDENTS,
+            share_of_registered=0.0,
+            demo=DemoShare(
+                actors=0.0,
+                initiatives=0.0,
+                ties=0.0,
+                residents=0.0,
+                residents_involved=0.0,
+                any=False,
             ),
         )
 
@@ -581,20 +614,33 @@ class _Builder:
         )
 
 
-def _referenced(net: a.Network) -> set[str]:
-    """Ids of the places and themes a NetworkMap names."""
+def _referenced(net: a.Network, parts: frozenset[str] = PARTS) -> set[str]:
+    """Ids of the places and themes a NetworkMap with ``parts`` names."""
     out = {net.place, *([net.theme] if net.theme else [])}
-    for f in [*net.figures, net.totals]:
-        out.add(f.place)
-        out.update(f.initiatives)
-    for c in net.communities[:COMMUNITIES]:
-        out.update(p for p, _ in c.places)
-        out.update(th for th, _ in c.themes)
-    for p, ths in net.gaps.empty_areas:
-        out.add(p)
-        out.update(ths)
-    out.update(th for th, _ in net.gaps.unfunded_themes)
+    if "figures" in parts or "totals" in parts:
+        for f in [*net.figures, net.totals]:
+            out.add(f.place)
+            out.update(f.initiatives)
+    if "communities" in parts:
+        for c in net.communities[:COMMUNITIES]:
+            out.update(p for p, _ in c.places)
+            out.update(th for th, _ in c.themes)
+    if "gaps" in parts:
+        for p, ths in net.gaps.empty_areas:
+            out.add(p)
+            out.update(ths)
+        out.update(th for th, _ in net.gaps.unfunded_themes)
     return out
+
+
+def _analysed(index: MatchIndex, place: str, theme: str | None, parts: frozenset[str]) -> a.Network:
+    """The (cached) analysis of a place, with the summaries ``parts`` need made (in the
+    heavy pool, so the event loop does not make them)."""
+    net = a.cached_analyse(index, place, theme)
+    for part in parts:
+        for summary in _SUMMARIES.get(part, ()):
+            getattr(net, summary)
+    return net
 
 
 def _index(info: t.Ctx) -> MatchIndex:
@@ -633,12 +679,12 @@ class NetworkQuery:
         if p is None or index.node_kind(p) is not m.NodeKind.PLACE:
             return None
         name = str(theme) if theme else None
-        net = await heavy.run(
-            ("analyse", id(index), place, name), a.cached_analyse, index, place, name
-        )
         parts = frozenset(part for part in PARTS if relay.selects(info, part))
         layout = relay.selects_anywhere(info, ("x", "y"))
-        wanted = _referenced(net)
+        net = await heavy.run(
+            ("analyse", id(index), place, name, parts), _analysed, index, place, name, parts
+        )
+        wanted = _referenced(net, parts)
         if "business" in parts:
             wanted |= set(a.business(index, net).instruments)
         loaded = await info.context.store.get_nodes([m.NodeId(i) for i in wanted])

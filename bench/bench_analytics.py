@@ -87,7 +87,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         index = asyncio.run(build(args.actors, args.place, args.spread, Path(tmp)))
 
-    ours_s, net = timed(lambda: a.analyse(index, args.place), args.runs)
+    ours_s, net = timed(lambda: a.analyse(index, args.place).complete(), args.runs)
     n, edges = len(net.nodes), net.edges
     p_, t_ = a.resolve(index, args.place, None)
     parts = {

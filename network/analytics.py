@@ -25,11 +25,12 @@ between communities, isolated initiatives, gaps, and per-wijk figures.
 
 from __future__ import annotations
 
+import functools
 import random
 import weakref
 from array import array
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,11 +146,6 @@ class Network:
     betweenness: np.ndarray  # float64, normalised as networkx does, estimated from samples
     reach: np.ndarray  # int32: how many communities its ties reach
     modularity: float
-    communities: list[Community]
-    links: list[CommunityLink]
-    gaps: Gaps
-    figures: list[Figures]
-    totals: Figures
     algorithm: str
     version: int = -1
     extra: dict[str, Any] = field(default_factory=dict)  # derived data, such as a layout
@@ -158,6 +154,54 @@ class Network:
     betweenness_exact: bool = True  # every source was used, not a sample
     areas_reached: np.ndarray | None = None  # int32: other wijken its ties reach
     cross_ties: np.ndarray | None = None  # int32: its ties to people in other wijken
+    # communities, links, gaps, figures and totals: made when first asked (see `_part`)
+    derived: dict[str, Any] = field(default_factory=dict, repr=False)
+    derive: Callable[[Network, str], Any] | None = field(default=None, repr=False)
+
+    def _part(self, name: str) -> Any:
+        """A summary made from the arrays when first asked: a map request that shows only
+        nodes and ties, or a download, does not pay for the rest (see :func:`_derive`)."""
+        found = self.derived.get(name)
+        if found is None:
+            assert self.derive is not None, f"no {name} for this network"
+            found = self.derive(self, name)
+            self.derived[name] = found
+        return found
+
+    def complete(self) -> Network:
+        """Make every summary now (and return the network)."""
+        for name in DERIVED:
+            self._part(name)
+        return self
+
+    @property
+    def communities(self) -> list[Community]:
+        """Every community, largest first."""
+        found: list[Community] = self._part("communities")
+        return found
+
+    @property
+    def links(self) -> list[CommunityLink]:
+        """Ties between communities, most first."""
+        found: list[CommunityLink] = self._part("links")
+        return found
+
+    @property
+    def gaps(self) -> Gaps:
+        found: Gaps = self._part("gaps")
+        return found
+
+    @property
+    def figures(self) -> list[Figures]:
+        """Figures per wijk inside the place."""
+        found: list[Figures] = self._part("figures")
+        return found
+
+    @property
+    def totals(self) -> Figures:
+        """Figures for the whole place."""
+        found: Figures = self._part("totals")
+        return found
 
     @property
     def degree(self) -> np.ndarray:
@@ -401,12 +445,15 @@ def analyse(
     seed: int = SEED,
     backend: str = "auto",
     exact_up_to: int | None = None,
+    lazy: bool = False,
 ) -> Network:
     """Analyse the network of ``place`` (and ``theme``); see the module docstring.
 
     ``samples`` betweenness sources (default: all up to ``exact_up_to`` nodes, else
     64, and brokers are then ranked by :func:`bridging`, default 2,000); ``backend`` is
-    ``"igraph"``, ``"networkx"`` or ``"auto"`` (igraph when installed).
+    ``"igraph"``, ``"networkx"`` or ``"auto"`` (igraph when installed). ``lazy``: the
+    summaries (:data:`DERIVED`) are made when first asked, while ``index`` lives (the
+    network holds it weakly), instead of now.
     """
     exact_up_to = EXACT_UP_TO if exact_up_to is None else exact_up_to
     p, t = resolve(index, place, theme)
@@ -432,11 +479,6 @@ def analyse(
         betweenness=bc,
         reach=reach,
         modularity=modularity(n, edges, labels),
-        communities=[],
-        links=[],
-        gaps=Gaps([], [], [], []),
-        figures=[],
-        totals=Figures(place, {}, {}, 0, 0, 0.0, 0, 0),
         algorithm=algorithm,
         version=getattr(index, "version", -1),
         extra={"actor": np.isin(kind, list(ACTOR_CODES)), "kind": kind},
@@ -445,11 +487,30 @@ def analyse(
     if samples is None and n > exact_up_to:
         net.broker_measure = "bridging"
     net.areas_reached, net.cross_ties = bridging(index, nodes, edges)
-    net.communities = _summaries(index, net)
-    net.links = _links(index, net)
-    net.gaps = _gaps(index, net, p, t)
-    net.figures, net.totals = _figures(index, net, p, t)
-    return net
+    net.derive = functools.partial(_derive, weakref.ref(index), p, t)
+    return net if lazy else net.complete()
+
+
+DERIVED = ("communities", "links", "gaps", "figures", "totals")
+"""The summaries of a :class:`Network` made when first asked."""
+
+
+def _derive(ref: weakref.ref[MatchIndex], place: int, theme: int, net: Network, name: str) -> Any:
+    """One of :data:`DERIVED` for ``net``, from the index it was analysed over (while
+    the network is valid, the parts of the index it reads are as they were: see
+    `cached_analyse`)."""
+    index = ref()
+    if index is None:
+        raise RuntimeError("the index this network was analysed over is gone")
+    if name == "communities":
+        return _summaries(index, net)
+    if name == "links":
+        return _links(index, net)
+    if name == "gaps":
+        return _gaps(index, net, place, theme)
+    figures, totals = _figures(index, net, place, theme)
+    net.derived["figures"], net.derived["totals"] = figures, totals
+    return figures if name == "figures" else totals
 
 
 def bridging(
@@ -778,7 +839,8 @@ def _inside(index: MatchIndex, node: int, place: int) -> bool:
 
 
 def cached_analyse(index: MatchIndex, place: str, theme: str | None = None) -> Network:
-    """:func:`analyse` with defaults, kept until a write touches the network or its place."""
+    """:func:`analyse` with defaults, kept until a write touches the network or its place;
+    its summaries (communities, bridges, gaps, figures) are made when first asked."""
     version = getattr(index, "version", None)
     if version is None:  # an index that does not count its writes cannot be cached
         return analyse(index, place, theme)
@@ -789,7 +851,7 @@ def cached_analyse(index: MatchIndex, place: str, theme: str | None = None) -> N
         net.version = version
         cache.entries.move_to_end(key)
         return net
-    net = analyse(index, place, theme)
+    net = analyse(index, place, theme, lazy=True)
     cache.entries[key] = net
     cache.entries.move_to_end(key)
     while len(cache.entries) > CACHE_SIZE:

@@ -301,3 +301,14 @@ def test_module_example_holds() -> None:
     import doctest
 
     assert doctest.testmod(a).failed == 0
+
+
+def test_summaries_made_when_asked_equal_those_made_at_once(index: MatchIndex) -> None:
+    eager = a.analyse(index, "GM")
+    lazy = a.analyse(index, "GM", lazy=True)
+    assert lazy.derived == {}
+    assert lazy.gaps == eager.gaps and set(lazy.derived) == {"gaps"}
+    assert lazy.totals == eager.totals and set(lazy.derived) == {"gaps", "figures", "totals"}
+    assert lazy.figures == eager.figures
+    assert lazy.communities == eager.communities and lazy.links == eager.links
+    assert a.cached_analyse(index, "SD", "energy").derived == {}
