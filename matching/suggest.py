@@ -349,12 +349,13 @@ def lifts(scored: Scored, rows: list[int]) -> list[dict[str, float]]:
     model = scored.model
     if model is None or not rows:
         return [{} for _ in rows]
-    base = scored.x[rows]
-    variants = np.tile(base, (len(_REASON_CODES) + 1, 1))
+    # a row's score does not depend on the rows scored with it: the rows as they are
+    # were scored already (scored.scores), only the variants need the trees
+    variants = np.tile(scored.x[rows], (len(_REASON_CODES), 1))
     for i, cols in enumerate(_REASON_COLUMNS):
-        variants[(i + 1) * len(rows) : (i + 2) * len(rows), cols] = 0.0
-    s = model.score(variants, FEATURES).reshape(len(_REASON_CODES) + 1, len(rows))
-    lift = (s[0] - s[1:]).T.tolist()
+        variants[i * len(rows) : (i + 1) * len(rows), cols] = 0.0
+    s = model.score(variants, FEATURES).reshape(len(_REASON_CODES), len(rows))
+    lift = (scored.scores[rows] - s).T.tolist()
     return [dict(zip(_REASON_CODES, r, strict=True)) for r in lift]
 
 

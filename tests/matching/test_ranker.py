@@ -159,7 +159,8 @@ def test_reasons_come_from_what_lifted_the_candidate() -> None:
 
 
 def test_scores_do_not_depend_on_what_was_scored_before(model: Ranker) -> None:
-    """Each thread reuses its work arrays up to a size, and allocates past it."""
+    """Each thread reuses its work arrays up to a size, and allocates past it; a row's
+    score is the same bit for bit whatever rows it is scored with (lifts rely on it)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from matching.ranker import REUSE
@@ -170,6 +171,8 @@ def test_scores_do_not_depend_on_what_was_scored_before(model: Ranker) -> None:
     one_by_one = np.concatenate([model.score(x[i : i + 50], FEATURES) for i in range(0, big, 50)])
     np.testing.assert_array_equal(model.score(x, FEATURES), one_by_one)
     np.testing.assert_array_equal(model.score(x[:300], FEATURES), one_by_one[:300])
+    picked = [90, 5, 3, 5]
+    np.testing.assert_array_equal(model.score(x[picked], FEATURES), one_by_one[picked])
     with ThreadPoolExecutor(4) as pool:
         parts = list(pool.map(lambda i: model.score(x[i : i + 120], FEATURES), range(0, 1200, 120)))
     np.testing.assert_array_equal(np.concatenate(parts), one_by_one[:1200])
