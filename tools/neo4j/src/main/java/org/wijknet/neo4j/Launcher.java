@@ -6,6 +6,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -13,7 +14,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.neo4j.cli.ExecutionContext;
 import org.neo4j.commandline.admin.security.SetInitialPasswordCommand;
+import org.neo4j.configuration.Config;
 import org.neo4j.configuration.GraphDatabaseSettings;
+import org.neo4j.configuration.SettingImpl;
 import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.configuration.connectors.BoltConnectorInternalSettings;
 import org.neo4j.configuration.connectors.HttpConnector;
@@ -21,6 +24,7 @@ import org.neo4j.configuration.connectors.HttpsConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.graphdb.config.Setting;
 import org.neo4j.io.ByteUnit;
 import picocli.CommandLine;
 
@@ -31,6 +35,7 @@ import picocli.CommandLine;
  *
  * <pre>
  * usage: Launcher --home DIR --port PORT [--page-cache SIZE_MB] [--watch-pid PID]
+ *                 [--setting KEY=VALUE ...]
  *   password: environment variable WIJKNET_NEO4J_LAUNCHER_PASSWORD (min. 8 chars)
  * </pre>
  *
@@ -51,6 +56,7 @@ public final class Launcher {
         int port = -1;
         long pageCacheMb = 256;
         long watchPid = -1;
+        Map<String, String> settings = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -58,6 +64,12 @@ public final class Launcher {
                 case "--port" -> port = Integer.parseInt(requireValue(args, ++i, a));
                 case "--page-cache" -> pageCacheMb = Long.parseLong(requireValue(args, ++i, a));
                 case "--watch-pid" -> watchPid = Long.parseLong(requireValue(args, ++i, a));
+                case "--setting" -> {
+                    String kv = requireValue(args, ++i, a);
+                    int eq = kv.indexOf('=');
+                    if (eq <= 0) die("--setting needs KEY=VALUE, got: " + kv);
+                    settings.put(kv.substring(0, eq), kv.substring(eq + 1));
+                }
                 default -> die("unknown argument: " + a);
             }
         }
@@ -78,7 +90,7 @@ public final class Launcher {
         }
         log("starting Neo4j (embedded, community) home=" + home + " bolt=" + HOST + ":" + port);
 
-        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
+        DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home)
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress(HOST, port))
                 .setConfig(BoltConnector.advertised_address, new SocketAddress(HOST, port))
@@ -96,8 +108,19 @@ public final class Launcher {
                 .setConfig(GraphDatabaseSettings.logical_log_rotation_threshold, ByteUnit.mebiBytes(16))
                 .setConfig(GraphDatabaseSettings.keep_logical_logs, "2 files")
                 .setConfig(GraphDatabaseSettings.check_point_interval_time, Duration.ofMinutes(5))
-                .setConfig(GraphDatabaseSettings.filewatcher_enabled, false)
-                .build();
+                .setConfig(GraphDatabaseSettings.filewatcher_enabled, false);
+        // --setting KEY=VALUE: any other Neo4j setting, or one of the above overridden.
+        Map<String, Setting<Object>> declared = Config.defaults().getDeclaredSettings();
+        for (Map.Entry<String, String> kv : settings.entrySet()) {
+            Setting<Object> setting = declared.get(kv.getKey());
+            if (!(setting instanceof SettingImpl<Object> impl)) {
+                die("unknown Neo4j setting: " + kv.getKey());
+                return;
+            }
+            builder.setConfig(setting, impl.parse(kv.getValue()));
+            log("setting " + kv.getKey() + "=" + kv.getValue());
+        }
+        DatabaseManagementService dbms = builder.build();
         log("DBMS up after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
 
         CountDownLatch stopped = new CountDownLatch(1);
