@@ -1,6 +1,6 @@
 """The embedded store and Neo4j on the same seed: bulk import rate and query latency.
 
-    python bench/bench_stores.py [--actors 100000] [--queries 200] [--repeats 3]
+    python bench/bench_stores.py [--actors 100000] [--queries 200] [--repeats 3] [--warmup 3]
 
 Starts a private Neo4j test server (``tools/neo4j/neo4j-test-server``) unless
 ``WIJKNET_TEST_NEO4J_URI`` points at one (its data is wiped), generates the seed
@@ -13,9 +13,10 @@ them, in the same rounds, the floor of the Neo4j server: as many rows made by a 
 range(...) CREATE`` in transactions of the same size (nodes with one indexed number,
 relationships between two of them looked up by it; no labels of ours, properties,
 checks or change log). The first Neo4j import into a fresh server (a cold JVM) is
-reported apart. Then it times the same port calls on both:
-``actors`` filtered by place and skill and paged (three pages of 20),
-``place`` (the node, its parent, children and counts of actors and initiatives
+reported apart; ``--warmup`` more imports and floors follow untimed (the server's JIT
+keeps compiling for several imports), so the Neo4j medians are of warm runs. Then it
+times the same port calls on both: ``actors`` filtered by place and skill and paged
+(three pages of 20), ``place`` (the node, its parent, children and counts of actors and initiatives
 in it), and ``path`` (shortest social path, at most 4 hops) between random
 actors. Prints p50/p95 per store and the Neo4j/embedded ratio.
 """
@@ -201,6 +202,15 @@ async def run(
         await neo.bulk_import(nodes, rels, batch_size=10_000)
         cold = time.perf_counter() - t0
         await neo.close()
+        # The server's JIT keeps compiling over the next imports (the CPU per import falls
+        # for three or four of them): these warm it up, untimed, with the floor's statements.
+        for i in range(args.warmup):
+            console.print(f"warm-up {i + 1}/{args.warmup}: Neo4j import and floor (untimed) ...")
+            await wipe_neo4j(uri, user, password)
+            neo = await Neo4jStore.open(uri, user=user, password=password)
+            await neo.bulk_import(nodes, rels, batch_size=10_000)
+            await neo.close()
+            await neo4j_floor(uri, user, password, len(nodes), len(rels))
         stores: dict[str, GraphStore] = {}
         for round_ in range(1, args.repeats + 1):
             console.print(f"round {round_}/{args.repeats}: embedded, Neo4j, Neo4j floor ...")
@@ -226,7 +236,8 @@ async def run(
             statistics.median(imports[k]) for k in ("embedded", "neo4j", "floor")
         )
         console.print(
-            f"bulk import of {rows:,} rows, rows/s, median of {args.repeats} (each run):\n"
+            f"bulk import of {rows:,} rows, rows/s, median of {args.repeats} (each run), "
+            f"Neo4j warm (after {1 + args.warmup} untimed imports):\n"
             f"  embedded     {rates(rows, imports['embedded'])}\n"
             f"  Neo4j        {rates(rows, imports['neo4j'])}  "
             f"({first}: {rows / cold:,.0f})\n"
@@ -281,6 +292,12 @@ def main() -> None:
     parser.add_argument("--actors", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3, help="timed imports per store")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=3,
+        help="untimed Neo4j imports (and floors) after the first one, to warm the JIT",
+    )
     args = parser.parse_args()
     uri = os.environ.get("WIJKNET_TEST_NEO4J_URI")
     if uri:

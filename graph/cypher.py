@@ -231,6 +231,11 @@ LIST_PAGE: Final[Mapping[Anchor, LiteralString]] = {
 LIST_COUNT: Final[Mapping[Anchor, LiteralString]] = {
     a: _ANCHORS[a] + _FILTERS + _COUNT for a in Anchor
 }
+#: The page and the count in one statement (one round trip instead of two).
+LIST_PAGE_COUNT: Final[Mapping[Anchor, LiteralString]] = {
+    a: "CALL { " + LIST_PAGE[a] + " } CALL { " + LIST_COUNT[a] + " } RETURN nodes, total"
+    for a in Anchor
+}
 
 # --- stream, stats ------------------------------------------------------------------------
 

@@ -424,21 +424,23 @@ async def _neighbours(
 
 
 async def _list_nodes(tx: Tx, flt: NodeFilter, first: int, last: str | None, count: bool) -> Page:
-    await _require_filter_nodes(tx, flt)
     anchor, params = _list_params(flt)
-    found = await _collected(
-        tx, cypher.LIST_PAGE[anchor], **params, after=last or "", limit=first + 1
-    )
-    found.sort(key=lambda item: item[0])  # ids are ASCII: Cypher's order is Python's
+    page = {**params, "after": last or "", "limit": first + 1}
     total: int | None = None
-    if not count:
-        pass
-    elif _is_plain(flt):
+    if count and not _is_plain(flt):
+        row = (await _records(tx, cypher.LIST_PAGE_COUNT[anchor], **page))[0]
+        found, total = row["nodes"], row["total"]
+    else:
+        found = await _collected(tx, cypher.LIST_PAGE[anchor], **page)
+    if not found:
+        # A node matches a place, skill or theme filter only through a relationship to a
+        # node of that kind (as REL_RULES allow), so only an empty page needs the check.
+        await _require_filter_nodes(tx, flt)
+    found.sort(key=lambda item: item[0])  # ids are ASCII: Cypher's order is Python's
+    if count and total is None:
         kinds = {str(k) for k in flt.kinds}
         counts = await _records(tx, cypher.COUNT_KINDS)
         total = sum(row["c"] for row in counts if row["kind"] in kinds)
-    else:
-        total = (await _records(tx, cypher.LIST_COUNT[anchor], **params))[0]["total"]
     items = [node_from_record(kind, node_id, props) for node_id, kind, props in found[:first]]
     return Page(
         items=items,
