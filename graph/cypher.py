@@ -105,18 +105,25 @@ AWAIT_INDEXES: Final = "CALL db.awaitIndexes($seconds)"
 # --- reads by id -------------------------------------------------------------------
 
 # Results come back as one list per query or per id, not a record per row: the
-# driver spends far more on a record than on a list item.
+# driver spends far more on a record than on a list item. A lookup by id names the
+# uniqueness constraint's index (USING INDEX): planned from the statistics of an empty or
+# half-filled database (a bulk import replans them as it goes), the planner may otherwise scan
+# the (kind, id) index with a filter, once per row.
 
 #: A node as ``[id, kind, properties]``, without the derived search text.
 _NODE: Final = "[n.id, n.kind, n {.*, search_text: null}]"
 
 GET_NODES: Final = (
-    "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN collect(" + _NODE + ") AS nodes"
+    "UNWIND $ids AS id MATCH (n:Node {id: id}) USING INDEX n:Node(id) "
+    "RETURN collect(" + _NODE + ") AS nodes"
 )
-NODE_KINDS: Final = "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN n.id AS id, n.kind AS kind"
+NODE_KINDS: Final = (
+    "UNWIND $ids AS id MATCH (n:Node {id: id}) USING INDEX n:Node(id) "
+    "RETURN n.id AS id, n.kind AS kind"
+)
 EXISTING_RELS: Final = """
 UNWIND $rels AS rel
-MATCH (a:Node {id: rel.source})-[r]->(:Node {id: rel.target})
+MATCH (a:Node {id: rel.source})-[r]->(:Node {id: rel.target}) USING INDEX a:Node(id)
 WHERE type(r) = rel.type
 RETURN rel.type AS type, rel.source AS source, rel.target AS target
 """
@@ -124,7 +131,7 @@ RETURN rel.type AS type, rel.source AS source, rel.target AS target
 #: Per id: ``[type, outgoing, relationship properties, other id, other kind, other properties]``.
 NEIGHBOURS: Final = """
 UNWIND $ids AS id
-MATCH (n:Node {id: id})-[r]-(m:Node)
+MATCH (n:Node {id: id})-[r]-(m:Node) USING INDEX n:Node(id)
 WHERE ($types IS NULL OR type(r) IN $types)
   AND (type(r) IN $symmetric OR (startNode(r) = n AND $out) OR (endNode(r) = n AND $in))
 RETURN id, collect([type(r), startNode(r) = n, properties(r), m.id, m.kind,
@@ -136,7 +143,7 @@ RETURN id, collect([type(r), startNode(r) = n, properties(r), m.id, m.kind,
 #: One breadth-first step, ignoring direction: each frontier node and its neighbours.
 EXPAND: Final = """
 UNWIND $ids AS id
-MATCH (:Node {id: id})-[r]-(m:Node)
+MATCH (s:Node {id: id})-[r]-(m:Node) USING INDEX s:Node(id)
 WHERE ($types IS NULL OR type(r) IN $types)
   AND ($sight_vis IS NULL OR m.visibility IS NULL OR m.visibility IN $sight_vis
        OR m.id IN $sight_ids)
@@ -145,7 +152,7 @@ RETURN id AS node, collect(DISTINCT m.id) AS others
 #: Every relationship (of ``$types``) between each pair ``[a, b]``, either direction.
 RELS_BETWEEN: Final = """
 UNWIND $pairs AS pair
-MATCH (a:Node {id: pair[0]})-[r]-(:Node {id: pair[1]})
+MATCH (a:Node {id: pair[0]})-[r]-(:Node {id: pair[1]}) USING INDEX a:Node(id)
 WHERE $types IS NULL OR type(r) IN $types
 RETURN pair[0] AS a, pair[1] AS b, type(r) AS type, startNode(r) = a AS outgoing,
        properties(r) AS props
@@ -231,11 +238,21 @@ LIST_PAGE: Final[Mapping[Anchor, LiteralString]] = {
 LIST_COUNT: Final[Mapping[Anchor, LiteralString]] = {
     a: _ANCHORS[a] + _FILTERS + _COUNT for a in Anchor
 }
+_RETURN_PAGE: Final = "RETURN collect(" + _NODE + ") AS nodes"
+if not all(page.endswith(_RETURN_PAGE) for page in LIST_PAGE.values()):
+    raise RuntimeError("graph.cypher: a LIST_PAGE statement no longer ends in its page")
+
+
+def _page_and_count(anchor: Anchor) -> LiteralString:
+    page = LIST_PAGE[anchor][: -len(_RETURN_PAGE)]
+    return (
+        page + "WITH collect(" + _NODE + ") AS nodes "
+        "RETURN nodes, COUNT { " + _ANCHORS[anchor] + _FILTERS + "RETURN n } AS total"
+    )
+
+
 #: The page and the count in one statement (one round trip instead of two).
-LIST_PAGE_COUNT: Final[Mapping[Anchor, LiteralString]] = {
-    a: "CALL { " + LIST_PAGE[a] + " } CALL { " + LIST_COUNT[a] + " } RETURN nodes, total"
-    for a in Anchor
-}
+LIST_PAGE_COUNT: Final[Mapping[Anchor, LiteralString]] = {a: _page_and_count(a) for a in Anchor}
 
 # --- stream, stats ------------------------------------------------------------------------
 
@@ -410,7 +427,8 @@ CHANGES: Final = (
 #: Each stored relationship among the keys ``[type, source, target]``, with its properties.
 RELS_BY_KEY: Final = (
     "UNWIND $keys AS k "
-    "MATCH (:Node {id: k[1]})-[r]->(:Node {id: k[2]}) WHERE type(r) = k[0] "
+    "MATCH (s:Node {id: k[1]})-[r]->(:Node {id: k[2]}) USING INDEX s:Node(id) "
+    "WHERE type(r) = k[0] "
     "RETURN collect([k[0], k[1], k[2], properties(r)]) AS rels"
 )
 #: Entries up to ``$upto`` (a reader that far behind sees the gap and reads everything again).
@@ -419,12 +437,12 @@ PRUNE_CHANGES: Final = (
     "WITH c LIMIT 10000 DETACH DELETE c RETURN count(*) AS pruned"
 )
 
-NODE_KIND: Final = "MATCH (n:Node {id: $id}) RETURN n.kind AS kind"
+NODE_KIND: Final = "MATCH (n:Node {id: $id}) USING INDEX n:Node(id) RETURN n.kind AS kind"
 DELETE_NODE: Final = "MATCH (n:Node {id: $id}) DETACH DELETE n"
 #: Relationships by key (``{type, source, target}``); what is gone already is skipped.
 DELETE_RELS: Final = """
 UNWIND $rels AS rel
-MATCH (:Node {id: rel.source})-[r]->(:Node {id: rel.target})
+MATCH (s:Node {id: rel.source})-[r]->(:Node {id: rel.target}) USING INDEX s:Node(id)
 WHERE type(r) = rel.type
 DELETE r
 """
