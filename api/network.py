@@ -570,29 +570,18 @@ class _Builder:
         )
 
     def _no_figures(self) -> PlaceFigures:
-        """Figures the query does not ask for (never shown)."""
-        return PlaceFigures(
-            place=self.place(self.net.place),
-            actors=[],
-            initiatives=[],
+        """Figures the query does not ask for (never shown): the place's, every count 0."""
+        zero = a.Figures(
+            place=self.net.place,
+            actors={},
+            initiatives={},
             initiative_count=0,
             ties=0,
             density=0.0,
             residents=0,
             residents_involved=0,
-            inhabitants=None,
-            share_involved=0.0,
-            share_basis=ShareBasis.REGISTERED_RESIDENTS,
-            share_of_registered=0.0,
-            demo=DemoShare(
-                actors=0.0,
-                initiatives=0.0,
-                ties=0.0,
-                residents=0.0,
-                residents_involved=0.0,
-                any=False,
-            ),
         )
+        return self.figures(zero)
 
     def business(self) -> BusinessSummary:
         b = a.business(self.index, self.net)

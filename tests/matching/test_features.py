@@ -17,10 +17,10 @@ import pytest
 
 from graph.model import Actor, ActorKind, NodeId, Relationship, RelType
 from matching import build_index_sync, features
-from matching.candidates import Collector, Pool, gather, shortlist
+from matching.candidates import Pool
 from matching.features import FEATURES
 from matching.index import KIND_CODE, MatchIndex
-from matching.suggest import _STAFF_ROLES, resolve, role_bits
+from matching.suggest import rank, resolve, role_bits
 from seed_data import generate, load_reference
 
 _RES = KIND_CODE[features.NodeKind.RESIDENT]
@@ -120,22 +120,11 @@ def rows_both_ways(
     index: MatchIndex, initiative: str, extra: Sequence[int] = ()
 ) -> tuple[np.ndarray, np.ndarray]:
     t = resolve(index, initiative)
-    collector = Collector(index, t.members, None)
-    missing = _STAFF_ROLES - t.roles
-    lacked = role_bits(missing)
-    pool = gather(
-        index,
-        initiative=t.initiative,
-        members=t.members,
-        needs=t.needs,
-        themes=t.themes,
-        home=t.home,
-        eligible=collector,
-        staff=(lambda j: bool(index.role_bits[j] & lacked)) if missing else None,
-    )
-    cands = shortlist(pool, collector)
+    # the pool and shortlist as suggest_partners makes them (hand weights: no trees needed)
+    scored = rank(index, t, model=None)
+    pool = scored.pool
     # some members of the team too, whose groups include the initiative itself
-    cands += [*list(t.members)[:2], *extra]
+    cands = [*scored.cands, *list(t.members)[:2], *extra]
     args = {
         "home": t.home,
         "themes": t.themes,
