@@ -23,7 +23,7 @@ async def import_dir(
     folder: Path,
     progress: TransferProgress | None = None,
     *,
-    batch_size: int = 10_000,
+    batch_size: int | None = None,
 ) -> tuple[int, int]:
     """Import every CSV file in ``folder`` into ``store``; return (nodes, relationships) written.
 

@@ -4,13 +4,15 @@
 
 Starts a private Neo4j test server (``tools/neo4j/neo4j-test-server``) unless
 ``WIJKNET_TEST_NEO4J_URI`` points at one (its data is wiped), generates the seed
-once, bulk-imports it into a fresh embedded store and into an emptied Neo4j
-(rows/s = nodes + relationships per second), ``--repeats`` times, alternating, and
+once, bulk-imports it into a fresh embedded store and into an emptied Neo4j, each in
+batches of the size ``bulk_import`` picks for it (as ``wijknet import`` does: 50,000
+rows embedded, 5,000 into Neo4j) (rows/s = nodes + relationships per second),
+``--repeats`` times, alternating, and
 prints the medians, every run, the Neo4j/embedded ratio and the CPU seconds of the
 Neo4j server and of this client per import (the server's pid comes from
 ``WIJKNET_TEST_NEO4J_PID``, as the state file of the test server has it). Beside
 them, in the same rounds, the floor of the Neo4j server: as many rows made by a trivial ``UNWIND
-range(...) CREATE`` in transactions of the same size (nodes with one indexed number,
+range(...) CREATE`` in transactions of Neo4j's batch size (nodes with one indexed number,
 relationships between two of them looked up by it; no labels of ours, properties,
 checks or change log). The first Neo4j import into a fresh server (a cold JVM) is
 reported apart; ``--warmup`` more imports and floors follow untimed (the server's JIT
@@ -122,7 +124,9 @@ async def neo4j_floor(uri: str, user: str, password: str, nodes: int, rels: int)
     """Seconds the server takes for ``nodes`` + ``rels`` trivial rows (see the module doc)."""
     import neo4j
 
-    batch = 10_000
+    from graph.neo4j_store import IMPORT_BATCH
+
+    batch = IMPORT_BATCH
     async with neo4j.AsyncGraphDatabase.driver(uri, auth=(user, password)) as driver:
         await driver.execute_query(
             "CREATE INDEX wijknet_floor IF NOT EXISTS FOR (n:WijknetFloor) ON (n.i)"
@@ -199,7 +203,7 @@ async def run(
         console.print(f"{first} of {rows:,} rows into Neo4j ...")
         neo = await Neo4jStore.open(uri, user=user, password=password)
         t0 = time.perf_counter()
-        await neo.bulk_import(nodes, rels, batch_size=10_000)
+        await neo.bulk_import(nodes, rels, )
         cold = time.perf_counter() - t0
         await neo.close()
         # The server's JIT keeps compiling over the next imports (the CPU per import falls
@@ -208,7 +212,7 @@ async def run(
             console.print(f"warm-up {i + 1}/{args.warmup}: Neo4j import and floor (untimed) ...")
             await wipe_neo4j(uri, user, password)
             neo = await Neo4jStore.open(uri, user=user, password=password)
-            await neo.bulk_import(nodes, rels, batch_size=10_000)
+            await neo.bulk_import(nodes, rels, )
             await neo.close()
             await neo4j_floor(uri, user, password, len(nodes), len(rels))
         stores: dict[str, GraphStore] = {}
@@ -223,7 +227,7 @@ async def run(
             }
             for name, store in stores.items():
                 t0, c0, s0 = time.perf_counter(), time.process_time(), server_cpu()
-                await store.bulk_import(nodes, rels, batch_size=10_000)
+                await store.bulk_import(nodes, rels, )
                 imports[name].append(time.perf_counter() - t0)
                 if name == "neo4j":
                     cpu["client"].append(time.process_time() - c0)

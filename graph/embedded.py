@@ -97,6 +97,8 @@ DEFAULT_PATH = "wijknet.db"
 SCHEMA_VERSION = "1"
 # In memory, relationship types and node kinds are kept as plain strings: hashing an
 # Enum member runs Python code, and these dicts are hit millions of times.
+#: Rows per ``bulk_import`` batch (one SQLite transaction each) unless asked otherwise.
+IMPORT_BATCH = 50_000
 _SYMMETRIC = frozenset(t.value for t, rule in REL_RULES.items() if rule.symmetric)
 _RT = {t.value: t for t in RelType}
 _PART_OF = RelType.PART_OF.value
@@ -1541,9 +1543,10 @@ class EmbeddedStore:
         nodes: Iterable[Node],
         rels: Iterable[Relationship],
         *,
-        batch_size: int = 50_000,
+        batch_size: int | None = None,
         progress: Progress | None = None,
     ) -> tuple[int, int]:
+        batch_size = IMPORT_BATCH if batch_size is None else batch_size
         if batch_size < 1:
             raise InvalidInput("must be at least 1", field="batchSize")
         self._ensure_kinds()

@@ -263,10 +263,11 @@ class GraphStore(Protocol):
         nodes: Iterable[Node],
         rels: Iterable[Relationship],
         *,
-        batch_size: int = 50_000,
+        batch_size: int | None = None,
         progress: Progress | None = None,
     ) -> tuple[int, int]:
-        """Upsert many nodes, then many relationships, in batches; return the counts.
+        """Upsert many nodes, then many relationships, in batches of ``batch_size`` rows
+        (``None``: the size that suits the store); return the counts.
 
         Each batch is committed on its own: an interrupted import keeps whole batches.
         """

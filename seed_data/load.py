@@ -13,7 +13,7 @@ async def seed_store(
     actors: int,
     seed: int = 42,
     progress: Progress | None = None,
-    batch_size: int = 50_000,
+    batch_size: int | None = None,
 ) -> tuple[int, int]:
     """Import reference data plus ``actors`` generated actors; return (nodes, rels) written.
 

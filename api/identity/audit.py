@@ -150,7 +150,7 @@ class RecordingStore:
         nodes: Iterable[Node],
         rels: Iterable[Relationship],
         *,
-        batch_size: int = 50_000,
+        batch_size: int | None = None,
         progress: Progress | None = None,
     ) -> tuple[int, int]:
         node_list, rel_list = list(nodes), list(rels)

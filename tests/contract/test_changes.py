@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import neo4j
 import pytest
 
-from graph.model import Actor, ActorKind, NodeId
+from graph.model import Actor, ActorKind, NodeId, RelType
 from graph.store import GraphStore
 from tests.conftest import need_neo4j, open_neo4j
 from tests.contract import tiny
@@ -63,3 +64,30 @@ async def test_a_wiped_store_starts_the_log_again(neo: GraphStore) -> None:
     assert before >= 1
     await clear_neo4j()
     assert (await neo.changes(before)).head < before
+
+
+async def test_entries_are_packed_and_older_ones_still_read(neo: GraphStore) -> None:
+    """Entries hold their ids and keys packed; one written before that (four lists of
+    strings) is read as it always was."""
+    from tests.conftest import NEO4J_PASSWORD, NEO4J_URI, NEO4J_USER
+
+    await neo.upsert(tiny.nodes(), tiny.rels())
+    head = (await neo.changes(0)).head
+    async with neo4j.AsyncGraphDatabase.driver(
+        NEO4J_URI or "", auth=(NEO4J_USER, NEO4J_PASSWORD)
+    ) as driver:
+        stored = await driver.execute_query(
+            "MATCH (c:WijknetChange {seq: $seq}) RETURN c.packed AS packed, c.nodes AS nodes",
+            seq=head,
+        )
+        assert isinstance(stored.records[0]["packed"], bytes | bytearray)
+        assert stored.records[0]["nodes"] is None
+        await driver.execute_query(
+            "MATCH (c:WijknetClock {id: 'changes'}) SET c.seq = c.seq + 1 "
+            "CREATE (:WijknetChange {seq: c.seq, at: timestamp(), nodes: ['ann', 'gone'], "
+            "rel_types: ['KNOWS'], rel_sources: ['ann'], rel_targets: ['bob']})"
+        )
+    (old,) = (await neo.changes(head)).changes
+    assert [n.id for n in old.nodes] == ["ann"]
+    assert old.gone_nodes == ["gone"]
+    assert [r.key for r in old.rels] == [(RelType.KNOWS, "ann", "bob")]

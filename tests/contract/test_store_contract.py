@@ -540,6 +540,37 @@ async def test_bulk_import_refuses_bad_relationships(store: GraphStore) -> None:
         await store.bulk_import(tiny.nodes()[:3], [Relationship(R.KNOWS, N("ann"), N("bob"))])
 
 
+async def test_bulk_import_takes_a_node_again_in_a_later_batch(store: GraphStore) -> None:
+    """Batches may be written at the same time (Neo4j): a node that comes again in the next
+    batch is still written after the first time, and the last one wins."""
+    first = [Actor(id=N(f"p{i}"), kind=ActorKind.RESIDENT, name=f"Eerst {i}") for i in range(6)]
+    again = [Actor(id=N(f"p{i}"), kind=ActorKind.RESIDENT, name=f"Later {i}") for i in range(6)]
+    ties = [Relationship(R.KNOWS, N(f"p{i}"), N(f"p{i + 1}")) for i in range(5)]
+    # batches of 4: [p0..p3] [p4 p5 p0 p1] [p2..p5]
+    assert await store.bulk_import([*first, *again], ties, batch_size=4) == (12, 5)
+    found = await store.get_nodes([N(f"p{i}") for i in range(6)])
+    assert sorted(n.name for n in found.values()) == [f"Later {i}" for i in range(6)]
+    assert (await store.stats()).relationships["KNOWS"] == 5
+
+
+async def test_bulk_import_stops_at_a_bad_batch_and_keeps_the_ones_before(
+    store: GraphStore,
+) -> None:
+    """With one relationship a batch, the batches before the bad one are written, the
+    import raises, and the store goes on working (no write left hanging)."""
+    people = [Actor(id=N(f"p{i}"), kind=ActorKind.RESIDENT, name=f"P {i}") for i in range(12)]
+    ties = [Relationship(R.KNOWS, N(f"p{i}"), N(f"p{i + 1}")) for i in range(11)]
+    ties.insert(5, Relationship(R.KNOWS, N("p0"), N("nobody")))
+    with pytest.raises(NotFound, match="nobody"):
+        await store.bulk_import(people, ties, batch_size=1)
+    found = await store.neighbours([N(f"p{i}") for i in range(5)], types=[R.KNOWS])
+    assert {(n.rel.source, n.rel.target) for ns in found.values() for n in ns} >= {
+        (f"p{i}", f"p{i + 1}") for i in range(5)
+    }
+    await store.upsert(rels=[Relationship(R.KNOWS, N("p0"), N("p11"))])
+    assert (await store.stats()).relationships["KNOWS"] <= 12
+
+
 async def test_stream_yields_everything(store: GraphStore) -> None:
     await load(store)
     nodes, rels = [], []
