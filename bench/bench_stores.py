@@ -203,7 +203,7 @@ async def run(
         console.print(f"{first} of {rows:,} rows into Neo4j ...")
         neo = await Neo4jStore.open(uri, user=user, password=password)
         t0 = time.perf_counter()
-        await neo.bulk_import(nodes, rels, )
+        await neo.bulk_import(nodes, rels)
         cold = time.perf_counter() - t0
         await neo.close()
         # The server's JIT keeps compiling over the next imports (the CPU per import falls
@@ -212,7 +212,7 @@ async def run(
             console.print(f"warm-up {i + 1}/{args.warmup}: Neo4j import and floor (untimed) ...")
             await wipe_neo4j(uri, user, password)
             neo = await Neo4jStore.open(uri, user=user, password=password)
-            await neo.bulk_import(nodes, rels, )
+            await neo.bulk_import(nodes, rels)
             await neo.close()
             await neo4j_floor(uri, user, password, len(nodes), len(rels))
         stores: dict[str, GraphStore] = {}
@@ -227,7 +227,7 @@ async def run(
             }
             for name, store in stores.items():
                 t0, c0, s0 = time.perf_counter(), time.process_time(), server_cpu()
-                await store.bulk_import(nodes, rels, )
+                await store.bulk_import(nodes, rels)
                 imports[name].append(time.perf_counter() - t0)
                 if name == "neo4j":
                     cpu["client"].append(time.process_time() - c0)
