@@ -107,8 +107,8 @@ KEEP_CHANGES = 100_000
 #: Rows per UNWIND statement; a ``bulk_import`` batch is committed as one transaction.
 CHUNK = 10_000
 #: Rows per ``bulk_import`` batch unless asked otherwise: against 10,000, a warm server made
-#: a 153k-row import in 10-15% less CPU (less for its garbage collector), 55k rows/s against
-#: 50k; 20,000 was slower again.
+#: a 153k-row import in about 10% less CPU, 51-58k rows/s against 48-55k; 20,000 was
+#: slower again.
 IMPORT_BATCH = 5_000
 #: Batches of a bulk import written at the same time (see ``_Lanes``): on two cores, three
 #: imported a median 50k rows/s against 46k with two and 38k one after another.
@@ -395,7 +395,11 @@ class _Lanes:
 
     async def start(self, write: Coroutine[Any, Any, None], *, alone: bool = False) -> None:
         if alone:
-            await self._drain(0)
+            try:
+                await self._drain(0)
+            except BaseException:
+                write.close()  # never started
+                raise
         self._busy.append(asyncio.ensure_future(write))
         await self._drain(self._lanes - 1)
 
@@ -807,11 +811,12 @@ async def _import_nodes(tx: Tx, batch: _NodeBatch) -> list[tuple[str, str]]:
 
 
 async def _import_rels(tx: Tx, batch: _RelBatch) -> None:
-    """Write ``batch``: the relationships new to the store are created, one UNWIND
-    statement per type (a statement that picks the type per row with FOREACH cost the
-    server ~10x the CPU per row), the others merged after them (a key that comes again
-    later in the batch is among those). A new relationship between two nodes the import
-    created finds them by element id; their kinds were checked by :meth:`_RelBatch.of`."""
+    """Write ``batch``: the relationships new to the store are created, the others merged
+    after them (a key that comes again later in the batch is among those). A new
+    relationship between two nodes the import created finds them by element id (their
+    kinds were checked by :meth:`_RelBatch.of`), on Neo4j 5.26 and later in one statement
+    whatever its type; the rest go in one UNWIND statement per type (a statement that
+    picks the type per row with FOREACH cost the server ~10x the CPU per row)."""
     if not await _send(tx, batch.runs):
         ends = {r.source for r in batch.rels} | {r.target for r in batch.rels}
         check_rel_writes(batch.rels, False, await _kinds(tx, ends), set())

@@ -143,3 +143,18 @@ def test_created_nodes_keep_their_element_ids_without_the_shared_prefix() -> Non
         "KNOWS",
     ]
     assert created.kinds == {f"p{i}": NodeKind.RESIDENT for i in range(3)}
+
+
+async def test_a_write_alone_after_a_failure_is_never_started() -> None:
+    writes = Writes()
+    opener = asyncio.ensure_future(_run_after(writes, [0]))
+
+    async def two() -> None:
+        async with _Lanes(2) as lanes:
+            await lanes.start(writes.write(0, fail=True))
+            await lanes.start(writes.write(1), alone=True)
+
+    with pytest.raises(RuntimeError, match="write 0 failed"):
+        await two()  # (pytest turns a coroutine left unawaited into an error)
+    await opener
+    assert writes.order == ["start 0", "end 0"]
