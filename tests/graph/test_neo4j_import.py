@@ -4,6 +4,7 @@ entries; the import itself is in tests/contract (both stores) and needs no serve
 from __future__ import annotations
 
 import asyncio
+import inspect
 
 import pytest
 
@@ -148,13 +149,15 @@ def test_created_nodes_keep_their_element_ids_without_the_shared_prefix() -> Non
 async def test_a_write_alone_after_a_failure_is_never_started() -> None:
     writes = Writes()
     opener = asyncio.ensure_future(_run_after(writes, [0]))
+    second = writes.write(1)
 
     async def two() -> None:
         async with _Lanes(2) as lanes:
             await lanes.start(writes.write(0, fail=True))
-            await lanes.start(writes.write(1), alone=True)
+            await lanes.start(second, alone=True)
 
     with pytest.raises(RuntimeError, match="write 0 failed"):
-        await two()  # (pytest turns a coroutine left unawaited into an error)
+        await two()
     await opener
     assert writes.order == ["start 0", "end 0"]
+    assert inspect.getcoroutinestate(second) == inspect.CORO_CLOSED  # not left unawaited
