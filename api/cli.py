@@ -36,6 +36,14 @@ WIJKNET_HOST, WIJKNET_PORT, WIJKNET_SEED_ACTORS, WIJKNET_SEED, WIJKNET_GRAPHIQL.
 """
 
 
+def _batch_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        help="rows per transaction (default: 50,000 into the embedded store, 5,000 into Neo4j)",
+    )
+
+
 def _store_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("store")
     g.add_argument(
@@ -116,12 +124,7 @@ def _parser() -> argparse.ArgumentParser:
         help="synthetic actors to generate, 10 to 2,000,000 (default 3000)",
     )
     seed.add_argument("--seed", type=int, help="random seed (default 42): same seed, same graph")
-    seed.add_argument(
-        "--batch-size",
-        type=int,
-        default=None,
-        help="rows per transaction (default: 50,000 into the embedded store, 5,000 into Neo4j)",
-    )
+    _batch_arg(seed)
     _store_args(seed)
 
     ev = sub.add_parser(
@@ -175,12 +178,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow a target that already holds data (upserts by id)",
     )
-    copy.add_argument(
-        "--batch-size",
-        type=int,
-        default=None,
-        help="rows per transaction (default: 50,000 into the embedded store, 5,000 into Neo4j)",
-    )
+    _batch_arg(copy)
     copy.add_argument("--neo4j-user", help="Neo4j user (default neo4j)")
     copy.add_argument("--neo4j-password", help="Neo4j password (better: WIJKNET_NEO4J_PASSWORD)")
     copy.add_argument("--neo4j-database", help="Neo4j database (default neo4j)")
@@ -201,12 +199,7 @@ def _parser() -> argparse.ArgumentParser:
         "Rows upsert by id.",
     )
     imp.add_argument("folder", metavar="DIR", help="folder holding the CSV files")
-    imp.add_argument(
-        "--batch-size",
-        type=int,
-        default=None,
-        help="rows per transaction (default: 50,000 into the embedded store, 5,000 into Neo4j)",
-    )
+    _batch_arg(imp)
     _store_args(imp)
 
     exp = sub.add_parser(

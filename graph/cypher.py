@@ -217,10 +217,7 @@ _FILTERS: Final = (
     "AND ($theme IS NULL OR EXISTS { MATCH (n)-[r:" + _THEME_TYPES + "]->(:Node {id: $theme}) "
     "WHERE type(r) IN $theme_types }) "
 )
-_PAGE: Final = (
-    "AND n.id > $after WITH n ORDER BY n.id LIMIT $limit RETURN collect(" + _NODE + ") AS nodes"
-)
-_COUNT: Final = "RETURN count(n) AS total"
+_PAGE: Final = "AND n.id > $after WITH n ORDER BY n.id LIMIT $limit "
 
 #: Without an anchor, each kind is read in index order (kind, id) up to the page size.
 _PAGE_BY_KIND: Final = (
@@ -230,29 +227,21 @@ _PAGE_BY_KIND: Final = (
     + _FILTERS
     + "RETURN n ORDER BY n.kind, n.id LIMIT $limit } AS found "
     "UNWIND found AS n "
-    "WITH n ORDER BY n.id LIMIT $limit RETURN collect(" + _NODE + ") AS nodes"
+    "WITH n ORDER BY n.id LIMIT $limit "
 )
-LIST_PAGE: Final[Mapping[Anchor, LiteralString]] = {
+#: The rows of a page, per anchor, up to the point where they are returned.
+_PAGE_ROWS: Final[Mapping[Anchor, LiteralString]] = {
     a: _PAGE_BY_KIND if a is Anchor.KINDS else _ANCHORS[a] + _FILTERS + _PAGE for a in Anchor
 }
-LIST_COUNT: Final[Mapping[Anchor, LiteralString]] = {
-    a: _ANCHORS[a] + _FILTERS + _COUNT for a in Anchor
+LIST_PAGE: Final[Mapping[Anchor, LiteralString]] = {
+    a: rows + "RETURN collect(" + _NODE + ") AS nodes" for a, rows in _PAGE_ROWS.items()
 }
-_RETURN_PAGE: Final = "RETURN collect(" + _NODE + ") AS nodes"
-if not all(page.endswith(_RETURN_PAGE) for page in LIST_PAGE.values()):
-    raise RuntimeError("graph.cypher: a LIST_PAGE statement no longer ends in its page")
-
-
-def _page_and_count(anchor: Anchor) -> LiteralString:
-    page = LIST_PAGE[anchor][: -len(_RETURN_PAGE)]
-    return (
-        page + "WITH collect(" + _NODE + ") AS nodes "
-        "RETURN nodes, COUNT { " + _ANCHORS[anchor] + _FILTERS + "RETURN n } AS total"
-    )
-
-
 #: The page and the count in one statement (one round trip instead of two).
-LIST_PAGE_COUNT: Final[Mapping[Anchor, LiteralString]] = {a: _page_and_count(a) for a in Anchor}
+LIST_PAGE_COUNT: Final[Mapping[Anchor, LiteralString]] = {
+    a: rows + "WITH collect(" + _NODE + ") AS nodes "
+    "RETURN nodes, COUNT { " + _ANCHORS[a] + _FILTERS + "RETURN n } AS total"
+    for a, rows in _PAGE_ROWS.items()
+}
 
 # --- stream, stats ------------------------------------------------------------------------
 

@@ -359,13 +359,13 @@ class Neo4jStore:
                 progress(*done)
 
         async with _Lanes(LANES) as lanes:
-            before: _NodeBatch | None = None
+            # the batches that may still be in flight when the next one starts
+            recent: collections.deque[_NodeBatch] = collections.deque(maxlen=LANES - 1)
             async for batch in _ahead(_batched(nodes, batch_size), _NodeBatch):
-                # a node in the batch before too must be written by that one first
-                await lanes.start(
-                    write_nodes(batch), alone=before is not None and batch.meets(before)
-                )
-                before = batch
+                # a node that one of them has too must be written by that one first
+                alone = any(batch.meets(other) for other in recent)
+                await lanes.start(write_nodes(batch), alone=alone)
+                recent.append(batch)
         async with _Lanes(LANES) as lanes:
             ready = functools.partial(
                 _RelBatch.of, created=created, made=made, any_type=self._types_from_values
@@ -821,7 +821,7 @@ async def _import_rels(tx: Tx, batch: _RelBatch) -> None:
         ends = {r.source for r in batch.rels} | {r.target for r in batch.rels}
         check_rel_writes(batch.rels, False, await _kinds(tx, ends), set())
         raise NotFound("a node was deleted meanwhile", field="source")
-    await (await tx.run(cypher.LOG_CHANGE, packed=batch.log)).consume()
+    await _append(tx, batch.log)
 
 
 async def _delete_actor(tx: Tx, actor_id: NodeId) -> None:
@@ -848,7 +848,12 @@ async def _log(
     tx: Tx, node_ids: Sequence[str], rels: Iterable[Relationship | tuple[str, str, str]]
 ) -> None:
     """Append what this transaction wrote to the change log (see :mod:`graph.cypher`)."""
-    await (await tx.run(cypher.LOG_CHANGE, packed=pack_change(node_ids, rels))).consume()
+    await _append(tx, pack_change(node_ids, rels))
+
+
+async def _append(tx: Tx, packed: bytes) -> None:
+    """Append one packed entry (:func:`pack_change`) to the change log."""
+    await (await tx.run(cypher.LOG_CHANGE, packed=packed)).consume()
 
 
 def pack_change(
